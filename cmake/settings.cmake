@@ -1,0 +1,14 @@
+# Settings and warnings for our own targets only (never leaked to dependencies).
+add_library(sniff_settings INTERFACE)
+target_compile_options(sniff_settings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual -Wnull-dereference)
+if(SNIFF_WERROR)
+  target_compile_options(sniff_settings INTERFACE -Werror)
+endif()
+target_compile_definitions(sniff_settings INTERFACE $<$<CONFIG:Debug>:_GLIBCXX_ASSERTIONS>
+  SNIFF_VERSION="${PROJECT_VERSION}")
+if(SNIFF_SANITIZE)
+  target_compile_options(sniff_settings INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+    -fno-sanitize-recover=undefined)
+  target_link_options(sniff_settings INTERFACE -fsanitize=address,undefined)
+endif()

@@ -1,0 +1,67 @@
+#pragma once
+// A flow (one TCP connection or UDP conversation) and what reassembly counts about each of its
+// two directions. Direction c2s is client to server: the client is the SYN sender, else the
+// first sender.
+
+#include "model/endpoint.hpp"
+
+#include <array>
+#include <cstdint>
+
+namespace sniff::model {
+
+enum class Direction : std::uint8_t { c2s = 0, s2c = 1 };
+
+inline Direction opposite(Direction direction) {
+    return direction == Direction::c2s ? Direction::s2c : Direction::c2s;
+}
+inline const char* direction_name(Direction direction) {
+    return direction == Direction::c2s ? "c2s" : "s2c";
+}
+
+// TCP header flag bits as on the wire.
+namespace tcp_flags {
+inline constexpr std::uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10,
+                              urg = 0x20, ece = 0x40, cwr = 0x80;
+}
+
+struct DirectionStats {
+    std::uint64_t packets = 0;         // packets seen in this direction, with or without payload
+    std::uint64_t wire_bytes = 0;      // payload bytes seen, retransmissions included
+    std::uint64_t stream_bytes = 0;    // bytes delivered to the ordered stream
+    std::uint64_t segments = 0;        // delivered segments (or datagrams, or recv chunks)
+    std::uint64_t gaps = 0;            // holes in the stream
+    std::uint64_t gap_bytes = 0;
+    std::uint64_t retransmissions = 0; // segments whose bytes were all seen already
+    std::uint64_t out_of_order = 0;    // segments that arrived ahead of a hole
+    std::uint64_t overlaps = 0;        // overlaps whose bytes differed from the first copy
+    std::uint64_t first_frame = 0;     // frame number of the first payload, 0 when none
+    bool fin = false;
+    bool rst = false;
+};
+
+struct Flow {
+    std::uint64_t id = 0;    // 1, 2, ... in order of first packet
+    Protocol protocol = Protocol::tcp;
+    Endpoint client;
+    Endpoint server;
+    std::uint32_t reuse = 0; // 0 for the first flow on this 4-tuple, N for the Nth reuse
+    Timestamp first_seen = 0;
+    Timestamp last_seen = 0;
+    std::uint64_t first_frame = 0;
+    bool saw_syn = false;    // client/server roles come from a SYN, not a guess
+    std::array<DirectionStats, 2> stats{};
+
+    const Endpoint& source(Direction direction) const {
+        return direction == Direction::c2s ? client : server;
+    }
+    const Endpoint& destination(Direction direction) const {
+        return direction == Direction::c2s ? server : client;
+    }
+    DirectionStats& of(Direction direction) { return stats[static_cast<int>(direction)]; }
+    const DirectionStats& of(Direction direction) const {
+        return stats[static_cast<int>(direction)];
+    }
+};
+
+} // namespace sniff::model

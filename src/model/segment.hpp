@@ -1,0 +1,61 @@
+#pragma once
+// One unit of delivery into a direction's ordered stream: a TCP segment's new bytes, a UDP
+// datagram, or one recv() result of the proxy. Message boundaries are later drawn against these,
+// so offsets are exact stream offsets (64-bit: a direction may carry more than 4 GiB).
+
+#include "model/endpoint.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace sniff::model {
+
+struct SegmentInfo {
+    std::uint64_t index = 0;   // 0, 1, ... per direction, in stream order
+    std::uint64_t frame = 0;   // capture frame number (1-based); chunk number for the proxy
+    Timestamp time = 0;
+    std::uint64_t offset = 0;  // stream offset of the first delivered byte
+    std::uint32_t length = 0;  // delivered bytes (new bytes only, for a partial retransmission)
+    std::uint8_t tcp_flags = 0;
+};
+
+enum class GapReason : std::uint8_t {
+    lost,          // bytes never seen in the capture (or seen after the flow ended)
+    snaplen,       // frame cut by the capture's snap length
+    buffer_limit,  // out-of-order buffering hit its cap; the held bytes were dropped
+    fragment,      // an IP datagram whose fragments never all arrived
+};
+const char* gap_reason_name(GapReason reason);
+
+struct Gap {
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+    GapReason reason = GapReason::lost;
+    std::uint64_t frame = 0; // frame at which the gap was decided
+};
+
+enum class AnomalyKind : std::uint8_t {
+    overlap_conflict,     // retransmitted bytes differ from the first copy (first copy wins)
+    data_after_rst,
+    data_after_fin,
+    keepalive,            // probe with one old byte: never stream data
+    zero_window_probe,
+    fragment_overlap,
+    fragment_incomplete,
+    truncated_packet,
+    malformed_packet,
+    unsupported_link_type,
+    idle_timeout,
+    syn_with_data,
+    memory_cap,
+};
+const char* anomaly_kind_name(AnomalyKind kind);
+
+struct Anomaly {
+    AnomalyKind kind = AnomalyKind::malformed_packet;
+    std::uint64_t frame = 0;
+    std::uint64_t offset = 0; // stream offset it concerns, where it has one
+    std::string detail;       // human text; untrusted parts already escaped
+};
+
+} // namespace sniff::model

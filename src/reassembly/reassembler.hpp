@@ -1,0 +1,55 @@
+#pragma once
+// Turns decoded packets into flows and ordered per-direction streams.
+//
+// Flows are keyed by protocol and both endpoints. The client is the SYN sender, else the first
+// sender. A SYN on a 4-tuple whose flow has closed (FIN both ways or RST) starts a new flow
+// (port reuse, Flow::reuse counts them).
+//
+// TCP per direction: in-order bytes are passed to the sink at once, zero-copy. Out-of-order
+// segments are copied and held (bounded by the caps below) until the hole is filled. Exact
+// retransmissions are counted, not delivered; a retransmission carrying extra bytes delivers only
+// the new part; overlapping bytes that differ from the first copy are an overlap_conflict anomaly
+// (first copy wins) naming both versions. Sequence numbers wrap at 32 bits; stream offsets are 64
+// bits. Keep-alive probes (one old byte) and zero-window probes are never stream data. A hole that
+// is not filled when the flow ends, or when the buffering caps are hit, becomes a Gap of known size:
+// never zero-filled, and the stream goes on after it.
+//
+// UDP: each datagram is one segment of its direction.
+
+#include "packet/decoded_packet.hpp"
+#include "reassembly/stream_sink.hpp"
+
+#include <cstdint>
+#include <memory>
+
+namespace sniff::reassembly {
+
+struct ReassemblyConfig {
+    std::uint64_t max_buffered_per_flow = 8ull << 20;  // out-of-order bytes held per flow
+    std::uint64_t max_buffered_total = 256ull << 20;   // out-of-order bytes held in all
+    model::Timestamp idle_timeout = 600'000'000'000;   // ns without packets before a flow closes
+};
+
+class Reassembler {
+public:
+    Reassembler(ReassemblyConfig config, StreamSink& sink);
+    ~Reassembler();
+    Reassembler(const Reassembler&) = delete;
+    Reassembler& operator=(const Reassembler&) = delete;
+
+    void add(const packet::DecodedPacket& packet, std::uint64_t frame, model::Timestamp time);
+    // Closes flows idle for longer than the timeout, as of `now` (packet time, not wall time).
+    void expire(model::Timestamp now);
+    // End of input: remaining holes become gaps and every open flow closes (end_of_input).
+    void finish();
+
+    std::size_t open_flows() const;
+    std::uint64_t flows_seen() const;
+    std::uint64_t buffered_bytes() const;
+
+private:
+    struct State;
+    std::unique_ptr<State> m_state;
+};
+
+} // namespace sniff::reassembly

@@ -1,0 +1,75 @@
+#pragma once
+// Writers of capture files. PcapWriter writes classic pcap (one link type); PcapngWriter writes
+// pcapng with any number of sections and interfaces (each with its own link type), and can add
+// custom or unknown blocks, which the test generator uses to exercise the reader.
+// Both buffer output and report I/O failures through ok()/error().
+
+#include "model/endpoint.hpp"
+#include "util/byte_reader.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace sniff::capture {
+
+struct PcapFileOptions {
+    std::uint32_t link_type = 1; // LINKTYPE_ETHERNET
+    std::uint32_t snap_length = 262144;
+    bool nanosecond = false;     // magic a1b23c4d instead of a1b2c3d4
+    bool big_endian = false;     // write the file in big-endian byte order
+};
+
+class PcapWriter {
+public:
+    PcapWriter() = default;
+    ~PcapWriter();
+    PcapWriter(const PcapWriter&) = delete;
+    PcapWriter& operator=(const PcapWriter&) = delete;
+
+    // path "-" writes to standard output.
+    bool open(const std::string& path, const PcapFileOptions& options);
+    // original_length 0 means data.size(); data longer than the snap length is cut to it.
+    bool write(model::Timestamp time, util::Bytes data, std::uint32_t original_length = 0);
+    bool close();
+    bool ok() const { return m_error.empty(); }
+    const std::string& error() const { return m_error; }
+
+private:
+    std::FILE* m_file = nullptr;
+    bool m_owns_file = false;
+    PcapFileOptions m_options;
+    std::string m_error;
+};
+
+class PcapngWriter {
+public:
+    PcapngWriter() = default;
+    ~PcapngWriter();
+    PcapngWriter(const PcapngWriter&) = delete;
+    PcapngWriter& operator=(const PcapngWriter&) = delete;
+
+    bool open(const std::string& path, bool big_endian = false);
+    // Starts a new section (the first one is started by open); interface ids restart at 0.
+    void begin_section();
+    // Adds an interface to the current section; returns its id. ts_resolution_exponent is the
+    // if_tsresol value: 6 = microseconds (the default), 9 = nanoseconds.
+    std::uint32_t add_interface(std::uint32_t link_type, std::uint32_t snap_length = 262144,
+                                std::uint8_t ts_resolution_exponent = 6);
+    bool write(std::uint32_t interface_id, model::Timestamp time, util::Bytes data,
+               std::uint32_t original_length = 0);
+    // Writes a block of any type with the given body (padded to 32 bits); for custom/unknown
+    // blocks in tests.
+    bool write_raw_block(std::uint32_t block_type, util::Bytes body);
+    bool close();
+    bool ok() const { return m_error.empty(); }
+    const std::string& error() const { return m_error; }
+
+private:
+    std::FILE* m_file = nullptr;
+    bool m_big_endian = false;
+    std::uint32_t m_interfaces = 0;
+    std::string m_error;
+};
+
+} // namespace sniff::capture

@@ -1,0 +1,50 @@
+#pragma once
+// Builds Ethernet/IPv4/IPv6 + TCP/UDP frames byte by byte, with valid lengths and checksums. Used
+// to write synthesized captures: the proxy's -w output and the test capture generator. Addresses
+// decide the IP version (both endpoints must have the same one).
+
+#include "model/endpoint.hpp"
+#include "util/byte_reader.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace sniff::synth {
+
+using Frame = std::vector<std::byte>;
+
+struct TcpFields {
+    std::uint32_t seq = 0;
+    std::uint32_t ack = 0;
+    std::uint8_t flags = 0; // model::tcp_flags
+    std::uint16_t window = 65535;
+    bool mss_option = false; // add an MSS option (SYNs look like real ones)
+};
+
+// Big-endian byte appends: the building blocks of every header below.
+void put_u8(Frame& frame, std::uint8_t value);
+void put_be16(Frame& frame, std::uint16_t value);
+void put_be32(Frame& frame, std::uint32_t value);
+void put_bytes(Frame& frame, util::Bytes bytes);
+
+// Transport segment (header + payload) with its checksum over the IP pseudo-header.
+Frame tcp_segment(const model::Endpoint& source, const model::Endpoint& destination,
+                  const TcpFields& fields, util::Bytes payload);
+Frame udp_datagram(const model::Endpoint& source, const model::Endpoint& destination,
+                   util::Bytes payload);
+
+// IP packet around a transport segment. ip_id is used for IPv4 only.
+Frame ip_packet(const model::Endpoint& source, const model::Endpoint& destination,
+                std::uint8_t protocol, util::Bytes transport, std::uint16_t ip_id = 0);
+
+// Ethernet II frame around an IP packet (EtherType from the IP version), optional 802.1Q tags.
+Frame ethernet_frame(util::Bytes ip, std::uint8_t ip_version,
+                     const std::vector<std::uint16_t>& vlan_ids = {});
+
+// Shortcuts: a whole Ethernet frame.
+Frame tcp_frame(const model::Endpoint& source, const model::Endpoint& destination,
+                const TcpFields& fields, util::Bytes payload);
+Frame udp_frame(const model::Endpoint& source, const model::Endpoint& destination,
+                util::Bytes payload);
+
+} // namespace sniff::synth

@@ -4,7 +4,9 @@
 
 namespace sniff::model {
 
-const char* protocol_name(Protocol protocol) { return protocol == Protocol::tcp ? "tcp" : "udp"; }
+const char* protocol_name(Protocol protocol) {
+    return protocol == Protocol::tcp ? "tcp" : "udp";
+}
 
 IpAddress IpAddress::v4(std::uint32_t host_order) {
     IpAddress address;

@@ -13,7 +13,7 @@ enum class Protocol : std::uint8_t { tcp = 6, udp = 17 };
 const char* protocol_name(Protocol protocol); // "tcp" / "udp"
 
 struct IpAddress {
-    std::uint8_t version = 4;           // 4 or 6
+    std::uint8_t version = 4;             // 4 or 6
     std::array<std::uint8_t, 16> bytes{}; // IPv4 uses the first 4
 
     static IpAddress v4(std::uint32_t host_order);

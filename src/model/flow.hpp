@@ -26,11 +26,11 @@ inline constexpr std::uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ac
 }
 
 struct DirectionStats {
-    std::uint64_t packets = 0;         // packets seen in this direction, with or without payload
-    std::uint64_t wire_bytes = 0;      // payload bytes seen, retransmissions included
-    std::uint64_t stream_bytes = 0;    // bytes delivered to the ordered stream
-    std::uint64_t segments = 0;        // delivered segments (or datagrams, or recv chunks)
-    std::uint64_t gaps = 0;            // holes in the stream
+    std::uint64_t packets = 0;      // packets seen in this direction, with or without payload
+    std::uint64_t wire_bytes = 0;   // payload bytes seen, retransmissions included
+    std::uint64_t stream_bytes = 0; // bytes delivered to the ordered stream
+    std::uint64_t segments = 0;     // delivered segments (or datagrams, or recv chunks)
+    std::uint64_t gaps = 0;         // holes in the stream
     std::uint64_t gap_bytes = 0;
     std::uint64_t retransmissions = 0; // segments whose bytes were all seen already
     std::uint64_t out_of_order = 0;    // segments that arrived ahead of a hole
@@ -41,7 +41,7 @@ struct DirectionStats {
 };
 
 struct Flow {
-    std::uint64_t id = 0;    // 1, 2, ... in order of first packet
+    std::uint64_t id = 0; // 1, 2, ... in order of first packet
     Protocol protocol = Protocol::tcp;
     Endpoint client;
     Endpoint server;
@@ -49,7 +49,7 @@ struct Flow {
     Timestamp first_seen = 0;
     Timestamp last_seen = 0;
     std::uint64_t first_frame = 0;
-    bool saw_syn = false;    // client/server roles come from a SYN, not a guess
+    bool saw_syn = false; // client/server roles come from a SYN, not a guess
     std::array<DirectionStats, 2> stats{};
 
     const Endpoint& source(Direction direction) const {

@@ -40,7 +40,11 @@ constexpr std::array<std::pair<AnomalyKind, const char*>, 13> k_anomaly_kinds{{
 
 } // namespace
 
-const char* gap_reason_name(GapReason reason) { return lookup(k_gap_reasons, reason); }
-const char* anomaly_kind_name(AnomalyKind kind) { return lookup(k_anomaly_kinds, kind); }
+const char* gap_reason_name(GapReason reason) {
+    return lookup(k_gap_reasons, reason);
+}
+const char* anomaly_kind_name(AnomalyKind kind) {
+    return lookup(k_anomaly_kinds, kind);
+}
 
 } // namespace sniff::model

@@ -11,19 +11,19 @@
 namespace sniff::model {
 
 struct SegmentInfo {
-    std::uint64_t index = 0;   // 0, 1, ... per direction, in stream order
-    std::uint64_t frame = 0;   // capture frame number (1-based); chunk number for the proxy
+    std::uint64_t index = 0; // 0, 1, ... per direction, in stream order
+    std::uint64_t frame = 0; // capture frame number (1-based); chunk number for the proxy
     Timestamp time = 0;
-    std::uint64_t offset = 0;  // stream offset of the first delivered byte
-    std::uint32_t length = 0;  // delivered bytes (new bytes only, for a partial retransmission)
+    std::uint64_t offset = 0; // stream offset of the first delivered byte
+    std::uint32_t length = 0; // delivered bytes (new bytes only, for a partial retransmission)
     std::uint8_t tcp_flags = 0;
 };
 
 enum class GapReason : std::uint8_t {
-    lost,          // bytes never seen in the capture (or seen after the flow ended)
-    snaplen,       // frame cut by the capture's snap length
-    buffer_limit,  // out-of-order buffering hit its cap; the held bytes were dropped
-    fragment,      // an IP datagram whose fragments never all arrived
+    lost,         // bytes never seen in the capture (or seen after the flow ended)
+    snaplen,      // frame cut by the capture's snap length
+    buffer_limit, // out-of-order buffering hit its cap; the held bytes were dropped
+    fragment,     // an IP datagram whose fragments never all arrived
 };
 const char* gap_reason_name(GapReason reason);
 
@@ -35,10 +35,10 @@ struct Gap {
 };
 
 enum class AnomalyKind : std::uint8_t {
-    overlap_conflict,     // retransmitted bytes differ from the first copy (first copy wins)
+    overlap_conflict, // retransmitted bytes differ from the first copy (first copy wins)
     data_after_rst,
     data_after_fin,
-    keepalive,            // probe with one old byte: never stream data
+    keepalive, // probe with one old byte: never stream data
     zero_window_probe,
     fragment_overlap,
     fragment_incomplete,

@@ -7,11 +7,10 @@ namespace sniff::synth {
 using model::Direction;
 namespace flags = model::tcp_flags;
 
-TcpConversation::TcpConversation(FrameOutput output, model::Endpoint client,
-                                 model::Endpoint server, std::uint32_t client_isn,
-                                 std::uint32_t server_isn)
-    : m_output(std::move(output)), m_client(client), m_server(server),
-      m_next_seq{client_isn, server_isn} {}
+TcpConversation::TcpConversation(FrameOutput output, model::Endpoint client, model::Endpoint server,
+                                 std::uint32_t client_isn, std::uint32_t server_isn)
+    : m_output(std::move(output)), m_client(client),
+      m_server(server), m_next_seq{client_isn, server_isn} {}
 
 void TcpConversation::emit(Direction direction, model::Timestamp time, std::uint8_t tcp_flags,
                            util::Bytes payload) {

@@ -29,8 +29,8 @@ std::uint16_t fold(std::uint32_t sum) {
 std::uint32_t pseudo_header_sum(const model::Endpoint& source, const model::Endpoint& destination,
                                 std::uint8_t protocol, std::size_t length) {
     const std::size_t address_size = source.ip.version == 6 ? 16 : 4;
-    std::uint32_t sum = sum_words({reinterpret_cast<const std::byte*>(source.ip.bytes.data()),
-                                   address_size});
+    std::uint32_t sum =
+        sum_words({reinterpret_cast<const std::byte*>(source.ip.bytes.data()), address_size});
     sum = sum_words({reinterpret_cast<const std::byte*>(destination.ip.bytes.data()), address_size},
                     sum);
     return sum + protocol + static_cast<std::uint32_t>(length & 0xffff) +
@@ -50,7 +50,9 @@ void put_address(Frame& frame, const model::IpAddress& address) {
 
 } // namespace
 
-void put_u8(Frame& frame, std::uint8_t value) { frame.push_back(std::byte(value)); }
+void put_u8(Frame& frame, std::uint8_t value) {
+    frame.push_back(std::byte(value));
+}
 void put_be16(Frame& frame, std::uint16_t value) {
     put_u8(frame, static_cast<std::uint8_t>(value >> 8));
     put_u8(frame, static_cast<std::uint8_t>(value));
@@ -59,7 +61,9 @@ void put_be32(Frame& frame, std::uint32_t value) {
     put_be16(frame, static_cast<std::uint16_t>(value >> 16));
     put_be16(frame, static_cast<std::uint16_t>(value));
 }
-void put_bytes(Frame& frame, util::Bytes bytes) { frame.insert(frame.end(), bytes.begin(), bytes.end()); }
+void put_bytes(Frame& frame, util::Bytes bytes) {
+    frame.insert(frame.end(), bytes.begin(), bytes.end());
+}
 
 Frame tcp_segment(const model::Endpoint& source, const model::Endpoint& destination,
                   const TcpFields& fields, util::Bytes payload) {
@@ -81,8 +85,8 @@ Frame tcp_segment(const model::Endpoint& source, const model::Endpoint& destinat
         put_be16(segment, 1460);
     }
     put_bytes(segment, payload);
-    const auto checksum = fold(sum_words(
-        segment, pseudo_header_sum(source, destination, 6, segment.size())));
+    const auto checksum =
+        fold(sum_words(segment, pseudo_header_sum(source, destination, 6, segment.size())));
     set_be16(segment, 16, checksum);
     return segment;
 }
@@ -96,8 +100,8 @@ Frame udp_datagram(const model::Endpoint& source, const model::Endpoint& destina
     put_be16(datagram, static_cast<std::uint16_t>(8 + payload.size()));
     put_be16(datagram, 0);
     put_bytes(datagram, payload);
-    auto checksum = fold(sum_words(datagram, pseudo_header_sum(source, destination, 17,
-                                                               datagram.size())));
+    auto checksum =
+        fold(sum_words(datagram, pseudo_header_sum(source, destination, 17, datagram.size())));
     set_be16(datagram, 6, checksum == 0 ? 0xffff : checksum);
     return datagram;
 }
@@ -134,7 +138,8 @@ Frame ethernet_frame(util::Bytes ip, std::uint8_t ip_version,
                      const std::vector<std::uint16_t>& vlan_ids) {
     Frame frame;
     frame.reserve(14 + 4 * vlan_ids.size() + ip.size());
-    for (std::uint8_t byte : {0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01})
+    for (std::uint8_t byte :
+         {0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01})
         put_u8(frame, byte);
     for (const std::uint16_t vlan : vlan_ids) {
         put_be16(frame, k_ethertype_vlan);

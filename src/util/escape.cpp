@@ -7,12 +7,23 @@ namespace {
 void append_escaped(std::string& out, unsigned char byte) {
     static constexpr char k_hex[] = "0123456789abcdef";
     switch (byte) {
-    case '\n': out += "\\n"; return;
-    case '\r': out += "\\r"; return;
-    case '\t': out += "\\t"; return;
-    case '\0': out += "\\0"; return;
-    case '\\': out += "\\\\"; return;
-    default: break;
+    case '\n':
+        out += "\\n";
+        return;
+    case '\r':
+        out += "\\r";
+        return;
+    case '\t':
+        out += "\\t";
+        return;
+    case '\0':
+        out += "\\0";
+        return;
+    case '\\':
+        out += "\\\\";
+        return;
+    default:
+        break;
     }
     if (byte >= 0x20 && byte < 0x7f) {
         out += static_cast<char>(byte);

@@ -10,14 +10,15 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace sniff::capture {
 
 struct PcapFileOptions {
     std::uint32_t link_type = 1; // LINKTYPE_ETHERNET
     std::uint32_t snap_length = 262144;
-    bool nanosecond = false;     // magic a1b23c4d instead of a1b2c3d4
-    bool big_endian = false;     // write the file in big-endian byte order
+    bool nanosecond = false; // magic a1b23c4d instead of a1b2c3d4
+    bool big_endian = false; // write the file in big-endian byte order
 };
 
 class PcapWriter {
@@ -49,13 +50,18 @@ public:
     PcapngWriter(const PcapngWriter&) = delete;
     PcapngWriter& operator=(const PcapngWriter&) = delete;
 
+    // path "-" writes to standard output. Writes the first section header.
     bool open(const std::string& path, bool big_endian = false);
     // Starts a new section (the first one is started by open); interface ids restart at 0.
     void begin_section();
+    // Same, switching the byte order from this section on (pcapng allows it per section).
+    void begin_section(bool big_endian);
     // Adds an interface to the current section; returns its id. ts_resolution_exponent is the
-    // if_tsresol value: 6 = microseconds (the default), 9 = nanoseconds.
+    // if_tsresol value: 6 = microseconds (the default), 9 = nanoseconds; 0..9 are supported
+    // (others set error()). Data longer than snap_length is cut to it (0 = no limit).
     std::uint32_t add_interface(std::uint32_t link_type, std::uint32_t snap_length = 262144,
                                 std::uint8_t ts_resolution_exponent = 6);
+    // Enhanced packet block; an interface id not added in this section is an error.
     bool write(std::uint32_t interface_id, model::Timestamp time, util::Bytes data,
                std::uint32_t original_length = 0);
     // Writes a block of any type with the given body (padded to 32 bits); for custom/unknown
@@ -66,9 +72,18 @@ public:
     const std::string& error() const { return m_error; }
 
 private:
+    struct Interface {
+        std::uint32_t snap_length;
+        std::uint64_t ns_per_unit; // 10^(9 - if_tsresol)
+    };
+    void write_section_header();
+    bool write_block(std::uint32_t block_type, util::Bytes fixed, util::Bytes data);
+
     std::FILE* m_file = nullptr;
+    bool m_owns_file = false;
     bool m_big_endian = false;
-    std::uint32_t m_interfaces = 0;
+    std::uint32_t m_interfaces = 0; // count in the current section (== m_interface_list.size())
+    std::vector<Interface> m_interface_list;
     std::string m_error;
 };
 

@@ -1,0 +1,42 @@
+#pragma once
+// Internal: what the pcap and pcapng readers share — the input bytes, the read position, the
+// frame counter and the sticky error. Not part of the public interface (file_reader.hpp is).
+
+#include "capture/file_reader.hpp"
+#include "capture/input_buffer.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <utility>
+
+namespace sniff::capture {
+
+// Larger records than this are treated as damage, not data: no link layer comes close, and a
+// corrupt length field must not make us hand out a view over most of the file.
+inline constexpr std::uint32_t k_max_capture_length = 256u * 1024 * 1024;
+
+class ReaderBase : public FileReader {
+public:
+    explicit ReaderBase(std::unique_ptr<InputBuffer> input)
+        : m_input(std::move(input)), m_bytes(m_input->bytes()) {}
+
+    const std::optional<CaptureError>& error() const override { return m_error; }
+    std::uint64_t file_size() const override { return m_bytes.size(); }
+    std::uint64_t bytes_consumed() const override { return m_pos; }
+
+protected:
+    // Records the error (the first one wins) and returns false so callers can `return fail(..)`.
+    bool fail(std::string message, std::uint64_t offset) {
+        if (!m_error)
+            m_error = CaptureError{std::move(message), offset};
+        return false;
+    }
+
+    std::unique_ptr<InputBuffer> m_input;
+    util::Bytes m_bytes;       // the whole file
+    std::size_t m_pos = 0;     // offset of the next record or block
+    std::uint64_t m_frame = 0; // number of the last packet handed out
+    std::optional<CaptureError> m_error;
+};
+
+} // namespace sniff::capture

@@ -1,0 +1,348 @@
+#include "reassembly/reassembler.hpp"
+
+#include "reassembly/direction_stream.hpp"
+#include "reassembly/flow_key.hpp"
+
+#include <deque>
+#include <list>
+#include <string>
+#include <unordered_map>
+
+namespace sniff::reassembly {
+
+namespace {
+
+namespace flag = model::tcp_flags;
+
+// Closed 4-tuples remembered for port reuse and data after RST; bounded so a scan of many short
+// connections cannot grow it without limit when expire() is seldom called.
+constexpr std::size_t k_max_tombstones = 1u << 20;
+
+struct FlowState {
+    FlowKey key;
+    model::Flow flow;
+    std::array<DirectionStream, 2> directions;
+    bool client_is_first = true; // the client is the first endpoint of the key's order
+    bool memory_cap_reported = false;
+    std::uint64_t last_frame = 0;
+
+    std::uint64_t held() const { return directions[0].held_bytes() + directions[1].held_bytes(); }
+    model::Direction direction_of(bool source_is_first) const {
+        return source_is_first == client_is_first ? model::Direction::c2s : model::Direction::s2c;
+    }
+    DirectionStream& stream(model::Direction direction) {
+        return directions[static_cast<int>(direction)];
+    }
+};
+
+// Least recently active first: expire() pops from the front.
+using FlowList = std::list<FlowState>;
+
+struct Tombstone {
+    std::uint64_t flow_id = 0;
+    std::uint32_t reuse = 0;
+    model::Timestamp closed_at = 0;
+    bool absorbs = false; // closed by FIN/RST: later non-SYN packets belong to the dead flow
+    bool rst = false;
+};
+
+SegmentInput segment_of(const packet::DecodedPacket& packet, std::uint64_t frame,
+                        model::Timestamp time) {
+    SegmentInput input;
+    input.seq = packet.tcp.seq;
+    input.flags = packet.tcp.flags;
+    input.payload = packet.payload;
+    input.missing = packet.payload_missing;
+    input.frame = frame;
+    input.time = time;
+    return input;
+}
+
+} // namespace
+
+struct Reassembler::State {
+    State(ReassemblyConfig config_in, StreamSink& sink_in) : config(config_in), sink(sink_in) {}
+
+    ReassemblyConfig config;
+    StreamSink& sink;
+    FlowList flows;
+    std::unordered_map<FlowKey, FlowList::iterator, FlowKeyHash> table;
+    std::unordered_map<FlowKey, Tombstone, FlowKeyHash> tombstones;
+    std::deque<std::pair<FlowKey, Tombstone>> tombstone_order; // oldest first
+    std::uint64_t next_id = 1;
+    std::uint64_t buffered = 0;
+
+    FlowList::iterator create(const FlowKey& key, bool source_is_first,
+                              const packet::DecodedPacket& packet, std::uint64_t frame,
+                              model::Timestamp time, std::uint32_t reuse);
+    bool replaces(FlowState& state, bool source_is_first, const packet::DecodedPacket& packet);
+    void add_tcp(FlowList::iterator it, model::Direction direction,
+                 const packet::DecodedPacket& packet, const SegmentInput& input);
+    void close(FlowList::iterator it, CloseReason reason);
+    void bury(const FlowState& state, CloseReason reason);
+    void enforce_caps(FlowState& state, std::uint64_t frame);
+    void release_all(FlowState& state, std::uint64_t frame);
+    void note_memory_cap(FlowState& state, std::uint64_t frame);
+    void data_after_rst(const Tombstone& tomb, const packet::DecodedPacket& packet,
+                        std::uint64_t frame);
+};
+
+FlowList::iterator Reassembler::State::create(const FlowKey& key, bool source_is_first,
+                                              const packet::DecodedPacket& packet,
+                                              std::uint64_t frame, model::Timestamp time,
+                                              std::uint32_t reuse) {
+    const bool tcp = packet.protocol == model::Protocol::tcp;
+    const bool syn = tcp && (packet.tcp.flags & flag::syn) != 0;
+    // A SYN+ACK seen first comes from the server; anything else is sent by the client.
+    const bool source_is_client = !(syn && (packet.tcp.flags & flag::ack) != 0);
+    flows.emplace_back();
+    const auto it = std::prev(flows.end());
+    FlowState& state = *it;
+    state.key = key;
+    state.client_is_first = source_is_client == source_is_first;
+    model::Flow& flow = state.flow;
+    flow.id = next_id++;
+    flow.protocol = packet.protocol;
+    flow.client = source_is_client ? packet.source : packet.destination;
+    flow.server = source_is_client ? packet.destination : packet.source;
+    flow.reuse = reuse;
+    flow.first_seen = time;
+    flow.last_seen = time;
+    flow.first_frame = frame;
+    flow.saw_syn = syn;
+    table.emplace(key, it);
+    sink.on_flow_open(flow);
+    return it;
+}
+
+bool Reassembler::State::replaces(FlowState& state, bool source_is_first,
+                                  const packet::DecodedPacket& packet) {
+    if (packet.protocol != model::Protocol::tcp ||
+        (packet.tcp.flags & (flag::syn | flag::ack)) != flag::syn)
+        return false;
+    const DirectionStream& stream = state.stream(state.direction_of(source_is_first));
+    if (!stream.started()) // the SYN of a flow first seen by its SYN+ACK
+        return false;
+    // A retransmitted SYN carries the same ISN; any other SYN opens a new connection.
+    return !(stream.has_isn() && stream.isn() == packet.tcp.seq);
+}
+
+void Reassembler::State::add_tcp(FlowList::iterator it, model::Direction direction,
+                                 const packet::DecodedPacket& packet, const SegmentInput& input) {
+    FlowState& state = *it;
+    DirectionStream& stream = state.stream(direction);
+    DirectionStream& peer = state.stream(model::opposite(direction));
+    StreamEvents events{sink, state.flow, direction};
+    const std::uint64_t held_before = state.held();
+    stream.add_tcp(events, input, peer.window_zero());
+    // The window this packet advertises limits what the peer may send to it.
+    if ((input.flags & (flag::ack | flag::syn)) != 0)
+        stream.set_window(packet.tcp.window);
+    buffered = buffered - held_before + state.held();
+
+    auto& stats = events.stats();
+    if ((input.flags & flag::fin) != 0)
+        stats.fin = true;
+    if ((input.flags & flag::rst) != 0) {
+        stats.rst = true;
+        close(it, CloseReason::rst);
+        return;
+    }
+    if (state.held() > config.max_buffered_per_flow || buffered > config.max_buffered_total)
+        enforce_caps(state, input.frame);
+    if (stream.finished() && peer.finished())
+        close(it, CloseReason::fin);
+}
+
+void Reassembler::State::note_memory_cap(FlowState& state, std::uint64_t frame) {
+    if (state.memory_cap_reported)
+        return;
+    state.memory_cap_reported = true;
+    model::Anomaly anomaly;
+    anomaly.kind = model::AnomalyKind::memory_cap;
+    anomaly.frame = frame;
+    anomaly.detail = "out-of-order buffering cap reached: holes declared gaps";
+    sink.on_anomaly(&state.flow, anomaly);
+}
+
+void Reassembler::State::release_all(FlowState& state, std::uint64_t frame) {
+    const std::uint64_t held_before = state.held();
+    for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
+        StreamEvents events{sink, state.flow, direction};
+        while (state.stream(direction).has_held())
+            state.stream(direction).release_first_hole(events, model::GapReason::buffer_limit,
+                                                       frame);
+    }
+    buffered -= held_before;
+}
+
+void Reassembler::State::enforce_caps(FlowState& state, std::uint64_t frame) {
+    // Per flow: give up the earliest hole of the fuller direction until the flow fits.
+    while (state.held() > config.max_buffered_per_flow) {
+        note_memory_cap(state, frame);
+        const auto direction = state.directions[0].held_bytes() >= state.directions[1].held_bytes()
+                                   ? model::Direction::c2s
+                                   : model::Direction::s2c;
+        const std::uint64_t held_before = state.held();
+        StreamEvents events{sink, state.flow, direction};
+        state.stream(direction).release_first_hole(events, model::GapReason::buffer_limit, frame);
+        buffered = buffered - held_before + state.held();
+    }
+    if (buffered <= config.max_buffered_total)
+        return;
+    // In all: this flow first, then the fullest others (a rare scan: each frees a whole flow).
+    if (state.held() > 0) {
+        note_memory_cap(state, frame);
+        release_all(state, frame);
+    }
+    while (buffered > config.max_buffered_total) {
+        FlowState* fullest = nullptr;
+        for (auto& other : flows)
+            if (fullest == nullptr || other.held() > fullest->held())
+                fullest = &other;
+        if (fullest == nullptr || fullest->held() == 0)
+            break;
+        note_memory_cap(*fullest, frame);
+        release_all(*fullest, frame);
+    }
+}
+
+void Reassembler::State::close(FlowList::iterator it, CloseReason reason) {
+    FlowState& state = *it;
+    const std::uint64_t held_before = state.held();
+    for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
+        StreamEvents events{sink, state.flow, direction};
+        state.stream(direction).flush(events, state.last_frame);
+    }
+    buffered -= held_before;
+    sink.on_flow_close(state.flow, reason);
+    bury(state, reason);
+    table.erase(state.key);
+    flows.erase(it);
+}
+
+void Reassembler::State::bury(const FlowState& state, CloseReason reason) {
+    if (reason == CloseReason::end_of_input || reason == CloseReason::replaced)
+        return; // no later packet can come, or the new flow already holds the 4-tuple
+    Tombstone tomb;
+    tomb.flow_id = state.flow.id;
+    tomb.reuse = state.flow.reuse;
+    tomb.closed_at = state.flow.last_seen;
+    tomb.absorbs = reason == CloseReason::fin || reason == CloseReason::rst;
+    tomb.rst = reason == CloseReason::rst;
+    tombstones[state.key] = tomb;
+    tombstone_order.emplace_back(state.key, tomb);
+    while (tombstones.size() > k_max_tombstones && !tombstone_order.empty()) {
+        const auto& [key, oldest] = tombstone_order.front();
+        if (auto found = tombstones.find(key);
+            found != tombstones.end() && found->second.flow_id == oldest.flow_id)
+            tombstones.erase(found);
+        tombstone_order.pop_front();
+    }
+}
+
+void Reassembler::State::data_after_rst(const Tombstone& tomb, const packet::DecodedPacket& packet,
+                                        std::uint64_t frame) {
+    // The flow is gone (on_flow_close was its last event), so the anomaly names it in text.
+    model::Anomaly anomaly;
+    anomaly.kind = model::AnomalyKind::data_after_rst;
+    anomaly.frame = frame;
+    anomaly.detail = "flow " + std::to_string(tomb.flow_id) + ": " +
+                     std::to_string(packet.payload.size() + packet.payload_missing) +
+                     " byte(s) from " + packet.source.to_string() + " after RST";
+    sink.on_anomaly(nullptr, anomaly);
+}
+
+Reassembler::Reassembler(ReassemblyConfig config, StreamSink& sink)
+    : m_state(std::make_unique<State>(config, sink)) {}
+
+Reassembler::~Reassembler() = default;
+
+void Reassembler::add(const packet::DecodedPacket& packet, std::uint64_t frame,
+                      model::Timestamp time) {
+    State& s = *m_state;
+    const bool tcp = packet.protocol == model::Protocol::tcp;
+    bool source_is_first = true;
+    const FlowKey key =
+        make_flow_key(packet.protocol, packet.source, packet.destination, source_is_first);
+    FlowList::iterator it;
+    if (const auto found = s.table.find(key); found != s.table.end()) {
+        it = found->second;
+        if (s.replaces(*it, source_is_first, packet)) {
+            const std::uint32_t reuse = it->flow.reuse + 1;
+            s.close(it, CloseReason::replaced);
+            it = s.create(key, source_is_first, packet, frame, time, reuse);
+        }
+    } else {
+        std::uint32_t reuse = 0;
+        if (const auto tomb = s.tombstones.find(key); tomb != s.tombstones.end()) {
+            const bool syn = tcp && (packet.tcp.flags & flag::syn) != 0;
+            if (tomb->second.absorbs && !syn) {
+                if (tomb->second.rst && (!packet.payload.empty() || packet.payload_missing > 0))
+                    s.data_after_rst(tomb->second, packet, frame);
+                return; // a late ACK, FIN or retransmission of the closed flow
+            }
+            reuse = tomb->second.reuse + 1;
+            s.tombstones.erase(tomb);
+        }
+        it = s.create(key, source_is_first, packet, frame, time, reuse);
+    }
+    s.flows.splice(s.flows.end(), s.flows, it); // most recently active last
+
+    FlowState& state = *it;
+    const model::Direction direction = state.direction_of(source_is_first);
+    state.flow.last_seen = std::max(state.flow.last_seen, time);
+    state.last_frame = frame;
+    auto& stats = state.flow.of(direction);
+    const std::uint64_t payload = packet.payload.size() + packet.payload_missing;
+    ++stats.packets;
+    stats.wire_bytes += payload;
+    if (stats.first_frame == 0 && payload > 0)
+        stats.first_frame = frame;
+
+    const SegmentInput input = segment_of(packet, frame, time);
+    if (tcp) {
+        s.add_tcp(it, direction, packet, input);
+    } else {
+        StreamEvents events{s.sink, state.flow, direction};
+        state.stream(direction).add_datagram(events, input);
+    }
+}
+
+void Reassembler::expire(model::Timestamp now) {
+    State& s = *m_state;
+    const model::Timestamp timeout = s.config.idle_timeout;
+    // The list is in order of last activity, so the idle flows are at its front.
+    while (!s.flows.empty() && now - s.flows.front().flow.last_seen > timeout)
+        s.close(s.flows.begin(), CloseReason::idle);
+    while (!s.tombstone_order.empty() &&
+           now - s.tombstone_order.front().second.closed_at > timeout) {
+        const auto& [key, oldest] = s.tombstone_order.front();
+        if (auto found = s.tombstones.find(key);
+            found != s.tombstones.end() && found->second.flow_id == oldest.flow_id)
+            s.tombstones.erase(found);
+        s.tombstone_order.pop_front();
+    }
+}
+
+void Reassembler::finish() {
+    State& s = *m_state;
+    while (!s.flows.empty())
+        s.close(s.flows.begin(), CloseReason::end_of_input);
+    s.tombstones.clear();
+    s.tombstone_order.clear();
+}
+
+std::size_t Reassembler::open_flows() const {
+    return m_state->table.size();
+}
+
+std::uint64_t Reassembler::flows_seen() const {
+    return m_state->next_id - 1;
+}
+
+std::uint64_t Reassembler::buffered_bytes() const {
+    return m_state->buffered;
+}
+
+} // namespace sniff::reassembly

@@ -1,0 +1,96 @@
+#pragma once
+// Internal to src/proxy: the Asio side of Proxy. Not included by other modules.
+
+#include "proxy/proxy.hpp"
+
+// GCC's optimiser reports "potential null pointer dereference" inside Asio's scheduler once
+// inlined into our code; the paths it imagines are not reachable (Asio's own invariants).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#pragma GCC diagnostic pop
+#include <map>
+#include <unordered_map>
+
+namespace sniff::proxy {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+// Expected failures (EOF, reset, refused) come back as values; exceptions are bugs.
+inline constexpr auto k_use_tuple = asio::as_tuple(asio::use_awaitable);
+
+model::Endpoint to_model(const asio::ip::address& address, std::uint16_t port);
+model::Timestamp now_ns();
+
+// A live TCP connection or UDP session, so stop() can close it.
+class Session {
+public:
+    virtual ~Session() = default;
+    virtual void close() = 0; // from stop(): close sockets; the session reports its own end
+};
+
+class UdpSession;
+
+struct Listener {
+    ProxySpec spec;
+    tcp::endpoint tcp_target;
+    udp::endpoint udp_target;
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::unique_ptr<udp::socket> udp_socket;
+    std::vector<std::byte> udp_buffer; // one datagram from a client, reused
+    std::map<udp::endpoint, std::shared_ptr<UdpSession>> udp_sessions;
+};
+
+class Proxy::Impl : public std::enable_shared_from_this<Proxy::Impl> {
+public:
+    Impl(asio::io_context& io, std::vector<ProxySpec> specs, ProxyOptions options,
+         reassembly::StreamSink& sink);
+
+    bool start(std::string& error);
+    void stop();
+
+    // A new flow with the next id, reported with on_flow_open.
+    model::Flow open_flow(model::Protocol protocol, const model::Endpoint& client,
+                          const model::Endpoint& server);
+    // Reports one recv() result to the sink and counts it.
+    void record(model::Flow& flow, model::Direction direction, util::Bytes bytes);
+    void close_flow(const model::Flow& flow, reassembly::CloseReason reason);
+    void report(ProxyEventKind kind, std::uint64_t flow_id, std::string detail);
+
+    void add_session(std::uint64_t id, Session& session) { m_sessions[id] = &session; }
+    void remove_session(std::uint64_t id) { m_sessions.erase(id); }
+
+    asio::io_context& io() { return m_io; }
+    const ProxyOptions& options() const { return m_options; }
+    ProxyStats& stats() { return m_stats; }
+    bool stopped() const { return m_stopped; }
+    const std::vector<Listener>& listeners() const { return m_listeners; }
+
+private:
+    bool bind(Listener& listener, std::string& error);
+    asio::awaitable<void> accept_loop(Listener& listener);
+    asio::awaitable<void> udp_loop(Listener& listener);
+
+    asio::io_context& m_io;
+    std::vector<ProxySpec> m_specs;
+    ProxyOptions m_options;
+    reassembly::StreamSink& m_sink;
+    ProxyStats m_stats;
+    std::vector<Listener> m_listeners;
+    std::unordered_map<std::uint64_t, Session*> m_sessions;
+    std::uint64_t m_next_flow_id = 1;
+    std::uint64_t m_next_frame = 1;
+    bool m_started = false;
+    bool m_stopped = false;
+};
+
+// Runs one accepted connection to its end (tcp_session.cpp).
+void spawn_tcp_session(std::shared_ptr<Proxy::Impl> impl, const Listener& listener,
+                       tcp::socket client);
+// Passes one client datagram to its session, creating the session first (udp_session.cpp).
+void udp_from_client(std::shared_ptr<Proxy::Impl> impl, Listener& listener,
+                     const udp::endpoint& client, util::Bytes datagram);
+
+} // namespace sniff::proxy

@@ -1,0 +1,230 @@
+// One accepted TCP connection: connect upstream (raced with a timer), then two pumps joined with
+// &&. Each pump reads into its own fixed buffer and writes it out fully before reading again,
+// which is the backpressure: a slow reader stalls the opposite socket's reads, not memory.
+#include "proxy/proxy_impl.hpp"
+
+namespace sniff::proxy {
+
+using model::Direction;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+// Closes with SO_LINGER 0, which sends RST instead of FIN.
+void reset_socket(tcp::socket& socket) {
+    boost::system::error_code ignored;
+    if (!socket.is_open())
+        return;
+    socket.set_option(asio::socket_base::linger(true, 0), ignored);
+    socket.close(ignored);
+}
+
+void set_nodelay(tcp::socket& socket) {
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+}
+
+class TcpSession final : public Session {
+public:
+    TcpSession(std::shared_ptr<Proxy::Impl> impl, const Listener& listener, tcp::socket client)
+        : m_impl(std::move(impl)), m_target(listener.tcp_target), m_client(std::move(client)),
+          m_upstream(m_impl->io()) {}
+
+    asio::awaitable<void> run();
+    void close() override;
+
+private:
+    asio::awaitable<bool> connect_upstream();
+    asio::awaitable<void> pump(Direction direction);
+    asio::awaitable<void> coalesce(Direction direction, std::size_t& filled, bool& eof,
+                                   boost::system::error_code& error, asio::steady_timer& timer);
+    void fail(Direction sender);
+    tcp::socket& from(Direction d) { return d == Direction::c2s ? m_client : m_upstream; }
+    tcp::socket& to(Direction d) { return d == Direction::c2s ? m_upstream : m_client; }
+
+    std::shared_ptr<Proxy::Impl> m_impl;
+    tcp::endpoint m_target;
+    tcp::socket m_client;
+    tcp::socket m_upstream;
+    model::Flow m_flow;
+    // Per direction; allocated uninitialised, so an idle connection's pages are never touched.
+    std::array<std::unique_ptr<std::byte[]>, 2> m_buffers;
+    bool m_stopping = false; // stop() closed us
+    bool m_reset = false;    // one side reset or failed: both were reset
+};
+
+asio::awaitable<void> TcpSession::run() {
+    boost::system::error_code ec;
+    const auto peer = m_client.remote_endpoint(ec);
+    m_flow = m_impl->open_flow(model::Protocol::tcp, to_model(peer.address(), peer.port()),
+                               to_model(m_target.address(), m_target.port()));
+    m_impl->add_session(m_flow.id, *this);
+    if (co_await connect_upstream()) {
+        set_nodelay(m_client);
+        set_nodelay(m_upstream);
+        const std::size_t size = m_impl->options().buffer_size;
+        m_buffers[0] = std::make_unique_for_overwrite<std::byte[]>(size);
+        m_buffers[1] = std::make_unique_for_overwrite<std::byte[]>(size);
+        co_await (pump(Direction::c2s) && pump(Direction::s2c));
+    }
+    m_client.close(ec);
+    m_upstream.close(ec);
+    m_impl->remove_session(m_flow.id);
+    const auto reason = m_stopping ? reassembly::CloseReason::end_of_input
+                        : m_reset  ? reassembly::CloseReason::rst
+                                   : reassembly::CloseReason::fin;
+    m_impl->close_flow(m_flow, reason);
+}
+
+asio::awaitable<bool> TcpSession::connect_upstream() {
+    asio::steady_timer timer(m_impl->io());
+    timer.expires_after(std::chrono::milliseconds(m_impl->options().connect_timeout_ms));
+    auto result =
+        co_await (m_upstream.async_connect(m_target, k_use_tuple) || timer.async_wait(k_use_tuple));
+    if (m_stopping)
+        co_return false;
+    const std::string target =
+        m_target.address().to_string() + ":" + std::to_string(m_target.port());
+    if (result.index() == 0 && !std::get<0>(std::get<0>(result)))
+        co_return true;
+    if (result.index() == 1)
+        m_impl->report(ProxyEventKind::upstream_timeout, m_flow.id,
+                       "connect " + target + ": no answer within " +
+                           std::to_string(m_impl->options().connect_timeout_ms) + " ms");
+    else
+        m_impl->report(ProxyEventKind::upstream_refused, m_flow.id,
+                       "connect " + target + ": " + std::get<0>(std::get<0>(result)).message());
+    // The client sees what it would have seen connecting directly: a reset.
+    m_reset = true;
+    m_flow.of(Direction::s2c).rst = true;
+    reset_socket(m_client);
+    co_return false;
+}
+
+// A read or write failed (reset, broken pipe...): the direction whose sender misbehaved is
+// marked and both sides are reset, which also ends the other pump.
+void TcpSession::fail(Direction sender) {
+    if (m_stopping || m_reset)
+        return; // our own close() or abort caused this error
+    m_reset = true;
+    m_flow.of(sender).rst = true;
+    reset_socket(m_client);
+    reset_socket(m_upstream);
+}
+
+asio::awaitable<void> TcpSession::pump(Direction direction) {
+    const auto d = static_cast<std::size_t>(direction);
+    const ProxyOptions& options = m_impl->options();
+    const RechunkSpec& spec = options.rechunk[d];
+    std::unique_ptr<CutPlanner> planner;
+    if (spec.mode == RechunkMode::adversarial && options.cut_planner)
+        planner = options.cut_planner(direction);
+    Rechunker rechunker(spec, direction_seed(options.seed, m_flow.id, direction),
+                        std::move(planner));
+    std::vector<std::size_t> sizes;
+    asio::steady_timer timer(m_impl->io());
+    std::byte* const buffer = m_buffers[d].get();
+    bool first_write = true;
+    for (;;) {
+        auto [ec, size] = co_await from(direction).async_read_some(
+            asio::buffer(buffer, options.buffer_size), k_use_tuple);
+        bool eof = ec == asio::error::eof;
+        if (ec && !eof) {
+            fail(direction);
+            co_return;
+        }
+        std::size_t filled = size;
+        if (size > 0)
+            m_impl->record(m_flow, direction, util::Bytes(buffer, size));
+        if (!eof && spec.mode == RechunkMode::coalesce)
+            co_await coalesce(direction, filled, eof, ec, timer);
+        rechunker.plan(util::Bytes(buffer, filled), sizes);
+        std::size_t offset = 0;
+        for (const std::size_t chunk : sizes) {
+            if (options.delay_ms > 0 && !first_write) {
+                timer.expires_after(std::chrono::milliseconds(options.delay_ms));
+                co_await timer.async_wait(k_use_tuple);
+            }
+            first_write = false;
+            auto [write_ec, written] = co_await asio::async_write(
+                to(direction), asio::buffer(buffer + offset, chunk), k_use_tuple);
+            if (write_ec) {
+                fail(model::opposite(direction)); // the receiver went away
+                co_return;
+            }
+            offset += written;
+            ++m_impl->stats().chunks_out[d];
+        }
+        if (ec && !eof) { // a read during coalescing failed after some bytes were held
+            fail(direction);
+            co_return;
+        }
+        if (eof) {
+            // Half-close: pass the FIN on and let the other direction keep flowing.
+            m_flow.of(direction).fin = true;
+            boost::system::error_code ignored;
+            to(direction).shutdown(tcp::socket::shutdown_send, ignored);
+            co_return;
+        }
+    }
+}
+
+// Keeps reading after a first read until coalesce_ms have passed or coalesce_bytes are held.
+// Readiness is awaited (not a read raced with the timer), so a read never loses bytes to a
+// cancellation; the reads themselves are non-blocking.
+asio::awaitable<void> TcpSession::coalesce(Direction direction, std::size_t& filled, bool& eof,
+                                           boost::system::error_code& error,
+                                           asio::steady_timer& timer) {
+    const ProxyOptions& options = m_impl->options();
+    const RechunkSpec& spec = options.rechunk[static_cast<std::size_t>(direction)];
+    const std::size_t limit = spec.coalesce_bytes > 0
+                                  ? std::min(spec.coalesce_bytes, options.buffer_size)
+                                  : options.buffer_size;
+    std::byte* const buffer = m_buffers[static_cast<std::size_t>(direction)].get();
+    tcp::socket& socket = from(direction);
+    socket.non_blocking(true, error);
+    timer.expires_after(std::chrono::milliseconds(spec.coalesce_ms));
+    while (filled < limit && !error) {
+        const std::size_t size =
+            socket.read_some(asio::buffer(buffer + filled, limit - filled), error);
+        if (error == asio::error::would_block || error == asio::error::try_again) {
+            error.clear();
+            auto ready = co_await (socket.async_wait(tcp::socket::wait_read, k_use_tuple) ||
+                                   timer.async_wait(k_use_tuple));
+            if (ready.index() == 1)
+                break; // time is up: send what we hold
+            error = std::get<0>(std::get<0>(ready));
+            continue;
+        }
+        if (error == asio::error::eof) {
+            error.clear();
+            eof = true;
+            break;
+        }
+        if (error)
+            break;
+        m_impl->record(m_flow, direction, util::Bytes(buffer + filled, size));
+        filled += size;
+    }
+}
+
+void TcpSession::close() {
+    m_stopping = true;
+    boost::system::error_code ignored;
+    m_client.close(ignored);
+    m_upstream.close(ignored);
+}
+
+} // namespace
+
+void spawn_tcp_session(std::shared_ptr<Proxy::Impl> impl, const Listener& listener,
+                       tcp::socket client) {
+    auto session = std::make_shared<TcpSession>(impl, listener, std::move(client));
+    // The completion handler owns the session until run() has returned.
+    asio::co_spawn(impl->io(), session->run(), [session](std::exception_ptr failure) {
+        if (failure)
+            std::rethrow_exception(failure);
+    });
+}
+
+} // namespace sniff::proxy

@@ -43,7 +43,9 @@ bool parse_count(std::string_view text, std::size_t& value) {
     return !text.empty() && ec == std::errc{} && end == text.data() + text.size();
 }
 
-CommandResult fail(std::string message) { return {"error: " + std::move(message) + "\n", true}; }
+CommandResult fail(std::string message) {
+    return {"error: " + std::move(message) + "\n", true};
+}
 
 CommandResult too_big(std::size_t size, const CommandLimits& limits) {
     return fail("answer of " + std::to_string(size) + " bytes exceeds the output limit of " +

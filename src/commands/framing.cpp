@@ -33,7 +33,9 @@ std::string encode_le32(std::uint32_t value) {
     return out;
 }
 
-std::string length_line(std::size_t length) { return std::to_string(length) + "\n"; }
+std::string length_line(std::size_t length) {
+    return std::to_string(length) + "\n";
+}
 
 namespace {
 
@@ -147,7 +149,8 @@ Decoded decode_frame(Framing framing, util::Bytes bytes, std::size_t max_body) {
     if (framing == Framing::struct_len) {
         // struct 'i' is signed: the high bit set means a negative length.
         if (declared > k_struct_max)
-            return malformed("negative length " + std::to_string(static_cast<std::int32_t>(declared)));
+            return malformed("negative length " +
+                             std::to_string(static_cast<std::int32_t>(declared)));
         if (declared > max_body)
             return malformed("length " + std::to_string(declared) + " exceeds limit " +
                              std::to_string(max_body));

@@ -49,8 +49,9 @@ inline constexpr std::array<FramingInfo, 4> k_framings{{
     {Framing::none, "none", "raw bytes, no boundaries (the sticky-packet bug)"},
     {Framing::ascii_len, "ascii-len", "length as decimal text, client answers ready, then body"},
     {Framing::struct_len, "struct", "4-byte little-endian signed length, then body"},
-    {Framing::json_header, "json-header", "4-byte length of a JSON header {\"data_size\": n}, then "
-                                          "header, then body"},
+    {Framing::json_header, "json-header",
+     "4-byte length of a JSON header {\"data_size\": n}, then "
+     "header, then body"},
 }};
 
 const char* framing_name(Framing framing);
@@ -80,9 +81,9 @@ struct Decoded {
     DecodeState state = DecodeState::need_more;
     std::size_t header_length = 0; // bytes before the body (prefix, JSON header)
     std::size_t body_length = 0;
-    std::size_t frame_length = 0;  // header + body (+ '\n' for lines); valid when complete
-    nlohmann::json header;         // parsed JSON header (json-header only)
-    std::string reason;            // why malformed
+    std::size_t frame_length = 0; // header + body (+ '\n' for lines); valid when complete
+    nlohmann::json header;        // parsed JSON header (json-header only)
+    std::string reason;           // why malformed
 };
 
 // Decodes the frame at the start of `bytes`. Lines (none/ascii-len requests) and the ascii-len
@@ -97,6 +98,8 @@ Decoded decode_line(util::Bytes bytes, std::size_t max_length);
 // Parses the ascii-len length line's text (digits only, no sign); nullopt when malformed.
 std::optional<std::size_t> parse_decimal(std::string_view text, std::size_t max);
 
-inline util::Bytes bytes_of(std::string_view text) { return util::as_bytes(text.data(), text.size()); }
+inline util::Bytes bytes_of(std::string_view text) {
+    return util::as_bytes(text.data(), text.size());
+}
 
 } // namespace sniff::commands

@@ -17,7 +17,9 @@ Md5::Md5() : m_state(std::make_unique<State>()) {
         throw std::runtime_error("MD5 is not available from libcrypto");
 }
 
-Md5::~Md5() { EVP_MD_CTX_free(m_state->ctx); }
+Md5::~Md5() {
+    EVP_MD_CTX_free(m_state->ctx);
+}
 
 void Md5::update(const void* data, std::size_t size) {
     if (size > 0)

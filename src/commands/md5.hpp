@@ -1,6 +1,6 @@
 #pragma once
-// MD5 of a byte string or a file, as lowercase hex: the checksum the article's upload header carries.
-// MD5 is used here only to detect accidental corruption in transit, never for security.
+// MD5 of a byte string or a file, as lowercase hex: the checksum the article's upload header
+// carries. MD5 is used here only to detect accidental corruption in transit, never for security.
 
 #include <cstddef>
 #include <memory>

@@ -65,17 +65,18 @@ std::optional<nlohmann::json> make_upload_header(const std::string& path, std::u
                           {"md5", *md5}};
 }
 
-UploadSink::~UploadSink() { discard(); }
+UploadSink::~UploadSink() {
+    discard();
+}
 
-bool UploadSink::open(const std::string& dir, const std::string& stored_name,
-                      std::string& reason) {
+bool UploadSink::open(const std::string& dir, const std::string& stored_name, std::string& reason) {
     static std::atomic<unsigned> counter{0};
     m_stored_name = stored_name;
     m_final_path = (std::filesystem::path(dir) / stored_name).string();
-    m_temp_path = (std::filesystem::path(dir) / ("." + stored_name + ".part-" +
-                                                 std::to_string(::getpid()) + "-" +
-                                                 std::to_string(counter++)))
-                      .string();
+    m_temp_path =
+        (std::filesystem::path(dir) / ("." + stored_name + ".part-" + std::to_string(::getpid()) +
+                                       "-" + std::to_string(counter++)))
+            .string();
     m_file = std::fopen(m_temp_path.c_str(), "wbx");
     if (m_file == nullptr) {
         reason = "cannot create a file in the upload directory";

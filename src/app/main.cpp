@@ -1,12 +1,34 @@
 #include "app/main.hpp"
 
+#include "app/analyze.hpp"
+#include "app/options.hpp"
+
 #include <cstdio>
 
 namespace sniff::app {
 
-int run(int, char**) {
-    std::puts("sniff " SNIFF_VERSION);
-    return 0;
+namespace {
+
+int usage_error(const std::string& message) {
+    std::fprintf(stderr, "sniff: %s\nTry 'sniff --help'.\n", message.c_str());
+    return 2;
+}
+
+} // namespace
+
+int run(int argc, char** argv) {
+    const ParseResult parsed = parse_options(argc, argv);
+    if (!parsed.error.empty())
+        return usage_error(parsed.error);
+    const Options& options = parsed.options;
+    switch (options.command) {
+    case Command::help: std::fputs(usage_text(), stdout); return 0;
+    case Command::version: std::puts("sniff " SNIFF_VERSION); return 0;
+    default: break;
+    }
+    if (!options.read_file.empty())
+        return analyze_file(options);
+    return usage_error("nothing to do: give -r FILE, -i IFACE, --proxy SPEC or a command");
 }
 
 } // namespace sniff::app

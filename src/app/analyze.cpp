@@ -1,0 +1,127 @@
+#include "app/analyze.hpp"
+
+#include "app/packet_pipeline.hpp"
+#include "capture/file_reader.hpp"
+#include "output/json_events.hpp"
+#include "output/progress.hpp"
+#include "output/stream_files.hpp"
+#include "output/summary_printer.hpp"
+
+#include <cinttypes>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+namespace sniff::app {
+
+namespace {
+
+reassembly::ReassemblyConfig reassembly_config(const Options& options) {
+    reassembly::ReassemblyConfig config;
+    config.max_buffered_per_flow = options.max_buffer;
+    config.max_buffered_total = options.max_buffer_total;
+    config.idle_timeout = static_cast<model::Timestamp>(options.idle_timeout_seconds * 1e9);
+    return config;
+}
+
+void print_pipeline_warnings(const PipelineCounts& counts) {
+    for (const auto& [link_type, frames] : counts.unsupported_links)
+        std::fprintf(stderr, "sniff: warning: %" PRIu64 " frames of unsupported %s skipped\n",
+                     frames, link_type_name(link_type).c_str());
+    if (counts.truncated + counts.malformed > 0)
+        std::fprintf(stderr,
+                     "sniff: warning: %" PRIu64 " truncated and %" PRIu64
+                     " malformed packets skipped\n",
+                     counts.truncated, counts.malformed);
+}
+
+nlohmann::json end_object(const PipelineCounts& counts, const capture::FileReader& reader) {
+    nlohmann::json end{{"frames", counts.frames},
+                       {"decoded", counts.decoded},
+                       {"filtered_out", counts.filtered_out},
+                       {"not_transport", counts.not_transport},
+                       {"truncated", counts.truncated},
+                       {"malformed", counts.malformed},
+                       {"bytes_read", reader.bytes_consumed()}};
+    if (reader.error())
+        end["error"] = {{"message", reader.error()->message}, {"offset", reader.error()->offset}};
+    return end;
+}
+
+} // namespace
+
+int analyze_file(const Options& options) {
+    capture::CaptureError open_error;
+    auto reader = capture::FileReader::open(options.read_file, open_error);
+    if (!reader) {
+        std::fprintf(stderr, "sniff: %s: %s\n", options.read_file.c_str(),
+                     open_error.to_string().c_str());
+        return 1;
+    }
+
+    reassembly::SinkFanout sinks;
+    output::SummaryPrinter summary(stdout);
+    output::JsonEventWriter json(stdout);
+    output::StreamFileWriter streams;
+    if (options.json)
+        sinks.add(json);
+    else
+        sinks.add(summary);
+    if (!options.write_streams.empty()) {
+        std::string error;
+        if (!streams.open(options.write_streams, error)) {
+            std::fprintf(stderr, "sniff: %s\n", error.c_str());
+            return 1;
+        }
+        sinks.add(streams);
+    }
+
+    PacketPipeline pipeline(reassembly_config(options), sinks);
+    if (!options.filter.empty()) {
+        std::string error;
+        auto filter = capture::BpfFilter::compile(options.filter, reader->first_link_type(),
+                                                  reader->snap_length(), error);
+        if (!filter) {
+            std::fprintf(stderr, "sniff: bad filter '%s': %s\n", options.filter.c_str(),
+                         error.c_str());
+            return 2;
+        }
+        pipeline.set_filter(std::move(filter));
+    }
+
+    output::Progress progress(!options.quiet && isatty(STDERR_FILENO), reader->file_size());
+    capture::RawPacket packet;
+    std::uint64_t packets = 0;
+    while ((!options.count || packets < *options.count) && reader->next(packet)) {
+        ++packets;
+        pipeline.add(packet);
+        progress.update(reader->bytes_consumed(), pipeline.reassembler().flows_seen());
+    }
+    progress.done();
+    pipeline.finish();
+
+    if (options.json)
+        json.write_end(end_object(pipeline.counts(), *reader));
+    else
+        summary.print_totals(options.read_file == "-" ? "stdin" : options.read_file);
+    std::fflush(stdout);
+    print_pipeline_warnings(pipeline.counts());
+
+    int status = 0;
+    if (!options.write_streams.empty()) {
+        std::string error;
+        if (!streams.finish(error)) {
+            std::fprintf(stderr, "sniff: %s\n", error.c_str());
+            status = 1;
+        }
+    }
+    if (reader->error()) {
+        std::fprintf(stderr, "sniff: %s: damaged capture at %s (%" PRIu64
+                             " packets read before it)\n",
+                     options.read_file.c_str(), reader->error()->to_string().c_str(), packets);
+        status = 1;
+    }
+    return status;
+}
+
+} // namespace sniff::app

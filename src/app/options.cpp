@@ -1,0 +1,231 @@
+#include "app/options.hpp"
+
+#include <charconv>
+#include <functional>
+#include <map>
+
+namespace sniff::app {
+
+namespace {
+
+bool parse_number(const std::string& text, std::uint64_t& value) {
+    const auto [end, code] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return code == std::errc{} && end == text.data() + text.size();
+}
+
+bool parse_size(std::string text, std::uint64_t& value) {
+    std::uint64_t multiplier = 1;
+    if (!text.empty()) {
+        const char unit = text.back();
+        const std::map<char, std::uint64_t> k_units{{'k', 1ull << 10}, {'K', 1ull << 10},
+                                                    {'m', 1ull << 20}, {'M', 1ull << 20},
+                                                    {'g', 1ull << 30}, {'G', 1ull << 30}};
+        if (const auto found = k_units.find(unit); found != k_units.end()) {
+            multiplier = found->second;
+            text.pop_back();
+        }
+    }
+    if (!parse_number(text, value) || value > UINT64_MAX / multiplier)
+        return false;
+    value *= multiplier;
+    return true;
+}
+
+using Setter = std::function<std::string(Options&, const std::string&)>;
+
+struct ValueOption {
+    const char* name;
+    Setter set;
+};
+
+std::string set_number(std::optional<std::uint64_t>& target, const std::string& value,
+                       const char* name) {
+    std::uint64_t number = 0;
+    if (!parse_size(value, number))
+        return std::string(name) + ": not a number: '" + value + "'";
+    target = number;
+    return {};
+}
+
+const std::vector<ValueOption>& value_options() {
+    static const std::vector<ValueOption> k_options{
+        {"-r", [](Options& o, const std::string& v) { o.read_file = v; return std::string(); }},
+        {"-i", [](Options& o, const std::string& v) { o.interface_name = v; return std::string(); }},
+        {"-f", [](Options& o, const std::string& v) { o.filter = v; return std::string(); }},
+        {"-w", [](Options& o, const std::string& v) { o.write_file = v; return std::string(); }},
+        {"-c", [](Options& o, const std::string& v) { return set_number(o.count, v, "-c"); }},
+        {"-s",
+         [](Options& o, const std::string& v) {
+             std::optional<std::uint64_t> snap;
+             auto error = set_number(snap, v, "-s");
+             if (error.empty())
+                 o.snap_length = static_cast<std::uint32_t>(
+                     *snap == 0 || *snap > 262144 ? 262144 : *snap);
+             return error;
+         }},
+        {"--proxy",
+         [](Options& o, const std::string& v) { o.proxies.push_back(v); return std::string(); }},
+        {"--framing",
+         [](Options& o, const std::string& v) { o.framings.push_back(v); return std::string(); }},
+        {"--write-streams",
+         [](Options& o, const std::string& v) { o.write_streams = v; return std::string(); }},
+        {"--udp-bufsize",
+         [](Options& o, const std::string& v) { return set_number(o.udp_bufsize, v, "--udp-bufsize"); }},
+        {"--max-buffer",
+         [](Options& o, const std::string& v) {
+             return parse_size(v, o.max_buffer) ? std::string() : "--max-buffer: not a size: '" + v + "'";
+         }},
+        {"--max-buffer-total",
+         [](Options& o, const std::string& v) {
+             return parse_size(v, o.max_buffer_total)
+                        ? std::string()
+                        : "--max-buffer-total: not a size: '" + v + "'";
+         }},
+        {"--idle-timeout",
+         [](Options& o, const std::string& v) {
+             try {
+                 std::size_t used = 0;
+                 o.idle_timeout_seconds = std::stod(v, &used);
+                 if (used == v.size() && o.idle_timeout_seconds > 0)
+                     return std::string();
+             } catch (...) {
+             }
+             return "--idle-timeout: not a positive number of seconds: '" + v + "'";
+         }},
+    };
+    return k_options;
+}
+
+struct FlagOption {
+    const char* name;
+    std::function<void(Options&)> set;
+};
+
+const std::vector<FlagOption>& flag_options() {
+    static const std::vector<FlagOption> k_flags{
+        {"-h", [](Options& o) { o.command = Command::help; }},
+        {"--help", [](Options& o) { o.command = Command::help; }},
+        {"-V", [](Options& o) { o.command = Command::version; }},
+        {"--version", [](Options& o) { o.command = Command::version; }},
+        {"--list-framings", [](Options& o) { o.command = Command::list_framings; }},
+        {"-n", [](Options&) {}}, // sniff never resolves names; accepted as tcpdump does
+        {"-p", [](Options& o) { o.no_promiscuous = true; }},
+        {"-q", [](Options& o) { o.quiet = true; }},
+        {"--json", [](Options& o) { o.json = true; }},
+        {"--summary", [](Options& o) { o.summary = true; }},
+        {"--no-tui", [](Options& o) { o.no_tui = true; }},
+    };
+    return k_flags;
+}
+
+const std::map<std::string, Command> k_subcommands{
+    {"serve", Command::serve}, {"client", Command::client}, {"demo", Command::demo}};
+
+} // namespace
+
+ParseResult parse_options(int argc, char** argv) {
+    ParseResult result;
+    Options& options = result.options;
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (!args.empty() && k_subcommands.contains(args[0])) {
+        options.command = k_subcommands.at(args[0]);
+        options.rest.assign(args.begin() + 1, args.end());
+        return result;
+    }
+    std::vector<std::string> filter_words;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string arg = args[i];
+        std::string inline_value;
+        bool has_inline = false;
+        if (arg.starts_with("--") && arg.find('=') != std::string::npos) {
+            inline_value = arg.substr(arg.find('=') + 1);
+            arg = arg.substr(0, arg.find('='));
+            has_inline = true;
+        }
+        bool matched = false;
+        for (const auto& flag : flag_options()) {
+            if (arg == flag.name && !has_inline) {
+                flag.set(options);
+                matched = true;
+            }
+        }
+        for (const auto& option : value_options()) {
+            if (matched || arg != option.name)
+                continue;
+            matched = true;
+            if (!has_inline) {
+                if (i + 1 >= args.size()) {
+                    result.error = std::string(option.name) + " needs a value";
+                    return result;
+                }
+                inline_value = args[++i];
+            }
+            if (auto error = option.set(options, inline_value); !error.empty()) {
+                result.error = error;
+                return result;
+            }
+        }
+        if (matched)
+            continue;
+        if (arg.starts_with("-") && arg != "-") {
+            result.error = "unknown option '" + arg + "'";
+            return result;
+        }
+        filter_words.push_back(arg); // like tcpdump: trailing words form the filter
+    }
+    if (!filter_words.empty()) {
+        if (!options.filter.empty()) {
+            result.error = "a filter was given with -f and as trailing words";
+            return result;
+        }
+        for (const auto& word : filter_words)
+            options.filter += (options.filter.empty() ? "" : " ") + word;
+    }
+    return result;
+}
+
+const char* usage_text() {
+    return R"(sniff — see where TCP segments and recv() chunks fall against your messages
+
+usage:
+  sniff demo                              the sticky-packet story on this machine, no set-up
+  sniff -r FILE [options] [FILTER]        analyse a pcap or pcapng file (- = standard input)
+  sniff -i IFACE [options] [FILTER]       analyse a live capture
+  sniff --proxy [tcp:|udp:][ADDR:]PORT:HOST:PORT [options]
+                                          proxy and watch a connection live
+  sniff serve | client ...                the article's command server and client (see --help)
+
+sources:
+  -r FILE               read packets from FILE (pcap or pcapng; - reads standard input)
+  -i IFACE              capture on IFACE (any = all)
+  -f FILTER             BPF filter (also as trailing words); applies to files too
+  -c N                  stop after N packets
+  -s SNAPLEN            capture snap length
+  -n                    accepted for tcpdump compatibility (sniff never resolves names)
+  --proxy SPEC          listen and forward (repeatable)
+
+analysis:
+  --framing SPEC        framing for every flow, or PORT=SPEC for one server port (repeatable);
+                        see --list-framings
+  --udp-bufsize N       flag UDP datagrams a recvfrom(N) would cut
+  --max-buffer SIZE     out-of-order bytes held per flow (default 8M)
+  --max-buffer-total SIZE  out-of-order bytes held in all (default 256M)
+  --idle-timeout SEC    close flows idle this long (capture time; default 600)
+
+output:
+  --summary             one line per flow and totals (the default without a terminal)
+  --json                JSON Lines: flow, segment, gap, anomaly, message, end
+  --write-streams DIR   one file per flow direction with its reassembled bytes + index.json
+  -w FILE               write packets (live capture, proxy) as pcap
+  --no-tui              text output even on a terminal
+  -q                    no progress on standard error
+
+  -h, --help            this text
+  -V, --version         version
+  --list-framings       framing presets and their expansion
+
+exit status: 0 success, 1 runtime error (bad file, ...), 2 usage error
+)";
+}
+
+} // namespace sniff::app

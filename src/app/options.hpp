@@ -1,0 +1,47 @@
+#pragma once
+// The command line of sniff, parsed into one value. Options follow tcpdump/tshark where they
+// overlap (-r, -w, -c, -n, -i, -f, -s, -p, -D); long options are sniff's own.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sniff::app {
+
+enum class Command : std::uint8_t { analyze, help, version, list_framings, serve, client, demo };
+
+struct Options {
+    Command command = Command::analyze;
+    std::string read_file;                 // -r
+    std::string interface_name;            // -i
+    std::string filter;                    // -f (also the trailing words, as tcpdump)
+    std::string write_file;                // -w
+    std::optional<std::uint64_t> count;    // -c
+    std::uint32_t snap_length = 262144;    // -s
+    bool no_promiscuous = false;           // -p
+    std::vector<std::string> proxies;      // --proxy (repeatable)
+    std::vector<std::string> framings;     // --framing SPEC | PORT=SPEC (repeatable)
+    std::string write_streams;             // --write-streams DIR
+    std::optional<std::uint64_t> udp_bufsize;
+    bool json = false;                     // --json
+    bool summary = false;                  // --summary
+    bool no_tui = false;                   // --no-tui
+    bool quiet = false;                    // -q: no progress
+    std::uint64_t max_buffer = 8ull << 20; // out-of-order bytes held per flow
+    std::uint64_t max_buffer_total = 256ull << 20;
+    double idle_timeout_seconds = 600;
+    std::vector<std::string> rest;         // arguments of serve/client/demo
+};
+
+struct ParseResult {
+    Options options;
+    std::string error; // usage error; empty when parsing succeeded
+};
+
+ParseResult parse_options(int argc, char** argv);
+
+// The --help text.
+const char* usage_text();
+
+} // namespace sniff::app

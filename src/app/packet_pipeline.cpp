@@ -1,0 +1,87 @@
+#include "app/packet_pipeline.hpp"
+
+#include <array>
+#include <utility>
+
+namespace sniff::app {
+
+namespace {
+
+// Expiry scans every flow, so it runs at most once per second of capture time.
+constexpr model::Timestamp k_expiry_interval = 1'000'000'000;
+
+constexpr std::array<std::pair<std::uint32_t, const char*>, 14> k_link_names{{
+    {0, "NULL"},          {1, "EN10MB"},      {101, "RAW"},         {105, "IEEE802_11"},
+    {108, "LOOP"},        {113, "LINUX_SLL"}, {127, "IEEE802_11_RADIOTAP"},
+    {147, "USER0"},       {195, "IEEE802_15_4"}, {220, "USB_LINUX_MMAPPED"},
+    {228, "IPV4"},        {229, "IPV6"},      {249, "NETLINK"},     {276, "LINUX_SLL2"},
+}};
+
+} // namespace
+
+std::string link_type_name(std::uint32_t link_type) {
+    for (const auto& [value, name] : k_link_names)
+        if (value == link_type)
+            return std::string(name) + " (" + std::to_string(link_type) + ")";
+    return "link type " + std::to_string(link_type);
+}
+
+PacketPipeline::PacketPipeline(reassembly::ReassemblyConfig config, reassembly::StreamSink& sink)
+    : m_sink(sink), m_reassembler(config, sink) {
+    m_decoder.on_anomaly = [this](const model::Anomaly& anomaly) {
+        m_sink.on_anomaly(nullptr, anomaly);
+    };
+}
+
+void PacketPipeline::report_undecodable(const capture::RawPacket& packet,
+                                        const packet::DecodeResult& result) {
+    using packet::DecodeStatus;
+    switch (result.status) {
+    case DecodeStatus::unsupported_link:
+        if (m_counts.unsupported_links[packet.link_type]++ == 0)
+            m_sink.on_anomaly(nullptr, {model::AnomalyKind::unsupported_link_type, packet.frame, 0,
+                                        "frames of " + link_type_name(packet.link_type) +
+                                            " are not decoded"});
+        break;
+    case DecodeStatus::truncated:
+        ++m_counts.truncated;
+        m_sink.on_anomaly(nullptr, {model::AnomalyKind::truncated_packet, packet.frame, 0,
+                                    result.detail});
+        break;
+    case DecodeStatus::malformed:
+        ++m_counts.malformed;
+        m_sink.on_anomaly(nullptr, {model::AnomalyKind::malformed_packet, packet.frame, 0,
+                                    result.detail});
+        break;
+    case DecodeStatus::fragment_held: ++m_counts.fragments_held; break;
+    case DecodeStatus::not_transport: ++m_counts.not_transport; break;
+    case DecodeStatus::ok: break;
+    }
+}
+
+void PacketPipeline::add(const capture::RawPacket& packet) {
+    ++m_counts.frames;
+    if (m_filter && !m_filter->matches(packet)) {
+        ++m_counts.filtered_out;
+        return;
+    }
+    const auto result = m_decoder.decode(packet);
+    if (result.status == packet::DecodeStatus::ok) {
+        ++m_counts.decoded;
+        m_reassembler.add(result.packet, packet.frame, packet.time);
+    } else {
+        report_undecodable(packet, result);
+    }
+    if (packet.time - m_last_expiry >= k_expiry_interval) {
+        m_last_expiry = packet.time;
+        m_decoder.expire(packet.time);
+        m_reassembler.expire(packet.time);
+    }
+}
+
+void PacketPipeline::finish() {
+    m_decoder.expire(INT64_MAX);
+    m_reassembler.finish();
+}
+
+} // namespace sniff::app

@@ -1,0 +1,112 @@
+#include "output/json_events.hpp"
+
+#include "util/escape.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace sniff::output {
+
+using nlohmann::json;
+
+void put_flow_fields(json& object, const model::Flow& flow, model::Direction direction) {
+    object["flow"] = flow.id;
+    object["proto"] = model::protocol_name(flow.protocol);
+    object["src"] = flow.source(direction).to_string();
+    object["dst"] = flow.destination(direction).to_string();
+    object["dir"] = model::direction_name(direction);
+}
+
+namespace {
+
+json direction_stats(const model::DirectionStats& stats) {
+    return json{{"packets", stats.packets},
+                {"wire_bytes", stats.wire_bytes},
+                {"bytes", stats.stream_bytes},
+                {"segments", stats.segments},
+                {"gaps", stats.gaps},
+                {"gap_bytes", stats.gap_bytes},
+                {"retransmissions", stats.retransmissions},
+                {"out_of_order", stats.out_of_order},
+                {"overlaps", stats.overlaps},
+                {"first_frame", stats.first_frame},
+                {"fin", stats.fin},
+                {"rst", stats.rst}};
+}
+
+} // namespace
+
+void JsonEventWriter::write(const json& object) {
+    const std::string line = object.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::fwrite(line.data(), 1, line.size(), m_out);
+    std::fputc('\n', m_out);
+}
+
+void JsonEventWriter::on_flow_open(const model::Flow& flow) {
+    json object{{"type", "flow"}, {"event", "open"}};
+    put_flow_fields(object, flow, model::Direction::c2s);
+    object.erase("dir");
+    object["first_frame"] = flow.first_frame;
+    object["reuse"] = flow.reuse;
+    object["saw_syn"] = flow.saw_syn;
+    write(object);
+}
+
+void JsonEventWriter::on_data(const model::Flow& flow, model::Direction direction,
+                              const model::SegmentInfo& segment, util::Bytes) {
+    if (!m_with_segments)
+        return;
+    json object{{"type", "segment"}};
+    put_flow_fields(object, flow, direction);
+    object["index"] = segment.index;
+    object["frame"] = segment.frame;
+    object["time"] = static_cast<double>(segment.time) / 1e9;
+    object["offset"] = segment.offset;
+    object["length"] = segment.length;
+    object["tcp_flags"] = segment.tcp_flags;
+    write(object);
+}
+
+void JsonEventWriter::on_gap(const model::Flow& flow, model::Direction direction,
+                             const model::Gap& gap) {
+    json object{{"type", "gap"}};
+    put_flow_fields(object, flow, direction);
+    object["offset"] = gap.offset;
+    object["length"] = gap.length;
+    object["reason"] = model::gap_reason_name(gap.reason);
+    object["frame"] = gap.frame;
+    write(object);
+}
+
+void JsonEventWriter::on_anomaly(const model::Flow* flow, const model::Anomaly& anomaly) {
+    json object{{"type", "anomaly"}};
+    if (flow != nullptr) {
+        put_flow_fields(object, *flow, model::Direction::c2s);
+        object.erase("dir");
+    }
+    object["kind"] = model::anomaly_kind_name(anomaly.kind);
+    object["frame"] = anomaly.frame;
+    object["offset"] = anomaly.offset;
+    object["detail"] = util::escape_text(anomaly.detail);
+    write(object);
+}
+
+void JsonEventWriter::on_flow_close(const model::Flow& flow, reassembly::CloseReason reason) {
+    json object{{"type", "flow"}, {"event", "close"}};
+    put_flow_fields(object, flow, model::Direction::c2s);
+    object.erase("dir");
+    object["reason"] = reassembly::close_reason_name(reason);
+    object["first_seen"] = static_cast<double>(flow.first_seen) / 1e9;
+    object["last_seen"] = static_cast<double>(flow.last_seen) / 1e9;
+    object["c2s"] = direction_stats(flow.of(model::Direction::c2s));
+    object["s2c"] = direction_stats(flow.of(model::Direction::s2c));
+    write(object);
+}
+
+void JsonEventWriter::write_end(const json& totals) {
+    json object = totals;
+    object["type"] = "end";
+    write(object);
+    std::fflush(m_out);
+}
+
+} // namespace sniff::output

@@ -126,10 +126,13 @@ bool FragmentTable::check_end(const Set& set, const Fragment& fragment, std::uin
 FragmentTable::Overlap FragmentTable::insert(Set& set, const Fragment& fragment,
                                              std::uint32_t end) {
     if (set.buffer.size() < end) {
-        // Grow geometrically but never past the 65535-byte datagram limit.
-        if (set.buffer.capacity() < end)
-            set.buffer.reserve(std::min<std::size_t>(
-                k_max_datagram, std::max<std::size_t>(end, set.buffer.capacity() * 2)));
+        // Grow geometrically while the end is unknown, never past the 65535-byte datagram
+        // limit; once the last fragment fixed the end, take exactly that (the cap counts it).
+        if (set.buffer.capacity() < end) {
+            const std::size_t grown =
+                set.total_known ? end : std::max<std::size_t>(end, set.buffer.capacity() * 2);
+            set.buffer.reserve(std::min<std::size_t>(k_max_datagram, grown));
+        }
         set.buffer.resize(end);
     }
     util::ByteReader reader(fragment.data);

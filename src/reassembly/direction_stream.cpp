@@ -80,7 +80,15 @@ void DirectionStream::add_tcp(StreamEvents& events, const SegmentInput& segment,
             segment.payload, segment.missing};
     const std::uint64_t length = run.length();
 
-    if (is_keepalive(segment, run.start, length)) {
+    // A zero-window probe repeated after its byte was taken looks like a keep-alive; the
+    // closed window tells them apart.
+    const bool one_byte = length == 1 && (segment.flags & (flag::syn | flag::fin)) == 0;
+    if (peer_window_zero && one_byte &&
+        (run.start == static_cast<std::int64_t>(m_next) ||
+         run.start + 1 == static_cast<std::int64_t>(m_next)))
+        anomaly(events, model::AnomalyKind::zero_window_probe, segment.frame,
+                static_cast<std::uint64_t>(run.start), "one byte sent into a zero window");
+    else if (is_keepalive(segment, run.start, length)) {
         anomaly(events, model::AnomalyKind::keepalive, segment.frame, m_next - (m_next > 0),
                 "keep-alive probe of " + std::to_string(length) + " byte(s)");
         return;
@@ -113,10 +121,6 @@ void DirectionStream::add_tcp(StreamEvents& events, const SegmentInput& segment,
         return;
 
     const auto start = static_cast<std::uint64_t>(run.start);
-    if (peer_window_zero && length == 1 && start == m_next)
-        anomaly(events, model::AnomalyKind::zero_window_probe, segment.frame, start,
-                "one byte sent into a zero window");
-
     Arrival arrival{segment};
     if (!run.bytes.empty())
         insert(events, arrival, start, run.bytes, run.bytes.size());
@@ -192,11 +196,13 @@ void DirectionStream::compare_delivered(StreamEvents& events, Arrival& arrival,
     const auto differs = m_recent.first_difference(offset, bytes);
     if (!differs)
         return;
-    std::array<std::byte, k_excerpt_bytes> kept{};
-    const std::size_t kept_size = m_recent.copy_out(*differs, kept);
+    // Both excerpts cover the same stream bytes, from the first difference on.
     const util::Bytes dropped = bytes.subspan(static_cast<std::size_t>(*differs - offset));
+    std::array<std::byte, k_excerpt_bytes> kept{};
+    const std::size_t kept_size = m_recent.copy_out(
+        *differs, std::span<std::byte>(kept.data(), std::min(dropped.size(), kept.size())));
     report_conflict(events, arrival, *differs, util::Bytes(kept.data(), kept_size),
-                    dropped.first(std::min(dropped.size(), k_excerpt_bytes)));
+                    dropped.first(kept_size));
 }
 
 void DirectionStream::compare_held(StreamEvents& events, Arrival& arrival, std::uint64_t offset,

@@ -78,8 +78,9 @@ struct Reassembler::State {
     bool replaces(FlowState& state, bool source_is_first, const packet::DecodedPacket& packet);
     void add_tcp(FlowList::iterator it, model::Direction direction,
                  const packet::DecodedPacket& packet, const SegmentInput& input);
-    void close(FlowList::iterator it, CloseReason reason);
-    void bury(const FlowState& state, CloseReason reason);
+    // now: packet time of the close (tombstones expire idle_timeout after it).
+    void close(FlowList::iterator it, CloseReason reason, model::Timestamp now);
+    void bury(const FlowState& state, CloseReason reason, model::Timestamp now);
     void enforce_caps(FlowState& state, std::uint64_t frame);
     void release_all(FlowState& state, std::uint64_t frame);
     void note_memory_cap(FlowState& state, std::uint64_t frame);
@@ -145,13 +146,13 @@ void Reassembler::State::add_tcp(FlowList::iterator it, model::Direction directi
         stats.fin = true;
     if ((input.flags & flag::rst) != 0) {
         stats.rst = true;
-        close(it, CloseReason::rst);
+        close(it, CloseReason::rst, input.time);
         return;
     }
     if (state.held() > config.max_buffered_per_flow || buffered > config.max_buffered_total)
         enforce_caps(state, input.frame);
     if (stream.finished() && peer.finished())
-        close(it, CloseReason::fin);
+        close(it, CloseReason::fin, input.time);
 }
 
 void Reassembler::State::note_memory_cap(FlowState& state, std::uint64_t frame) {
@@ -207,7 +208,7 @@ void Reassembler::State::enforce_caps(FlowState& state, std::uint64_t frame) {
     }
 }
 
-void Reassembler::State::close(FlowList::iterator it, CloseReason reason) {
+void Reassembler::State::close(FlowList::iterator it, CloseReason reason, model::Timestamp now) {
     FlowState& state = *it;
     const std::uint64_t held_before = state.held();
     for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
@@ -216,18 +217,18 @@ void Reassembler::State::close(FlowList::iterator it, CloseReason reason) {
     }
     buffered -= held_before;
     sink.on_flow_close(state.flow, reason);
-    bury(state, reason);
+    bury(state, reason, now);
     table.erase(state.key);
     flows.erase(it);
 }
 
-void Reassembler::State::bury(const FlowState& state, CloseReason reason) {
+void Reassembler::State::bury(const FlowState& state, CloseReason reason, model::Timestamp now) {
     if (reason == CloseReason::end_of_input || reason == CloseReason::replaced)
         return; // no later packet can come, or the new flow already holds the 4-tuple
     Tombstone tomb;
     tomb.flow_id = state.flow.id;
     tomb.reuse = state.flow.reuse;
-    tomb.closed_at = state.flow.last_seen;
+    tomb.closed_at = std::max(now, state.flow.last_seen);
     tomb.absorbs = reason == CloseReason::fin || reason == CloseReason::rst;
     tomb.rst = reason == CloseReason::rst;
     tombstones[state.key] = tomb;
@@ -270,7 +271,7 @@ void Reassembler::add(const packet::DecodedPacket& packet, std::uint64_t frame,
         it = found->second;
         if (s.replaces(*it, source_is_first, packet)) {
             const std::uint32_t reuse = it->flow.reuse + 1;
-            s.close(it, CloseReason::replaced);
+            s.close(it, CloseReason::replaced, time);
             it = s.create(key, source_is_first, packet, frame, time, reuse);
         }
     } else {
@@ -314,7 +315,7 @@ void Reassembler::expire(model::Timestamp now) {
     const model::Timestamp timeout = s.config.idle_timeout;
     // The list is in order of last activity, so the idle flows are at its front.
     while (!s.flows.empty() && now - s.flows.front().flow.last_seen > timeout)
-        s.close(s.flows.begin(), CloseReason::idle);
+        s.close(s.flows.begin(), CloseReason::idle, now);
     while (!s.tombstone_order.empty() &&
            now - s.tombstone_order.front().second.closed_at > timeout) {
         const auto& [key, oldest] = s.tombstone_order.front();
@@ -328,7 +329,7 @@ void Reassembler::expire(model::Timestamp now) {
 void Reassembler::finish() {
     State& s = *m_state;
     while (!s.flows.empty())
-        s.close(s.flows.begin(), CloseReason::end_of_input);
+        s.close(s.flows.begin(), CloseReason::end_of_input, s.flows.front().flow.last_seen);
     s.tombstones.clear();
     s.tombstone_order.clear();
 }

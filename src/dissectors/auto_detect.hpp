@@ -1,0 +1,37 @@
+#pragma once
+// `auto`: guesses the framing of one flow direction from its first bytes.
+//
+// Candidates: len: at offsets 0..8 with sizes 1, 2, 3, 4, 8 and varint, both byte orders, signed
+// and unsigned, and adjustments 0, -size, -(off+size) plus the one that makes the first message
+// end on the first segment end; json: with 4-byte headers in both orders; delim: \r\n, \n, \0.
+// Each candidate walks the sample; its score combines the share of bytes explained by consistent
+// messages, the share of segment ends that fall on message ends (random data rarely lands there)
+// and the number of such agreements (one chunk proves little), minus a small cost for unusual
+// parameters. The best candidate's score is the confidence; below k_raw_below the guess is raw.
+
+#include "dissectors/spec.hpp"
+#include "util/byte_reader.hpp"
+
+#include <span>
+#include <string>
+
+namespace sniff::dissect {
+
+inline constexpr double k_uncertain_below = 0.6;
+inline constexpr double k_raw_below = 0.2;
+
+struct Guess {
+    FramingSpec spec;      // raw when nothing explains the data
+    std::string text;      // to_string(spec), pasteable as --framing
+    double confidence = 0; // 0..1
+    bool uncertain = true; // confidence < k_uncertain_below
+    std::string runner_up; // the best different candidate, for the curious; may be empty
+};
+
+// sample: the direction's first bytes; segment_ends: stream offsets (relative to the sample start)
+// where delivered segments ended, ascending; whole_stream: the sample is the entire direction
+// (so a message cut by the sample's end is a flaw, not just the window).
+Guess guess_framing(util::Bytes sample, std::span<const std::uint64_t> segment_ends,
+                    bool whole_stream);
+
+} // namespace sniff::dissect

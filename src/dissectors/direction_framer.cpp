@@ -1,0 +1,349 @@
+// Per-direction framing state machine (see direction_framer.hpp).
+
+#include "dissectors/direction_framer.hpp"
+
+#include "util/escape.hpp"
+
+#include <algorithm>
+
+namespace sniff::dissect {
+
+void DirectionFramer::start(Framing* framing, std::string spec, bool datagrams) {
+    m_framing = framing;
+    m_datagrams = datagrams;
+    m_mode = framing != nullptr ? Mode::framing : Mode::raw;
+    m_summary.direction = m_direction;
+    m_summary.spec = std::move(spec);
+    m_started = true;
+}
+
+void DirectionFramer::open_segment(const model::SegmentInfo& segment) {
+    m_segment = segment;
+    SegmentReport report;
+    report.direction = m_direction;
+    report.index = segment.index;
+    report.frame = segment.frame;
+    report.time = segment.time;
+    report.offset = segment.offset;
+    report.length = segment.length;
+    if (m_current.active) {
+        report.has_messages = true;
+        report.first_message = report.last_message = m_next_index;
+    }
+    m_report = report;
+}
+
+void DirectionFramer::flush_segment(const model::Flow& flow) {
+    if (m_report)
+        m_sink.on_segment(flow, *m_report);
+    m_report.reset();
+}
+
+void DirectionFramer::data(const model::Flow& flow, const model::SegmentInfo& segment,
+                           util::Bytes bytes) {
+    flush_segment(flow);
+    if (m_datagrams) {
+        datagram(flow, segment, bytes);
+        return;
+    }
+    if (segment.offset != m_pos && m_pos < segment.offset) {
+        // Reassembly reports gaps first; this guards against a source that does not.
+        model::Gap implied;
+        implied.offset = m_pos;
+        implied.length = segment.offset - m_pos;
+        gap(flow, implied);
+    }
+    open_segment(segment);
+    std::size_t p = 0;
+    while (p < bytes.size())
+        p = step(flow, bytes, p);
+    m_pos = segment.offset + bytes.size();
+}
+
+void DirectionFramer::datagram(const model::Flow& flow, const model::SegmentInfo& segment,
+                               util::Bytes bytes) {
+    open_segment(segment);
+    m_pos = segment.offset;
+    if (m_framing == nullptr) {
+        begin_message(segment.offset);
+        keep_preview(bytes);
+        m_current.total = bytes.size();
+        emit(flow, segment.offset + bytes.size(), MessageStatus::complete, {});
+    } else {
+        // Each datagram is framed on its own: state does not carry over.
+        m_mode = Mode::framing;
+        std::size_t p = 0;
+        while (p < bytes.size() && m_mode == Mode::framing)
+            p = step(flow, bytes, p);
+        if (m_current.active)
+            emit(flow, segment.offset + bytes.size(), MessageStatus::truncated,
+                 "datagram ended inside the message");
+        m_summary.skipped_bytes += bytes.size() - p;
+    }
+    m_pos = segment.offset + bytes.size();
+    flush_segment(flow);
+}
+
+std::size_t DirectionFramer::step(const model::Flow& flow, util::Bytes bytes, std::size_t p) {
+    switch (m_mode) {
+    case Mode::raw:
+        return bytes.size();
+    case Mode::stopped:
+        m_summary.skipped_bytes += bytes.size() - p;
+        return bytes.size();
+    case Mode::resync: {
+        const auto found = m_framing->find_resync(m_direction, bytes.subspan(p), m_resync_restart);
+        m_resync_restart = false;
+        const std::size_t skip = found ? *found : bytes.size() - p;
+        m_summary.skipped_bytes += skip;
+        if (found)
+            m_mode = Mode::framing;
+        return p + skip;
+    }
+    case Mode::framing:
+        break;
+    }
+    if (!m_current.active)
+        begin_message(here(p));
+    if (m_current.total) {
+        // Known length: skip the body without reading it.
+        const std::uint64_t end = m_current.start + *m_current.total;
+        const std::uint64_t take = std::min<std::uint64_t>(end - here(p), bytes.size() - p);
+        keep_preview(bytes.subspan(p, take));
+        p += take;
+        if (here(p) == end)
+            emit(flow, end, MessageStatus::complete, {});
+        return p;
+    }
+    return m_current.feed == Feed::tail ? step_tail(flow, bytes, p) : step_head(flow, bytes, p);
+}
+
+std::size_t DirectionFramer::step_head(const model::Flow& flow, util::Bytes bytes, std::size_t p) {
+    const util::Bytes rest = bytes.subspan(p);
+    if (m_head.empty() && rest.size() >= m_current.need) {
+        // The header lies within this segment: decide on it in place, no copy.
+        return apply(flow, m_framing->frame(m_direction, rest, 0), rest.size(), 0, bytes, p);
+    }
+    // Copy just the header bytes asked for; they are few (capped by max_head).
+    const std::size_t want = static_cast<std::size_t>(
+        m_current.need - std::min<std::uint64_t>(m_current.need, m_head.size()));
+    const std::size_t take = std::min(want, rest.size());
+    keep_preview(rest.first(take));
+    m_head.insert(m_head.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(take));
+    p += take;
+    if (m_head.size() < m_current.need)
+        return p;
+    const FrameResult result = m_framing->frame(m_direction, m_head, 0);
+    return apply(flow, result, m_head.size(), m_head.size(), bytes, p);
+}
+
+std::size_t DirectionFramer::step_tail(const model::Flow& flow, util::Bytes bytes, std::size_t p) {
+    const util::Bytes rest = bytes.subspan(p);
+    const FrameResult result = m_framing->frame(m_direction, rest, m_current.fed);
+    return apply(flow, result, m_current.fed + rest.size(), m_current.fed, bytes, p);
+}
+
+std::size_t DirectionFramer::apply(const model::Flow& flow, const FrameResult& result,
+                                   std::uint64_t passed, std::uint64_t consumed, util::Bytes bytes,
+                                   std::size_t p) {
+    Current& current = m_current;
+    if (result.kind == FrameResult::Kind::message) {
+        m_head.clear();
+        if (result.total >= consumed && result.total >= 1) {
+            current.total = result.total;
+            current.header = result.header;
+            current.header_json = result.header_json;
+            if (here(p) == current.start + result.total)
+                emit(flow, current.start + result.total, MessageStatus::complete, {});
+            return p;
+        }
+        // The message ended inside bytes already buffered: only possible when a framing asked
+        // for more than the message holds. Recover when those bytes are in this segment.
+        const std::uint64_t end = current.start + result.total;
+        if (result.total >= 1 && end >= m_segment.offset) {
+            current.total = result.total;
+            current.header = result.header;
+            current.header_json = result.header_json;
+            emit(flow, end, MessageStatus::complete, {});
+            return static_cast<std::size_t>(end - m_segment.offset);
+        }
+        emit(flow, current.start + consumed, MessageStatus::malformed,
+             "framing overran the message");
+        m_mode = Mode::stopped;
+        m_summary.stopped = true;
+        m_summary.stop_reason = "framing overran a message";
+        return p;
+    }
+    if (result.kind == FrameResult::Kind::need_more) {
+        if (result.feed == Feed::tail || current.feed == Feed::tail) {
+            current.feed = Feed::tail;
+            current.fed = passed;
+            m_head.clear();
+            keep_preview(bytes.subspan(p, static_cast<std::size_t>(passed - consumed)));
+            return static_cast<std::size_t>(p + (passed - consumed));
+        }
+        if (result.need <= passed || result.need > m_config.max_head) {
+            FrameResult bad = FrameResult::malformed(
+                result.need > m_config.max_head
+                    ? "header of " + std::to_string(result.need) + " bytes over the engine's cap"
+                    : "framing asked for bytes it already had");
+            return apply(flow, bad, passed, consumed, bytes, p);
+        }
+        current.need = result.need;
+        return p;
+    }
+    // Malformed: the bad part covers `covers` bytes from the message start.
+    const std::uint64_t covers =
+        std::max<std::uint64_t>(1, result.total != 0 ? result.total : passed);
+    const std::uint64_t end = current.start + std::min(covers, passed);
+    if (end > here(p))
+        keep_preview(bytes.subspan(p, static_cast<std::size_t>(end - here(p))));
+    emit(flow, end, MessageStatus::malformed, result.reason);
+    m_head.clear();
+    if (result.resync == Resync::skip_to_delimiter && m_framing->can_resync()) {
+        m_mode = Mode::resync;
+        m_resync_restart = true;
+    } else {
+        m_mode = Mode::stopped;
+        m_summary.stopped = true;
+        m_summary.stop_reason = "gave up after a malformed message: " + result.reason;
+    }
+    const std::uint64_t at = std::max(end, here(p));
+    return static_cast<std::size_t>(std::min<std::uint64_t>(at - m_segment.offset, bytes.size()));
+}
+
+void DirectionFramer::begin_message(std::uint64_t offset) {
+    m_current = Current{};
+    m_current.active = true;
+    m_current.start = offset;
+    m_current.first_segment = m_segment.index;
+    m_current.first_frame = m_segment.frame;
+    m_current.first_time = m_segment.time;
+    m_current.first_segment_offset = m_segment.offset;
+    m_head.clear();
+    m_preview.clear();
+    if (m_report) {
+        ++m_report->message_starts;
+        if (!m_report->has_messages)
+            m_report->first_message = m_next_index;
+        m_report->has_messages = true;
+        m_report->last_message = m_next_index;
+    }
+}
+
+void DirectionFramer::keep_preview(util::Bytes bytes) {
+    const std::size_t room =
+        m_config.preview_bytes - std::min(m_config.preview_bytes, m_preview.size());
+    const std::size_t take = std::min(room, bytes.size());
+    m_preview.insert(m_preview.end(), bytes.begin(),
+                     bytes.begin() + static_cast<std::ptrdiff_t>(take));
+}
+
+void DirectionFramer::emit(const model::Flow& flow, std::uint64_t end, MessageStatus status,
+                           std::string reason) {
+    Current& current = m_current;
+    Message message;
+    message.flow_id = flow.id;
+    message.direction = m_direction;
+    message.index = m_next_index++;
+    message.offset = current.start;
+    message.length = end - current.start;
+    message.header_length = std::min(current.header, message.length);
+    message.first_time = current.first_time;
+    message.last_time = m_segment.time;
+    message.first_segment = current.first_segment;
+    message.last_segment = m_segment.index;
+    message.first_frame = current.first_frame;
+    message.last_frame = m_segment.frame;
+    const bool split = message.first_segment != message.last_segment;
+    const bool coalesced =
+        current.start > current.first_segment_offset || end < m_segment.offset + m_segment.length;
+    message.message_class = split
+                                ? (coalesced ? MessageClass::coalesced_split : MessageClass::split)
+                                : (coalesced ? MessageClass::coalesced : MessageClass::whole);
+    if (status == MessageStatus::complete && !current.truncation.empty()) {
+        status = MessageStatus::truncated;
+        reason = current.truncation;
+    }
+    message.status = status;
+    message.reason = std::move(reason);
+    const std::size_t shown =
+        static_cast<std::size_t>(std::min<std::uint64_t>(m_preview.size(), message.length));
+    message.preview =
+        util::escape_bytes(util::Bytes(m_preview).first(shown), 4 * m_config.preview_bytes);
+    message.header_json = std::move(current.header_json);
+    if (m_datagrams && m_config.udp_bufsize != 0 && end - m_segment.offset > m_config.udp_bufsize) {
+        message.would_truncate = true;
+        message.recv_buffer = m_config.udp_bufsize;
+    }
+    if (m_report && end > m_segment.offset) {
+        ++m_report->message_ends;
+        m_report->has_messages = true;
+    }
+    ++m_summary.messages;
+    ++m_summary.by_class[static_cast<std::size_t>(message.message_class)];
+    ++m_summary.by_status[static_cast<std::size_t>(message.status)];
+    m_current = Current{};
+    m_head.clear();
+    m_preview.clear();
+    m_sink.on_message(flow, message);
+}
+
+void DirectionFramer::gap(const model::Flow& flow, const model::Gap& gap) {
+    flush_segment(flow);
+    const std::uint64_t gap_end = gap.offset + gap.length;
+    const std::string where =
+        "gap of " + std::to_string(gap.length) + " bytes at offset " + std::to_string(gap.offset);
+    m_pos = std::max(m_pos, gap_end);
+    if (m_mode == Mode::resync) {
+        m_resync_restart = true;
+        return;
+    }
+    if (m_mode != Mode::framing)
+        return;
+    if (m_current.active && m_current.total && gap_end <= m_current.start + *m_current.total) {
+        // The gap fell inside a body of known length: the next message start is still known.
+        m_current.truncation = where;
+        if (gap_end == m_current.start + *m_current.total)
+            emit(flow, gap_end, MessageStatus::truncated, where);
+        return;
+    }
+    if (m_current.active)
+        emit(flow, gap.offset, MessageStatus::truncated, where);
+    if (m_framing->can_resync()) {
+        m_mode = Mode::resync;
+        m_resync_restart = true;
+    } else {
+        m_mode = Mode::stopped;
+        m_summary.stopped = true;
+        m_summary.stop_reason = "lost message boundaries after a " + where;
+    }
+}
+
+void DirectionFramer::peer_data(const model::Flow& flow) {
+    if (m_mode != Mode::framing || m_framing == nullptr || m_datagrams)
+        return;
+    const std::uint64_t pending = m_current.active ? m_pos - m_current.start : 0;
+    const auto result = m_framing->on_peer_data(m_direction, pending);
+    if (!result || result->kind != FrameResult::Kind::message || !m_current.active)
+        return;
+    m_head.clear();
+    m_current.total = result->total;
+    m_current.header = result->header;
+    m_current.feed = Feed::head;
+    if (result->total <= pending)
+        emit(flow, m_current.start + result->total, MessageStatus::complete, {});
+}
+
+void DirectionFramer::finish(const model::Flow& flow) {
+    if (m_current.active && m_mode == Mode::framing) {
+        const std::uint64_t seen = m_pos - m_current.start;
+        std::string reason = "stream ended after " + std::to_string(seen) + " bytes";
+        if (m_current.total)
+            reason += " of " + std::to_string(*m_current.total);
+        emit(flow, m_pos, MessageStatus::truncated, std::move(reason));
+    }
+    flush_segment(flow);
+}
+
+} // namespace sniff::dissect

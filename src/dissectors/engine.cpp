@@ -1,0 +1,175 @@
+// The dissector engine: flows, framing choice (given or guessed) and event routing to the
+// per-direction framers.
+
+#include "dissectors/engine.hpp"
+
+#include "dissectors/auto_detect.hpp"
+#include "dissectors/direction_framer.hpp"
+#include "dissectors/framings.hpp"
+
+#include <algorithm>
+
+namespace sniff::dissect {
+
+namespace {
+
+// A direction's first bytes while `auto` has not decided yet.
+struct Sample {
+    std::vector<std::byte> bytes;
+    std::vector<model::SegmentInfo> segments; // segments wholly inside bytes
+    std::vector<std::uint64_t> ends;          // their ends, relative to the sample start
+    std::uint64_t start = 0;                  // stream offset of bytes[0]
+    bool began = false;
+};
+
+} // namespace
+
+struct DissectorEngine::FlowState {
+    FlowState(MessageSink& sink, const EngineConfig& config)
+        : framers{DirectionFramer(model::Direction::c2s, sink, config),
+                  DirectionFramer(model::Direction::s2c, sink, config)} {}
+
+    FramingSpec spec;
+    std::array<std::unique_ptr<Framing>, 2> owned; // shared instance in [0] unless auto
+    std::array<DirectionFramer, 2> framers;
+    std::array<Sample, 2> samples;
+};
+
+DissectorEngine::DissectorEngine(FramingSelector selector, MessageSink& sink, EngineConfig config)
+    : m_selector(std::move(selector)), m_sink(sink), m_config(config) {}
+
+DissectorEngine::~DissectorEngine() = default;
+
+namespace {
+
+void start_direction(DissectorEngine::FlowState& state, const model::Flow& flow,
+                     model::Direction direction, MessageSink& sink, const FramingSpec& spec,
+                     Framing* framing, const Guess* guess) {
+    const bool datagrams = flow.protocol == model::Protocol::udp;
+    DirectionFramer& framer = state.framers[static_cast<std::size_t>(direction)];
+    const std::string text = to_string(spec);
+    framer.start(framing, text, datagrams);
+    FramingChoice choice;
+    choice.direction = direction;
+    choice.spec = text;
+    if (guess != nullptr) {
+        choice.guessed = true;
+        choice.confidence = guess->confidence;
+        choice.uncertain = guess->uncertain;
+    }
+    sink.on_framing(flow, choice);
+}
+
+// Decides `auto` for a direction from its sample, then replays the sampled segments.
+void decide(DissectorEngine::FlowState& state, const model::Flow& flow, model::Direction direction,
+            MessageSink& sink, bool whole_stream) {
+    const auto d = static_cast<std::size_t>(direction);
+    Sample& sample = state.samples[d];
+    const Guess guess = guess_framing(sample.bytes, sample.ends, whole_stream);
+    state.owned[d] = make_framing(guess.spec);
+    start_direction(state, flow, direction, sink, guess.spec, state.owned[d].get(), &guess);
+    std::uint64_t at = 0;
+    for (const model::SegmentInfo& segment : sample.segments) {
+        state.framers[d].data(flow, segment, util::Bytes(sample.bytes).subspan(at, segment.length));
+        at += segment.length;
+    }
+    sample = Sample{};
+}
+
+} // namespace
+
+DissectorEngine::FlowState& DissectorEngine::state_for(const model::Flow& flow) {
+    auto& slot = m_flows[flow.id];
+    if (slot)
+        return *slot;
+    slot = std::make_unique<FlowState>(m_sink, m_config);
+    slot->spec = m_selector.spec_for(flow);
+    const bool udp = flow.protocol == model::Protocol::udp;
+    if (slot->spec.family == Family::auto_detect && !udp)
+        return *slot; // each direction decides on its own sample
+    // UDP under auto is datagrams: one datagram, one message.
+    const FramingSpec spec = slot->spec.family == Family::auto_detect ? FramingSpec{} : slot->spec;
+    slot->owned[0] = make_framing(spec);
+    for (const auto direction : {model::Direction::c2s, model::Direction::s2c})
+        start_direction(*slot, flow, direction, m_sink, spec, slot->owned[0].get(), nullptr);
+    return *slot;
+}
+
+void DissectorEngine::on_flow_open(const model::Flow& flow) {
+    (void)state_for(flow);
+}
+
+void DissectorEngine::on_data(const model::Flow& flow, model::Direction direction,
+                              const model::SegmentInfo& segment, util::Bytes bytes) {
+    FlowState& state = state_for(flow);
+    const auto d = static_cast<std::size_t>(direction);
+    DirectionFramer& framer = state.framers[d];
+    if (!framer.started()) {
+        Sample& sample = state.samples[d];
+        if (!sample.began) {
+            sample.began = true;
+            sample.start = segment.offset;
+        }
+        const std::size_t room = m_config.auto_window - sample.bytes.size();
+        if (bytes.size() < room) {
+            sample.bytes.insert(sample.bytes.end(), bytes.begin(), bytes.end());
+            sample.segments.push_back(segment);
+            sample.ends.push_back(sample.bytes.size());
+            return;
+        }
+        // The window is full: guess on it (this segment's head included), replay, go on.
+        sample.bytes.insert(sample.bytes.end(), bytes.begin(),
+                            bytes.begin() + static_cast<std::ptrdiff_t>(room));
+        const std::size_t held = sample.bytes.size() - room;
+        const Guess guess = guess_framing(sample.bytes, sample.ends, false);
+        sample.bytes.resize(held);
+        state.owned[d] = make_framing(guess.spec);
+        start_direction(state, flow, direction, m_sink, guess.spec, state.owned[d].get(), &guess);
+        std::uint64_t at = 0;
+        for (const model::SegmentInfo& held_segment : sample.segments) {
+            framer.data(flow, held_segment,
+                        util::Bytes(sample.bytes).subspan(at, held_segment.length));
+            at += held_segment.length;
+        }
+        sample = Sample{};
+    }
+    framer.data(flow, segment, bytes);
+    DirectionFramer& peer = state.framers[1 - d];
+    if (peer.started())
+        peer.peer_data(flow);
+}
+
+void DissectorEngine::on_gap(const model::Flow& flow, model::Direction direction,
+                             const model::Gap& gap) {
+    FlowState& state = state_for(flow);
+    const auto d = static_cast<std::size_t>(direction);
+    if (!state.framers[d].started())
+        decide(state, flow, direction, m_sink, false);
+    state.framers[d].gap(flow, gap);
+}
+
+void DissectorEngine::on_flow_close(const model::Flow& flow, reassembly::CloseReason) {
+    const auto it = m_flows.find(flow.id);
+    if (it == m_flows.end())
+        return;
+    FlowState& state = *it->second;
+    for (std::size_t d = 0; d < 2; ++d) {
+        const auto direction = static_cast<model::Direction>(d);
+        if (!state.framers[d].started())
+            decide(state, flow, direction, m_sink, true);
+        state.framers[d].finish(flow);
+        m_sink.on_direction_end(flow, state.framers[d].summary());
+    }
+    m_flows.erase(it);
+}
+
+std::size_t DissectorEngine::buffered_bytes() const {
+    std::size_t total = 0;
+    for (const auto& [id, state] : m_flows) {
+        for (std::size_t d = 0; d < 2; ++d)
+            total += state->framers[d].buffered_bytes() + state->samples[d].bytes.capacity();
+    }
+    return total;
+}
+
+} // namespace sniff::dissect

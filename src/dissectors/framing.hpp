@@ -1,0 +1,94 @@
+#pragma once
+// The framing interface: how a direction's byte stream is cut into messages.
+//
+// A framing is asked about the current message of one direction of one flow. The engine passes the
+// message's bytes from message-relative offset `from`; the framing answers with a FrameResult:
+//   need_more(n, head)  call again once n bytes from the message start are available, passed
+//                       contiguously from offset 0 (the engine buffers at most n bytes: header
+//                       bytes only, never a body);
+//   need_more(n, tail)  call again with the next bytes only (from = bytes already passed); the
+//                       framing keeps its own scan state, so a stream is scanned once (O(n));
+//   message(t, h)       the message is t bytes long, h of them header; t >= 1 and t may exceed the
+//                       bytes passed (the engine then skips the body without reading it);
+//   malformed(reason)   the bytes passed cannot start a message; `resync` says whether the framing
+//                       can find the next boundary (skip_to_delimiter, see find_resync) or the
+//                       direction is given up.
+// One framing instance serves one flow (both directions), so a handshake framing can see the peer
+// direction: the engine calls on_peer_data() for the other direction after each delivery.
+
+#include "model/flow.hpp"
+#include "util/byte_reader.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace sniff::dissect {
+
+enum class Resync : std::uint8_t { skip_to_delimiter, give_up };
+enum class Feed : std::uint8_t { head, tail };
+
+struct FrameResult {
+    enum class Kind : std::uint8_t { need_more, message, malformed };
+    Kind kind = Kind::need_more;
+    Feed feed = Feed::head;
+    std::uint64_t need = 0; // need_more: bytes wanted from the message start (head) or in all
+    std::uint64_t total =
+        0; // message: header + body; malformed: bytes it covers (0 = those passed)
+    std::uint64_t header = 0; // message: header bytes
+    Resync resync = Resync::give_up;
+    std::string header_json; // message: parsed header fields as compact JSON text, if any
+    std::string reason;      // malformed
+
+    static FrameResult need_more(std::uint64_t bytes, Feed feed = Feed::head) {
+        FrameResult result;
+        result.need = bytes;
+        result.feed = feed;
+        return result;
+    }
+    static FrameResult message(std::uint64_t total, std::uint64_t header,
+                               std::string header_json = {}) {
+        FrameResult result;
+        result.kind = Kind::message;
+        result.total = total;
+        result.header = header;
+        result.header_json = std::move(header_json);
+        return result;
+    }
+    static FrameResult malformed(std::string reason, Resync resync = Resync::give_up,
+                                 std::uint64_t covers = 0) {
+        FrameResult result;
+        result.kind = Kind::malformed;
+        result.total = covers;
+        result.reason = std::move(reason);
+        result.resync = resync;
+        return result;
+    }
+};
+
+class Framing {
+public:
+    virtual ~Framing() = default;
+    // See the contract above. `from` is 0 on the first call for a message; a call with from == 0
+    // always starts a new message (the framing drops its scan state for that direction).
+    virtual FrameResult frame(model::Direction direction, util::Bytes bytes,
+                              std::uint64_t from) = 0;
+    // The peer of `direction` just delivered bytes, and `direction`'s current message has
+    // `pending` bytes so far (0 when it is between messages). A handshake framing may now know
+    // where that message ends: it returns message(); otherwise nullopt.
+    virtual std::optional<FrameResult> on_peer_data(model::Direction /*direction*/,
+                                                    std::uint64_t /*pending*/) {
+        return std::nullopt;
+    }
+    // After malformed(skip_to_delimiter) or a gap: bytes to drop up to and including the next
+    // boundary found in `bytes` (state is kept across calls; `restart` begins a new search), or
+    // nullopt when there is none yet. Framings without delimiters never find one.
+    virtual std::optional<std::size_t> find_resync(model::Direction /*direction*/,
+                                                   util::Bytes /*bytes*/, bool /*restart*/) {
+        return std::nullopt;
+    }
+    // True when the framing can find a boundary after a gap (a delimiter framing).
+    virtual bool can_resync() const { return false; }
+};
+
+} // namespace sniff::dissect

@@ -1,0 +1,133 @@
+// ascii-len: the article's naive protocol. The sender writes the body length as decimal text,
+// waits (with ack=TEXT) for the peer's acknowledgement, then writes the body.
+//
+//   sender:   "1234"                    <body: 1234 bytes>
+//   peer:              "ready"
+// Where the length text ends: with an ack, at the sender's stream position when the peer's ack
+// arrives (the sender is waiting then, so the body cannot have started); the ack text itself is
+// a message of the peer direction. Without an ack, or when bytes follow the digits before the ack,
+// the text ends at the first non-digit, and a "\n" or "\r\n" right after the digits belongs to the
+// header. Bytes in a direction that start with neither digits nor the ack (the article's shell
+// command) are a "turn": a message that ends when the peer starts to answer. At most 20 digits.
+
+#include "dissectors/framings.hpp"
+
+#include <array>
+
+namespace sniff::dissect {
+
+namespace {
+
+constexpr std::size_t k_max_digits = 20;
+
+bool is_digit(std::byte b) {
+    return b >= std::byte{'0'} && b <= std::byte{'9'};
+}
+
+class AsciiLenFraming final : public Framing {
+public:
+    explicit AsciiLenFraming(FramingSpec spec) : m_spec(std::move(spec)) {}
+
+    FrameResult frame(model::Direction direction, util::Bytes bytes, std::uint64_t from) override {
+        State& state = m_state[static_cast<std::size_t>(direction)];
+        if (from != 0)
+            return FrameResult::need_more(from + bytes.size() + 1, Feed::tail); // a turn goes on
+        if (bytes.empty())
+            return FrameResult::need_more(1);
+        if (!is_digit(bytes[0]))
+            return frame_other(direction, bytes);
+        std::size_t digits = 0;
+        std::uint64_t value = 0;
+        while (digits < bytes.size() && is_digit(bytes[digits])) {
+            if (digits == k_max_digits)
+                return FrameResult::malformed("length text longer than 20 digits", Resync::give_up,
+                                              digits);
+            value = value > m_spec.max
+                        ? value
+                        : value * 10 + static_cast<std::uint64_t>(bytes[digits]) - '0';
+            ++digits;
+        }
+        state.kind = Kind::digits;
+        state.value = value;
+        if (digits == bytes.size()) {
+            if (state.acked)
+                return finish(state, digits);
+            return FrameResult::need_more(digits + 1);
+        }
+        // A terminator: "\n" or "\r\n" is header; any other byte starts the body.
+        std::size_t header = digits;
+        util::ByteReader reader(bytes.subspan(digits));
+        const std::uint8_t next = reader.read_u8();
+        if (next == '\n') {
+            header += 1;
+        } else if (next == '\r') {
+            if (!reader.has(1))
+                return FrameResult::need_more(digits + 2);
+            if (reader.read_u8() == '\n')
+                header += 2;
+        }
+        return finish(state, header);
+    }
+
+    std::optional<FrameResult> on_peer_data(model::Direction direction,
+                                            std::uint64_t pending) override {
+        State& state = m_state[static_cast<std::size_t>(direction)];
+        if (pending == 0)
+            return std::nullopt;
+        if (state.kind == Kind::turn) {
+            state = State{};
+            return FrameResult::message(pending, 0);
+        }
+        if (state.kind == Kind::digits && state.acked)
+            return finish(state, pending);
+        return std::nullopt;
+    }
+
+private:
+    enum class Kind : std::uint8_t { none, digits, turn };
+    struct State {
+        Kind kind = Kind::none;
+        std::uint64_t value = 0;
+        bool acked = false; // the peer acknowledged this direction's length text
+    };
+
+    FrameResult finish(State& state, std::uint64_t header) {
+        const std::uint64_t value = state.value;
+        state = State{};
+        if (value > m_spec.max)
+            return FrameResult::malformed("length " + std::to_string(value) + " over max " +
+                                              std::to_string(m_spec.max),
+                                          Resync::give_up, header);
+        return FrameResult::message(header + value, header);
+    }
+
+    FrameResult frame_other(model::Direction direction, util::Bytes bytes) {
+        const std::string& ack = m_spec.bytes;
+        const std::size_t common = std::min(ack.size(), bytes.size());
+        const bool ack_prefix =
+            !ack.empty() &&
+            std::equal(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(common),
+                       reinterpret_cast<const std::byte*>(ack.data()));
+        if (ack_prefix && bytes.size() < ack.size())
+            return FrameResult::need_more(ack.size());
+        if (ack_prefix) {
+            State& peer = m_state[static_cast<std::size_t>(model::opposite(direction))];
+            if (peer.kind == Kind::digits)
+                peer.acked = true;
+            return FrameResult::message(ack.size(), 0);
+        }
+        m_state[static_cast<std::size_t>(direction)].kind = Kind::turn;
+        return FrameResult::need_more(bytes.size() + 1, Feed::tail);
+    }
+
+    FramingSpec m_spec;
+    std::array<State, 2> m_state{};
+};
+
+} // namespace
+
+std::unique_ptr<Framing> make_ascii_len_framing(const FramingSpec& spec) {
+    return std::make_unique<AsciiLenFraming>(spec);
+}
+
+} // namespace sniff::dissect

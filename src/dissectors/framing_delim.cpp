@@ -1,0 +1,110 @@
+// Delimiter framing: a message ends with the separator bytes (lines, CRLF lines, NUL-terminated).
+//
+//   +------------ body ------------+-- SEP --+
+// The separator counts as part of the message it ends (header length 0). The scan is incremental
+// (Knuth-Morris-Pratt state per direction), so every byte is looked at once however the stream is
+// chunked; nothing is buffered. A message longer than max is malformed and the framing resyncs
+// after the next separator; after a gap it resyncs the same way.
+
+#include "dissectors/framings.hpp"
+
+#include <array>
+#include <cstring>
+#include <vector>
+
+namespace sniff::dissect {
+
+namespace {
+
+class Matcher {
+public:
+    explicit Matcher(const std::string& separator) : m_sep(separator), m_fail(separator.size(), 0) {
+        for (std::size_t i = 1, k = 0; i < m_sep.size(); ++i) {
+            while (k > 0 && m_sep[i] != m_sep[k])
+                k = m_fail[k - 1];
+            if (m_sep[i] == m_sep[k])
+                ++k;
+            m_fail[i] = k;
+        }
+    }
+
+    // Scans bytes with `matched` separator bytes already matched; returns the count of bytes up
+    // to and including the first complete separator, or 0 when there is none (matched updated).
+    std::size_t scan(util::Bytes bytes, std::size_t& matched) const {
+        const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+        const std::size_t size = bytes.size();
+        std::size_t i = 0;
+        while (i < size) {
+            if (matched == 0) {
+                // Fast path: jump to the next possible separator start.
+                const void* hit = std::memchr(data + i, m_sep[0], size - i);
+                if (hit == nullptr)
+                    return 0;
+                i = static_cast<std::size_t>(static_cast<const unsigned char*>(hit) - data);
+            }
+            const char c = static_cast<char>(data[i]);
+            while (matched > 0 && c != m_sep[matched])
+                matched = m_fail[matched - 1];
+            if (c == m_sep[matched])
+                ++matched;
+            ++i;
+            if (matched == m_sep.size()) {
+                matched = 0;
+                return i;
+            }
+        }
+        return 0;
+    }
+
+private:
+    std::string m_sep;
+    std::vector<std::size_t> m_fail;
+};
+
+class DelimFraming final : public Framing {
+public:
+    explicit DelimFraming(FramingSpec spec) : m_spec(std::move(spec)), m_matcher(m_spec.bytes) {}
+
+    FrameResult frame(model::Direction direction, util::Bytes bytes, std::uint64_t from) override {
+        std::size_t& matched = m_matched[static_cast<std::size_t>(direction)];
+        if (from == 0)
+            matched = 0;
+        // The engine never calls with from >= max (it got malformed at max), so room >= 1.
+        const std::uint64_t room = m_spec.max - from;
+        const util::Bytes window = bytes.size() > room ? bytes.first(room) : bytes;
+        const std::size_t end = m_matcher.scan(window, matched);
+        if (end != 0)
+            return FrameResult::message(from + end, 0);
+        if (window.size() == room)
+            return FrameResult::malformed("no " + escape_spec_bytes(m_spec.bytes) + " within " +
+                                              std::to_string(m_spec.max) + " bytes",
+                                          Resync::skip_to_delimiter, m_spec.max);
+        return FrameResult::need_more(from + bytes.size() + 1, Feed::tail);
+    }
+
+    std::optional<std::size_t> find_resync(model::Direction direction, util::Bytes bytes,
+                                           bool restart) override {
+        std::size_t& matched = m_matched[static_cast<std::size_t>(direction)];
+        if (restart)
+            matched = 0;
+        const std::size_t end = m_matcher.scan(bytes, matched);
+        if (end == 0)
+            return std::nullopt;
+        return end;
+    }
+
+    bool can_resync() const override { return true; }
+
+private:
+    FramingSpec m_spec;
+    Matcher m_matcher;
+    std::array<std::size_t, 2> m_matched{};
+};
+
+} // namespace
+
+std::unique_ptr<Framing> make_delim_framing(const FramingSpec& spec) {
+    return std::make_unique<DelimFraming>(spec);
+}
+
+} // namespace sniff::dissect

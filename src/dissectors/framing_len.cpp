@@ -1,0 +1,125 @@
+// Length-prefix framing, with the semantics of Netty's LengthFieldBasedFrameDecoder
+// (https://netty.io/4.1/api/io/netty/handler/codec/LengthFieldBasedFrameDecoder.html):
+//
+//   +---- off bytes ----+-- size bytes --+------ value + adj bytes ------+
+//   | anything (type..) | length value   | rest of the message           |
+//   +-------------------+----------------+-------------------------------+
+//   total = off + size + value + adj; header = off + size.
+// size=varint is LEB128 (7 bits a byte, low group first, high bit = more), as MQTT's remaining
+// length. A value over max is rejected before any arithmetic, so a 4 GB claim allocates nothing.
+
+#include "dissectors/framings.hpp"
+
+#include <algorithm>
+
+namespace sniff::dissect {
+
+namespace {
+
+constexpr std::size_t k_max_varint_bytes = 8; // 56 bits: far above any max (2^40)
+
+struct LengthField {
+    bool complete = false;
+    std::uint64_t need = 0; // head bytes needed when incomplete
+    std::uint64_t value = 0;
+    std::uint64_t header = 0;
+    std::string error;
+};
+
+LengthField read_varint(const FramingSpec& spec, util::ByteReader& reader) {
+    LengthField field;
+    for (std::size_t i = 0; i < k_max_varint_bytes; ++i) {
+        if (!reader.has(1)) {
+            field.need = spec.off + i + 1;
+            return field;
+        }
+        const std::uint8_t byte = reader.read_u8();
+        field.value |= static_cast<std::uint64_t>(byte & 0x7f) << (7 * i);
+        if ((byte & 0x80) == 0) {
+            field.complete = true;
+            field.header = spec.off + i + 1;
+            return field;
+        }
+    }
+    field.error = "varint length longer than 8 bytes";
+    return field;
+}
+
+LengthField read_field(const FramingSpec& spec, util::Bytes head) {
+    util::ByteReader reader(head);
+    LengthField field;
+    if (!reader.has(spec.off)) {
+        field.need = spec.off + (spec.size == 0 ? 1 : spec.size);
+        return field;
+    }
+    reader.skip(spec.off);
+    if (spec.size == 0)
+        return read_varint(spec, reader);
+    if (!reader.has(spec.size)) {
+        field.need = spec.off + spec.size;
+        return field;
+    }
+    field.value = reader.read_uint(spec.size, spec.little_endian);
+    field.header = spec.off + spec.size;
+    field.complete = true;
+    if (spec.is_signed) {
+        const unsigned bits = 8u * spec.size;
+        const bool negative = (field.value >> (bits - 1)) & 1u;
+        if (negative) {
+            const std::uint64_t magnitude =
+                bits == 64 ? ~field.value + 1 : (1ull << bits) - field.value;
+            field.error = "negative length -" + std::to_string(magnitude);
+        }
+    }
+    return field;
+}
+
+class LenFraming final : public Framing {
+public:
+    explicit LenFraming(FramingSpec spec) : m_spec(std::move(spec)) {}
+
+    FrameResult frame(model::Direction, util::Bytes bytes, std::uint64_t) override {
+        return frame_length_prefix(m_spec, bytes);
+    }
+
+private:
+    FramingSpec m_spec;
+};
+
+} // namespace
+
+FrameResult frame_length_prefix(const FramingSpec& spec, util::Bytes head) {
+    const LengthField field = read_field(spec, head);
+    // A malformed length covers its header bytes; the direction is given up after it.
+    const std::uint64_t covers =
+        field.header != 0 ? field.header
+                          : std::min<std::uint64_t>(head.size(), spec.off + k_max_varint_bytes);
+    if (!field.error.empty())
+        return FrameResult::malformed(field.error, Resync::give_up, covers);
+    if (!field.complete)
+        return FrameResult::need_more(field.need);
+    // Compare with max before adding anything: value may be up to 2^64-1.
+    if (field.value > spec.max)
+        return FrameResult::malformed("length " + std::to_string(field.value) + " over max " +
+                                          std::to_string(spec.max),
+                                      Resync::give_up, covers);
+    // value <= 2^40, header <= 72, |adj| <= 2^32: the signed sum cannot overflow.
+    const std::int64_t total = static_cast<std::int64_t>(field.header + field.value) + spec.adj;
+    if (total < static_cast<std::int64_t>(field.header) || total <= 0)
+        return FrameResult::malformed("length " + std::to_string(field.value) +
+                                          " with adjustment " + std::to_string(spec.adj) +
+                                          " is shorter than its " + std::to_string(field.header) +
+                                          "-byte header",
+                                      Resync::give_up, covers);
+    if (static_cast<std::uint64_t>(total) > spec.max)
+        return FrameResult::malformed("message of " + std::to_string(total) + " bytes over max " +
+                                          std::to_string(spec.max),
+                                      Resync::give_up, covers);
+    return FrameResult::message(static_cast<std::uint64_t>(total), field.header);
+}
+
+std::unique_ptr<Framing> make_len_framing(const FramingSpec& spec) {
+    return std::make_unique<LenFraming>(spec);
+}
+
+} // namespace sniff::dissect

@@ -1,0 +1,97 @@
+// PostgreSQL frontend/backend protocol framing with its first-message rules
+// (https://www.postgresql.org/docs/current/protocol-message-formats.html):
+//
+//   client, first:  | int32 length (includes itself) | int32 code | ... |   = len:size=4,be,adj=-4
+//   then typed:     | type byte | int32 length (includes itself) | ... | =
+//   len:off=1,size=4,be,adj=-4 server answer to SSLRequest (code 80877103) or GSSENCRequest
+//   (80877104): one byte 'N' (go on in clear; the client sends its StartupMessage next, again
+//   untyped), 'S' (TLS follows: both directions become TLS records, len:off=3,size=2,be) or 'G'
+//   (GSSAPI-wrapped tokens, len:size=4,be). Any other first server byte is a typed message (e.g.
+//   'E' ErrorResponse).
+
+#include "dissectors/framings.hpp"
+
+namespace sniff::dissect {
+
+namespace {
+
+constexpr std::uint32_t k_ssl_request = 80877103;
+constexpr std::uint32_t k_gss_request = 80877104;
+
+enum class Phase : std::uint8_t { startup, typed, tls, gss };
+
+FramingSpec len_spec(std::uint32_t off, std::uint8_t size, std::int64_t adj, std::uint64_t max) {
+    FramingSpec spec;
+    spec.family = Family::len;
+    spec.off = off;
+    spec.size = size;
+    spec.adj = adj;
+    spec.max = max;
+    return spec;
+}
+
+class PgsqlFraming final : public Framing {
+public:
+    explicit PgsqlFraming(const FramingSpec& spec)
+        : m_untyped(len_spec(0, 4, -4, spec.max)), m_typed(len_spec(1, 4, -4, spec.max)),
+          m_tls(len_spec(3, 2, 0, spec.max)), m_gss(len_spec(0, 4, 0, spec.max)) {}
+
+    FrameResult frame(model::Direction direction, util::Bytes bytes, std::uint64_t) override {
+        if (m_phase == Phase::tls)
+            return frame_length_prefix(m_tls, bytes);
+        if (m_phase == Phase::gss)
+            return frame_length_prefix(m_gss, bytes);
+        return direction == model::Direction::c2s ? frame_client(bytes) : frame_server(bytes);
+    }
+
+private:
+    FrameResult frame_client(util::Bytes bytes) {
+        if (m_phase != Phase::startup)
+            return frame_length_prefix(m_typed, bytes);
+        FrameResult result = frame_length_prefix(m_untyped, bytes);
+        if (result.kind != FrameResult::Kind::message)
+            return result;
+        if (result.total < 8)
+            return FrameResult::malformed("startup message shorter than 8 bytes", Resync::give_up,
+                                          4);
+        util::ByteReader reader(bytes);
+        reader.skip(4);
+        const std::uint32_t code = reader.read_be32();
+        if (!reader.ok())
+            return FrameResult::need_more(8);
+        if (code == k_ssl_request || code == k_gss_request)
+            m_awaiting_answer = true;
+        else
+            m_phase = Phase::typed; // StartupMessage or CancelRequest: typed from now on
+        return result;
+    }
+
+    FrameResult frame_server(util::Bytes bytes) {
+        if (!m_awaiting_answer)
+            return frame_length_prefix(m_typed, bytes);
+        util::ByteReader reader(bytes);
+        const std::uint8_t answer = reader.read_u8();
+        if (!reader.ok())
+            return FrameResult::need_more(1);
+        if (answer != 'N' && answer != 'S' && answer != 'G')
+            return frame_length_prefix(m_typed, bytes); // e.g. ErrorResponse from an old server
+        m_awaiting_answer = false;
+        if (answer == 'S')
+            m_phase = Phase::tls;
+        else if (answer == 'G')
+            m_phase = Phase::gss;
+        return FrameResult::message(1, 1);
+    }
+
+    FramingSpec m_untyped, m_typed, m_tls, m_gss;
+    Phase m_phase = Phase::startup;
+    bool m_awaiting_answer = false;
+};
+
+} // namespace
+
+std::unique_ptr<Framing> make_pgsql_framing(const FramingSpec& spec) {
+    return std::make_unique<PgsqlFraming>(spec);
+}
+
+} // namespace sniff::dissect

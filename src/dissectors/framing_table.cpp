@@ -1,0 +1,33 @@
+// The one table that maps a spec family to its framing factory.
+
+#include "dissectors/framings.hpp"
+
+#include <array>
+
+namespace sniff::dissect {
+
+namespace {
+
+struct FramingEntry {
+    Family family;
+    std::unique_ptr<Framing> (*make)(const FramingSpec&);
+};
+
+constexpr std::array<FramingEntry, 5> k_framings{{
+    {Family::len, make_len_framing},
+    {Family::json, make_json_framing},
+    {Family::delim, make_delim_framing},
+    {Family::ascii_len, make_ascii_len_framing},
+    {Family::pgsql, make_pgsql_framing},
+}};
+
+} // namespace
+
+std::unique_ptr<Framing> make_framing(const FramingSpec& spec) {
+    for (const FramingEntry& entry : k_framings)
+        if (entry.family == spec.family)
+            return entry.make(spec);
+    return nullptr;
+}
+
+} // namespace sniff::dissect

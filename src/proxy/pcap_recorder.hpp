@@ -1,0 +1,44 @@
+#pragma once
+// -w for the proxy: a StreamSink that writes every proxied flow as synthesized Ethernet/IP/TCP or
+// UDP frames, so tshark and `sniff -r` read the live run back. TCP flows get a handshake at
+// open, one segment per recorded recv() chunk (split at the IP size limit) with coherent
+// sequence and acknowledgement numbers, and FIN or RST at close. UDP datagrams are written as
+// they are. Times are the chunks' recv() times.
+//
+// Half-closes are written at the flow's end (the sink has no half-close event), which keeps the
+// byte stream and sequence numbers exact; only the FIN's position in time is approximate.
+
+#include "capture/pcap_writer.hpp"
+#include "reassembly/stream_sink.hpp"
+#include "synth/conversation.hpp"
+
+#include <unordered_map>
+
+namespace sniff::proxy {
+
+class PcapRecorder final : public reassembly::StreamSink {
+public:
+    // writer must be open with link type Ethernet (1). It is not closed here.
+    explicit PcapRecorder(capture::PcapWriter& writer);
+
+    void on_flow_open(const model::Flow& flow) override;
+    void on_data(const model::Flow& flow, model::Direction direction,
+                 const model::SegmentInfo& segment, util::Bytes bytes) override;
+    void on_flow_close(const model::Flow& flow, reassembly::CloseReason reason) override;
+
+    std::uint64_t frames_written() const { return m_frames; }
+
+private:
+    struct Endpoints {
+        model::Endpoint client;
+        model::Endpoint server;
+    };
+    static Endpoints same_family(const model::Flow& flow);
+
+    capture::PcapWriter& m_writer;
+    synth::FrameOutput m_output;
+    std::unordered_map<std::uint64_t, synth::TcpConversation> m_tcp;
+    std::uint64_t m_frames = 0;
+};
+
+} // namespace sniff::proxy

@@ -178,7 +178,7 @@ SpecResult parse_len(const SpecParser& parser, const std::vector<Part>& parts) {
         }
     }
     if (spec.size == 0 && spec.is_signed)
-        return parser.error("len", "a varint length cannot be signed:", parts.front());
+        return parser.error("len", "a varint length cannot be signed:", {"signed", 0});
     return spec;
 }
 
@@ -236,8 +236,6 @@ SpecResult parse_ascii_or_pgsql(const SpecParser& parser, const std::vector<Part
     const char* name = family == Family::pgsql ? "pgsql" : "ascii-len";
     for (const Part& part : parts) {
         const auto [key, value] = key_value(part.text);
-        if (part.text.empty() && parts.size() == 1)
-            continue;
         if (key == "max") {
             if (!parse_max(value, spec.max))
                 return parser.error(name, "max must be 1..2^40, not", part);
@@ -259,11 +257,11 @@ SpecResult parse_family(std::string_view text) {
     const std::string_view name = text.substr(0, colon);
     const std::string_view params =
         colon == std::string_view::npos ? std::string_view{} : text.substr(colon + 1);
-    const auto parts =
-        parser.split(params, colon == std::string_view::npos ? text.size() : colon + 1);
+    const std::vector<Part> parts =
+        params.empty() ? std::vector<Part>{} : parser.split(params, colon + 1);
     if (name == "raw" || name == "auto") {
-        if (!params.empty() || colon != std::string_view::npos)
-            return parser.error(name, "takes no parameters:", parts.front());
+        if (colon != std::string_view::npos)
+            return parser.error(name, "takes no parameters:", {params, colon + 1});
         FramingSpec spec;
         spec.family = name == "raw" ? Family::raw : Family::auto_detect;
         return spec;

@@ -1,10 +1,210 @@
+// `auto`: scores candidate framings on a direction's first bytes (see auto_detect.hpp).
+
 #include "dissectors/auto_detect.hpp"
+
+#include "dissectors/framings.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
 
 namespace sniff::dissect {
 
-Guess guess_framing(util::Bytes, std::span<const std::uint64_t>, bool) {
+namespace {
+
+struct Candidate {
+    FramingSpec spec;
+    double cost = 0; // preference for plain parameters when candidates explain the same bytes
+};
+
+struct Walk {
+    std::vector<std::uint64_t> ends; // message ends, ascending
+    std::uint64_t explained = 0;     // bytes in complete messages
+    bool valid_tail = false;         // the bytes after the last end start a plausible message
+};
+
+// Walks a stateless (len/json) framing over the sample from its start.
+Walk walk_framing(Framing& framing, util::Bytes sample) {
+    Walk walk;
+    std::uint64_t pos = 0;
+    while (pos < sample.size()) {
+        const FrameResult result = framing.frame(model::Direction::c2s, sample.subspan(pos), 0);
+        if (result.kind == FrameResult::Kind::malformed)
+            break;
+        if (result.kind == FrameResult::Kind::need_more || pos + result.total > sample.size()) {
+            walk.valid_tail = true;
+            break;
+        }
+        pos += result.total;
+        walk.ends.push_back(pos);
+    }
+    walk.explained = pos;
+    return walk;
+}
+
+Walk walk_delimiter(const std::string& separator, util::Bytes sample) {
+    Walk walk;
+    const auto* data = reinterpret_cast<const char*>(sample.data());
+    const std::string_view text(data, sample.size());
+    for (std::size_t pos = 0;;) {
+        const std::size_t hit = text.find(separator, pos);
+        if (hit == std::string_view::npos)
+            break;
+        pos = hit + separator.size();
+        walk.ends.push_back(pos);
+    }
+    walk.explained = walk.ends.empty() ? 0 : walk.ends.back();
+    walk.valid_tail = true;
+    return walk;
+}
+
+double text_share(util::Bytes sample) {
+    std::size_t text = 0;
+    for (const std::byte b : sample) {
+        const auto c = std::to_integer<unsigned>(b);
+        text += (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t' || c >= 0x80;
+    }
+    return sample.empty() ? 0 : static_cast<double>(text) / static_cast<double>(sample.size());
+}
+
+double score(const Walk& walk, util::Bytes sample, std::span<const std::uint64_t> segment_ends,
+             bool whole_stream) {
+    if (walk.ends.empty() || sample.empty())
+        return 0;
+    const std::uint64_t tail = sample.size() - walk.explained;
+    double coverage = static_cast<double>(walk.explained + (walk.valid_tail ? tail : 0)) /
+                      static_cast<double>(sample.size());
+    if (whole_stream && tail != 0)
+        coverage *= 0.8; // the stream really ended inside a message: possible, but a flaw
+    // How many segment ends fall on message ends, seen from both sides: many small messages per
+    // segment (coalesced) or many segments per message (split) each leave one ratio high.
+    std::size_t hits = 0, considered = 0;
+    for (std::size_t i = 0, j = 0; i < segment_ends.size(); ++i) {
+        if (segment_ends[i] > walk.explained)
+            break;
+        ++considered;
+        while (j < walk.ends.size() && walk.ends[j] < segment_ends[i])
+            ++j;
+        hits += j < walk.ends.size() && walk.ends[j] == segment_ends[i];
+    }
+    if (hits == 0)
+        return 0;
+    const double per_segment = static_cast<double>(hits) / static_cast<double>(considered);
+    const double per_message = static_cast<double>(hits) / static_cast<double>(walk.ends.size());
+    const double evidence = std::min(1.0, static_cast<double>(hits) / 3.0);
+    return coverage * std::max(per_segment, per_message) * evidence;
+}
+
+FramingSpec len_spec(std::uint32_t off, std::uint8_t size, bool little, bool is_signed,
+                     std::int64_t adj) {
+    FramingSpec spec;
+    spec.family = Family::len;
+    spec.off = off;
+    spec.size = size;
+    spec.little_endian = little;
+    spec.is_signed = is_signed;
+    spec.adj = adj;
+    return spec;
+}
+
+void add_len_candidates(util::Bytes sample, std::span<const std::uint64_t> segment_ends,
+                        std::vector<Candidate>& out) {
+    for (std::uint32_t off = 0; off <= 8; ++off) {
+        for (const std::uint8_t size : {1, 2, 3, 4, 8, 0}) {
+            for (const bool little : {false, true}) {
+                if ((size == 1 || size == 0) && little)
+                    continue;
+                const double base = 0.01 * off + (size == 8 ? 0.01 : 0) + (size == 0 ? 0.01 : 0);
+                std::vector<std::pair<std::int64_t, double>> adjs{
+                    {0, 0},
+                    {-static_cast<std::int64_t>(size), 0.03},
+                    {-static_cast<std::int64_t>(off + size), 0.03}};
+                // The adjustment that ends the first message on the first segment end.
+                util::ByteReader reader(sample);
+                reader.skip(off);
+                const std::uint64_t value =
+                    size == 0 ? reader.read_u8() : reader.read_uint(size, little);
+                if (reader.ok() && !segment_ends.empty() && value < (1u << 30)) {
+                    const auto derived =
+                        static_cast<std::int64_t>(segment_ends[0]) -
+                        static_cast<std::int64_t>(off + (size == 0 ? 1 : size) + value);
+                    if (derived >= -64 && derived <= 64)
+                        adjs.emplace_back(derived, 0.05);
+                }
+                for (const auto& [adj, adj_cost] : adjs) {
+                    // The article's struct.pack('i') is signed little-endian: prefer signed there.
+                    const bool struct_like = size == 4 && little;
+                    out.push_back({len_spec(off, size, little, struct_like, adj), base + adj_cost});
+                }
+            }
+        }
+    }
+}
+
+struct Scored {
+    FramingSpec spec;
+    double value = 0;
+    std::size_t boundaries = 0; // hash of message ends, to tell different cuts apart
+};
+
+} // namespace
+
+Guess guess_framing(util::Bytes sample, std::span<const std::uint64_t> segment_ends,
+                    bool whole_stream) {
+    std::vector<Candidate> candidates;
+    add_len_candidates(sample, segment_ends, candidates);
+    for (const bool little : {true, false}) {
+        FramingSpec json;
+        json.family = Family::json;
+        json.little_endian = little;
+        candidates.push_back({json, 0});
+    }
+    const double text = text_share(sample);
+    std::vector<Scored> scored;
+    const auto add = [&](const FramingSpec& spec, const Walk& walk, double cost) {
+        std::size_t hash = walk.ends.size();
+        for (const std::uint64_t end : walk.ends)
+            hash = hash * 1000003u ^ std::hash<std::uint64_t>{}(end);
+        scored.push_back({spec, score(walk, sample, segment_ends, whole_stream) - cost, hash});
+    };
+    for (const Candidate& candidate : candidates) {
+        const auto framing = make_framing(candidate.spec);
+        add(candidate.spec, walk_framing(*framing, sample), candidate.cost);
+    }
+    for (const auto& [separator, cost] : {std::pair<std::string, double>{"\r\n", 0.005},
+                                          {"\n", 0.01},
+                                          {std::string(1, '\0'), 0.01}}) {
+        FramingSpec spec;
+        spec.family = Family::delim;
+        spec.max = k_default_delim_max;
+        spec.bytes = separator;
+        // Line framings on binary data are coincidences: discount them unless the data is text.
+        const double textual = separator[0] == '\0' ? 1.0 : (text >= 0.9 ? 1.0 : 0.5);
+        add(spec, walk_delimiter(separator, sample), cost);
+        scored.back().value *= textual;
+    }
+    std::stable_sort(scored.begin(), scored.end(),
+                     [](const Scored& a, const Scored& b) { return a.value > b.value; });
     Guess guess;
-    guess.text = "raw";
+    if (scored.empty() || scored.front().value < k_raw_below) {
+        guess.confidence = scored.empty() ? 0 : std::max(0.0, scored.front().value);
+        if (!scored.empty() && scored.front().value > 0)
+            guess.runner_up = to_string(scored.front().spec);
+    } else {
+        guess.spec = scored.front().spec;
+        guess.confidence = std::clamp(scored.front().value, 0.0, 1.0);
+        // A different cut that explains the bytes nearly as well makes the guess uncertain.
+        for (std::size_t i = 1; i < scored.size(); ++i) {
+            if (scored[i].boundaries == scored.front().boundaries)
+                continue;
+            guess.runner_up = to_string(scored[i].spec);
+            if (scored[i].value > scored.front().value - 0.05)
+                guess.confidence *= 0.7;
+            break;
+        }
+    }
+    guess.text = to_string(guess.spec);
+    guess.uncertain = guess.confidence < k_uncertain_below;
     return guess;
 }
 

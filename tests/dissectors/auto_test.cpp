@@ -1,0 +1,145 @@
+// `auto` guesses the article's framings and common protocols from generated streams, and says it
+// is unsure on random bytes.
+
+#include "dissectors/auto_detect.hpp"
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace sniff;
+using namespace sniff::dissect;
+using namespace sniff::dissect::test;
+
+namespace {
+
+struct Sample {
+    std::string bytes;
+    std::vector<std::uint64_t> segment_ends;
+};
+
+// Messages of random bodies, sent one per segment except that every fifth pair is glued and
+// every seventh message is split, as a real sender under Nagle would produce.
+Sample make_sample(const std::string& kind, std::uint32_t seed) {
+    std::mt19937 rng(seed);
+    Sample sample;
+    for (int i = 0; i < 40; ++i) {
+        const std::size_t body = 1 + rng() % 400;
+        std::string m;
+        std::string payload;
+        for (std::size_t k = 0; k < body; ++k)
+            payload += static_cast<char>(kind == "lines" || kind == "crlf" ? 'a' + rng() % 26
+                                                                           : rng() % 256);
+        if (kind == "struct") {
+            put_uint(m, body, 4, true);
+            m += payload;
+        } else if (kind == "dns-tcp") {
+            put_uint(m, body, 2, false);
+            m += payload;
+        } else if (kind == "json-header") {
+            const std::string json = R"({"cmd":"dir","data_size":)" + std::to_string(body) + "}";
+            put_uint(m, json.size(), 4, true);
+            m += json + payload;
+        } else if (kind == "lines") {
+            m = payload + "\n";
+        } else {
+            m = payload + "\r\n";
+        }
+        sample.bytes += m;
+        if (i % 7 == 3)
+            sample.segment_ends.push_back(sample.bytes.size() - m.size() / 2);
+        if (i % 5 != 1)
+            sample.segment_ends.push_back(sample.bytes.size());
+    }
+    if (sample.segment_ends.back() != sample.bytes.size())
+        sample.segment_ends.push_back(sample.bytes.size());
+    return sample;
+}
+
+Guess guess_on(const Sample& sample, bool whole = true) {
+    return guess_framing(
+        util::Bytes(reinterpret_cast<const std::byte*>(sample.bytes.data()), sample.bytes.size()),
+        sample.segment_ends, whole);
+}
+
+} // namespace
+
+TEST_CASE("auto guesses the framing of generated streams with confidence", "[dissectors][auto]") {
+    const auto [kind, expected] = GENERATE(table<std::string, std::string>({
+        {"struct", "len:size=4,le,signed"},
+        {"dns-tcp", "len:size=2,be"},
+        {"json-header", "json:size=4,le"},
+        {"lines", "delim:\\n"},
+        {"crlf", "delim:\\r\\n"},
+    }));
+    for (std::uint32_t seed = 1; seed <= 5; ++seed) {
+        INFO(kind << " seed " << seed);
+        const Guess guess = guess_on(make_sample(kind, seed));
+        CHECK(guess.text == expected);
+        CHECK(guess.confidence >= k_uncertain_below);
+        CHECK_FALSE(guess.uncertain);
+    }
+}
+
+TEST_CASE("auto is uncertain on random bytes", "[dissectors][auto]") {
+    for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+        std::mt19937 rng(seed);
+        Sample sample;
+        while (sample.bytes.size() < 20000) {
+            const std::size_t size = 1 + rng() % 1460;
+            for (std::size_t i = 0; i < size; ++i)
+                sample.bytes += static_cast<char>(rng() % 256);
+            sample.segment_ends.push_back(sample.bytes.size());
+        }
+        INFO("seed " << seed);
+        const Guess guess = guess_on(sample);
+        CHECK(guess.uncertain);
+        CHECK(guess.confidence < k_uncertain_below);
+    }
+}
+
+TEST_CASE("auto says little about a single chunk", "[dissectors][auto]") {
+    Sample sample = make_sample("struct", 9);
+    sample.segment_ends = {sample.bytes.size()};
+    CHECK(guess_on(sample).uncertain);
+}
+
+TEST_CASE("the engine under auto reports its guess and frames with it", "[dissectors][auto]") {
+    Recorder recorder;
+    DissectorEngine engine(selector_of("auto"), recorder);
+    Driver driver(engine, make_flow());
+    const Sample sample = make_sample("struct", 4);
+    std::vector<std::size_t> sizes;
+    for (std::uint64_t last = 0; const std::uint64_t end : sample.segment_ends) {
+        sizes.push_back(end - last);
+        last = end;
+    }
+    driver.send_chunks(model::Direction::c2s, sample.bytes, sizes);
+    driver.close();
+    REQUIRE(recorder.choices.size() == 2);
+    const FramingChoice& c2s = recorder.choices[0].direction == model::Direction::c2s
+                                   ? recorder.choices[0]
+                                   : recorder.choices[1];
+    CHECK(c2s.guessed);
+    CHECK(c2s.spec == "len:size=4,le,signed");
+    CHECK(recorder.messages.size() == 40);
+    CHECK(recorder.segments.size() == sizes.size());
+    for (const auto& message : recorder.messages)
+        CHECK(message.status == MessageStatus::complete);
+}
+
+TEST_CASE("the engine under auto decides once its window is full", "[dissectors][auto]") {
+    Recorder recorder;
+    EngineConfig config;
+    config.auto_window = 2000;
+    DissectorEngine engine(selector_of("auto"), recorder, config);
+    Driver driver(engine, make_flow());
+    std::string line = std::string(99, 'q') + "\n";
+    for (int i = 0; i < 30; ++i)
+        driver.send(model::Direction::c2s, line);
+    REQUIRE(recorder.choices.size() == 1); // c2s decided before the flow closed
+    CHECK(recorder.choices[0].spec == "delim:\\n");
+    CHECK(recorder.messages.size() >= 20);
+    CHECK(engine.buffered_bytes() < 4096);
+    driver.close();
+    CHECK(recorder.messages.size() == 30);
+}

@@ -4,9 +4,12 @@
 
 #include "proxy/proxy.hpp"
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#pragma GCC diagnostic pop
 #include <condition_variable>
 #include <future>
 #include <map>

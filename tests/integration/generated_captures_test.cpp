@@ -42,7 +42,8 @@ void check_streams(const GeneratedCase& generated, const std::filesystem::path& 
 }
 
 void check_events(const GeneratedCase& generated) {
-    const auto result = run_command(std::string(SNIFF_BIN) + " -q --json -r '" + generated.file + "'");
+    const auto result =
+        run_command(std::string(SNIFF_BIN) + " -q --json -r '" + generated.file + "'");
     REQUIRE(result.exit_code == 0);
     std::set<std::string> anomalies;
     std::uint64_t flows = 0;

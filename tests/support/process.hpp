@@ -33,9 +33,9 @@ inline std::filesystem::path scratch_dir(const std::string& name) {
 
 inline CommandResult run_command(const std::string& command) {
     static int counter = 0;
-    const auto err_path = std::filesystem::temp_directory_path() /
-                          ("sniff-test-stderr-" + std::to_string(::getpid()) + "-" +
-                           std::to_string(counter++));
+    const auto err_path =
+        std::filesystem::temp_directory_path() /
+        ("sniff-test-stderr-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     CommandResult result;
     const std::string full = command + " 2>'" + err_path.string() + "'";
     FILE* pipe = ::popen(full.c_str(), "r");

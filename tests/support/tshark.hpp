@@ -3,12 +3,14 @@
 
 #include "support/process.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 namespace sniff::test {
 
 struct TsharkStream {
+    int index = -1;    // tcp.stream number
     std::string node0; // "IP:PORT" of the side tshark calls node 0 (its first sender)
     std::string node1;
     std::string from_node0; // bytes node 0 sent, in tshark's order
@@ -32,6 +34,8 @@ inline std::vector<TsharkStream> parse_follow_raw(const std::string& output) {
         if (line.starts_with("Follow: ")) {
             streams.emplace_back();
             current = &streams.back();
+        } else if (current != nullptr && line.starts_with("Filter: tcp.stream eq ")) {
+            current->index = std::stoi(line.substr(22));
         } else if (current == nullptr || line.starts_with("=====") || line.starts_with("Filter")) {
             continue;
         } else if (line.starts_with("Node 0: ")) {
@@ -44,6 +48,9 @@ inline std::vector<TsharkStream> parse_follow_raw(const std::string& output) {
             current->from_node0 += unhex(line);
         }
     }
+    // tshark prints the blocks in reverse order of its -z arguments.
+    std::sort(streams.begin(), streams.end(),
+              [](const auto& a, const auto& b) { return a.index < b.index; });
     return streams;
 }
 

@@ -159,7 +159,7 @@ GeneratedCase pcapng_case(const std::string& file) {
     };
     TcpCaseConnection on_ethernet(to(ethernet), k_client, k_server, 1000, 9000, lt::ethernet);
     on_ethernet.handshake();
-    const std::string custom_body = "\x00\x00\x7f\x00custom block";
+    const std::string custom_body("\x00\x00\x7f\x00custom block", 16); // PEN, then data
     writer.write_raw_block(0x00000bad, text_bytes(custom_body));
     writer.write_raw_block(0x0badf00d, text_bytes("an unknown block type"));
     // The same flow continues on the raw-IP interface.

@@ -100,7 +100,7 @@ void DirectionStream::add_tcp(StreamEvents& events, const SegmentInput& segment,
     }
     if (length == 0)
         return;
-    if (syn)
+    if (syn && m_next == 0) // a retransmitted SYN after its data was taken is no news
         anomaly(events, model::AnomalyKind::syn_with_data, segment.frame, 0,
                 std::to_string(length) + " byte(s) on the SYN (TCP Fast Open)");
 

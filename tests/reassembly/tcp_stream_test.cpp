@@ -243,9 +243,31 @@ TEST_CASE("data on a SYN (TCP Fast Open) starts the stream at offset 0", "[reass
     h.feed(c.raw(c2s, c.isn[0], "fast-open data", f::syn));
     h.feed(c.syn_ack());
     h.feed(c.data(c2s, 14, " then more"));
+    h.feed(c.raw(c2s, c.isn[0], "fast-open data", f::syn)); // retransmitted SYN
+    CHECK(h.reassembler.flows_seen() == 1);
     auto& out = h.sink.flow(1).of(c2s);
     CHECK(out.bytes == "fast-open data then more");
     REQUIRE(!out.segments.empty());
     CHECK(out.segments[0].offset == 0);
     CHECK(h.sink.count(AnomalyKind::syn_with_data) == 1);
+}
+
+TEST_CASE("flows differing only in address family or protocol stay apart", "[reassembly]") {
+    Harness h;
+    Connection v4;
+    Connection v6 = v4;
+    v6.client.ip.version = 6; // same address bytes, other family
+    v6.server.ip.version = 6;
+    h.feed(v4.data(c2s, 0, "four"));
+    h.feed(v6.data(c2s, 0, "six"));
+    auto udp = v4.data(s2c, 0, "datagram");
+    udp.protocol = model::Protocol::udp;
+    h.feed(udp);
+    h.feed(v4.data(s2c, 0, "back"));
+    REQUIRE(h.sink.flows.size() == 3);
+    CHECK(h.sink.flow(1).of(c2s).bytes == "four");
+    CHECK(h.sink.flow(1).of(s2c).bytes == "back");
+    CHECK(h.sink.flow(2).of(c2s).bytes == "six");
+    CHECK(h.sink.flow(3).of(c2s).bytes == "datagram"); // its first sender is its client
+    CHECK(h.sink.flow(3).opened.client == v4.server);
 }

@@ -222,7 +222,7 @@ TEST_CASE("a fragment cut by the snap length is truncated", "[packet]") {
     Harness h;
     const ByteVec segment = tcp({}, letters(40));
     ByteVec frame = ipv4_fragment({}, segment, {0, 32});
-    frame.resize(frame.size() - 4);
+    frame.erase(frame.end() - 4, frame.end());
     CHECK(h.feed(frame).status == DecodeStatus::truncated);
 }
 

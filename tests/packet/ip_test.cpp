@@ -4,6 +4,7 @@
 #include "packet/frames.hpp"
 
 #include <catch2/catch.hpp>
+#include <deque>
 
 using namespace sniff;
 using namespace sniff::packet_test;
@@ -13,8 +14,12 @@ namespace {
 
 constexpr std::uint16_t k_ipv4 = 0x0800, k_ipv6 = 0x86DD;
 
-packet::DecodeResult decode_ethernet(packet::Decoder& decoder, const ByteVec& frame) {
-    return decoder.decode(raw_packet(capture::linktype::ethernet, frame));
+// Decodes an Ethernet frame. The payload view points into the frame, so the frame is kept
+// alive for the rest of the run (tests pass temporaries).
+packet::DecodeResult decode_ethernet(packet::Decoder& decoder, ByteVec frame) {
+    static std::deque<ByteVec> kept;
+    kept.push_back(std::move(frame));
+    return decoder.decode(raw_packet(capture::linktype::ethernet, kept.back()));
 }
 
 ByteVec cut(ByteVec frame, std::size_t keep) {

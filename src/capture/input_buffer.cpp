@@ -54,8 +54,10 @@ bool InputBuffer::load(const std::string& path, std::string& error) {
         return false;
     }
     // Only non-empty regular files are mapped: mmap refuses length 0, and pipes, FIFOs and
-    // character devices either cannot be mapped or have no meaningful size.
-    if (S_ISREG(info.st_mode) && info.st_size > 0) {
+    // character devices either cannot be mapped or have no meaningful size. A redirected
+    // standard input that was partly consumed must be read from where it stands, not mapped.
+    const bool at_start = !is_stdin || ::lseek(fd, 0, SEEK_CUR) == 0;
+    if (S_ISREG(info.st_mode) && info.st_size > 0 && at_start) {
         const auto size = static_cast<std::size_t>(info.st_size);
         void* mapping = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (mapping != MAP_FAILED) {

@@ -38,7 +38,10 @@ bool PcapWriter::open(const std::string& path, const PcapFileOptions& options) {
 bool PcapWriter::write(model::Timestamp time, util::Bytes data, std::uint32_t original_length) {
     if (!ok())
         return false;
-    const std::size_t kept = std::min<std::size_t>(data.size(), m_options.snap_length);
+    // A snap length of 0 in the header would mean nothing could be stored: treat it as no limit.
+    const std::size_t kept = m_options.snap_length == 0
+                                 ? data.size()
+                                 : std::min<std::size_t>(data.size(), m_options.snap_length);
     const detail::SplitTime split = detail::split_time(time);
     detail::FieldEncoder header(m_options.big_endian);
     // pcap seconds are 32 bits; times outside 1970..2106 wrap, as in every other writer.

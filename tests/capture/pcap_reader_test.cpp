@@ -108,6 +108,21 @@ TEST_CASE("pcap writer cuts data to the snap length and keeps the original lengt
     CHECK(result.frames[0].original_length == 50);
 }
 
+TEST_CASE("pcap writer treats a snap length of 0 as no limit", "[capture]") {
+    TempDir dir;
+    const std::string path = dir.file("snap0.pcap");
+    PcapFileOptions options;
+    options.snap_length = 0;
+    const ByteVector data = payload(50, 4);
+    PcapWriter writer;
+    REQUIRE(writer.open(path, options));
+    REQUIRE(writer.write(0, sniff::util::Bytes(data)));
+    REQUIRE(writer.close());
+    const ReadResult result = read_capture(path);
+    REQUIRE(result.frames.size() == 1);
+    CHECK(result.frames[0].data == data);
+}
+
 TEST_CASE("pcap reader raises an original length smaller than the captured one", "[capture]") {
     TempDir dir;
     const std::string path = dir.file("short-orig.pcap");

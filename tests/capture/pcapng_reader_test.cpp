@@ -113,6 +113,35 @@ TEST_CASE("pcapng sections switch byte order and restart interfaces; other block
     CHECK(reader->bytes_consumed() == 0);
 }
 
+TEST_CASE("pcapng file that starts big-endian reads like a little-endian one", "[capture]") {
+    const bool big_endian = GENERATE(false, true);
+    TempDir dir;
+    const std::string path = dir.file("order.pcapng");
+    const ByteVector data = payload(33, 1);
+    PcapngWriter writer;
+    REQUIRE(writer.open(path, big_endian));
+    writer.add_interface(linktype::linux_sll, 1000, 9);
+    REQUIRE(writer.write(0, k_time, Bytes(data), 70));
+    REQUIRE(writer.close());
+    const ByteVector bytes = read_file(path);
+    // Block type 1 of the IDB right after the 28-byte SHB, in the file's order.
+    CHECK(std::to_integer<int>(bytes.at(k_shb_size)) == (big_endian ? 0 : 1));
+    CHECK(std::to_integer<int>(bytes.at(k_shb_size + 3)) == (big_endian ? 1 : 0));
+
+    const ReadResult result = read_capture(path);
+    CHECK_FALSE(result.error);
+    REQUIRE(result.frames.size() == 1);
+    CHECK(result.frames[0].link_type == linktype::linux_sll);
+    CHECK(result.frames[0].time == k_time);
+    CHECK(result.frames[0].original_length == 70);
+    CHECK(result.frames[0].data == data);
+    CaptureError error;
+    auto reader = FileReader::open(path, error);
+    REQUIRE(reader);
+    CHECK(reader->first_link_type() == linktype::linux_sll);
+    CHECK(reader->snap_length() == 1000);
+}
+
 TEST_CASE("pcapng writer refuses interfaces of an earlier section", "[capture]") {
     TempDir dir;
     PcapngWriter writer;

@@ -173,7 +173,8 @@ bool Session::handle_upload(const Decoded& decoded) {
     if (!reason.empty()) {
         // The body cannot be skipped safely without trusting file_size, so the connection ends.
         ++m_context.counters.uploads_failed;
-        return reject("upload refused: " + reason), false;
+        (void)reject("upload refused: " + reason);
+        return false;
     }
     m_pending.erase(0, decoded.header_length);
     std::uint64_t left = request->file_size;
@@ -187,7 +188,8 @@ bool Session::handle_upload(const Decoded& decoded) {
             static_cast<std::size_t>(std::min<std::uint64_t>(left, m_pending.size()));
         if (!sink.write(m_pending.data(), take)) {
             ++m_context.counters.uploads_failed;
-            return reject("cannot write the upload"), false;
+            (void)reject("cannot write the upload");
+            return false;
         }
         m_pending.erase(0, take);
         left -= take;

@@ -125,6 +125,34 @@ TEST_CASE("overlapping IPv4 fragments keep the first copy and report it", "[pack
     CHECK(h.anomalies[0].kind == model::AnomalyKind::fragment_overlap);
     CHECK(h.anomalies[0].frame == 1);
     CHECK_THAT(h.anomalies[0].detail, Catch::Contains("0x1234"));
+    CHECK_THAT(h.anomalies[0].detail, Catch::Contains("different bytes"));
+}
+
+TEST_CASE("a duplicated IPv4 fragment is reported as a repeat", "[packet]") {
+    const ByteVec segment = tcp({}, letters(40));
+    Harness h;
+    CHECK(h.feed(ipv4_fragment({}, segment, {0, 24}), 1).status == DecodeStatus::fragment_held);
+    CHECK(h.feed(ipv4_fragment({}, segment, {0, 24}), 2).status == DecodeStatus::fragment_held);
+    const auto result = h.feed(ipv4_fragment({}, segment, {24, 36}), 3);
+    REQUIRE(result.status == DecodeStatus::ok);
+    CHECK(text_of(result.packet.payload) == "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMN");
+    REQUIRE(h.anomalies.size() == 1);
+    CHECK(h.anomalies[0].kind == model::AnomalyKind::fragment_overlap);
+    CHECK(h.anomalies[0].frame == 2);
+    CHECK_THAT(h.anomalies[0].detail, Catch::Contains("repeats"));
+}
+
+TEST_CASE("fragments disagreeing about the datagram end are malformed", "[packet]") {
+    const ByteVec segment = tcp({}, letters(40)); // 60 bytes
+    Harness h;
+    CHECK(h.feed(ipv4_fragment({}, segment, {48, 12})).status == DecodeStatus::fragment_held);
+    // A fragment reaching past the end the last fragment fixed.
+    Ipv4Spec past;
+    past.more_fragments = true;
+    past.fragment_offset_units = 6;
+    CHECK(h.feed(ethernet(k_ipv4, ipv4(past, letters(16)))).status == DecodeStatus::malformed);
+    // The datagram still completes from consistent fragments.
+    CHECK(h.feed(ipv4_fragment({}, segment, {0, 48})).status == DecodeStatus::ok);
 }
 
 TEST_CASE("an incomplete IPv4 datagram expires with an anomaly", "[packet]") {

@@ -1,11 +1,9 @@
 #include "app/analyze.hpp"
 
+#include "app/output_set.hpp"
 #include "app/packet_pipeline.hpp"
 #include "capture/file_reader.hpp"
-#include "output/json_events.hpp"
 #include "output/progress.hpp"
-#include "output/stream_files.hpp"
-#include "output/summary_printer.hpp"
 
 #include <cinttypes>
 #include <cstdio>
@@ -59,24 +57,13 @@ int analyze_file(const Options& options) {
         return 1;
     }
 
-    reassembly::SinkFanout sinks;
-    output::SummaryPrinter summary(stdout);
-    output::JsonEventWriter json(stdout);
-    output::StreamFileWriter streams;
-    if (options.json)
-        sinks.add(json);
-    else
-        sinks.add(summary);
-    if (!options.write_streams.empty()) {
-        std::string error;
-        if (!streams.open(options.write_streams, error)) {
-            std::fprintf(stderr, "sniff: %s\n", error.c_str());
-            return 1;
-        }
-        sinks.add(streams);
+    OutputSet outputs;
+    if (auto failure = outputs.build(options)) {
+        std::fprintf(stderr, "sniff: %s\n", failure->message.c_str());
+        return failure->exit_code;
     }
 
-    PacketPipeline pipeline(reassembly_config(options), sinks);
+    PacketPipeline pipeline(reassembly_config(options), outputs.sink());
     if (!options.filter.empty()) {
         std::string error;
         auto filter = capture::BpfFilter::compile(options.filter, reader->first_link_type(),
@@ -100,24 +87,17 @@ int analyze_file(const Options& options) {
     progress.done();
     pipeline.finish();
 
-    if (options.json)
-        json.write_end(end_object(pipeline.counts(), *reader));
-    else
-        summary.print_totals(options.read_file == "-" ? "stdin" : options.read_file);
-    std::fflush(stdout);
-    print_pipeline_warnings(pipeline.counts());
-
     int status = 0;
-    if (!options.write_streams.empty()) {
-        std::string error;
-        if (!streams.finish(error)) {
-            std::fprintf(stderr, "sniff: %s\n", error.c_str());
-            status = 1;
-        }
+    std::string error;
+    if (!outputs.finish(options.read_file == "-" ? "stdin" : options.read_file,
+                        end_object(pipeline.counts(), *reader), error)) {
+        std::fprintf(stderr, "sniff: %s\n", error.c_str());
+        status = 1;
     }
+    print_pipeline_warnings(pipeline.counts());
     if (reader->error()) {
-        std::fprintf(stderr, "sniff: %s: damaged capture at %s (%" PRIu64
-                             " packets read before it)\n",
+        std::fprintf(stderr,
+                     "sniff: %s: damaged capture at %s (%" PRIu64 " packets read before it)\n",
                      options.read_file.c_str(), reader->error()->to_string().c_str(), packets);
         status = 1;
     }

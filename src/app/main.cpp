@@ -1,6 +1,7 @@
 #include "app/main.hpp"
 
 #include "app/analyze.hpp"
+#include "app/framing_commands.hpp"
 #include "app/options.hpp"
 
 #include <cstdio>
@@ -22,10 +23,19 @@ int run(int argc, char** argv) {
         return usage_error(parsed.error);
     const Options& options = parsed.options;
     switch (options.command) {
-    case Command::help: std::fputs(usage_text(), stdout); return 0;
-    case Command::version: std::puts("sniff " SNIFF_VERSION); return 0;
-    default: break;
+    case Command::help:
+        std::fputs(usage_text(), stdout);
+        return 0;
+    case Command::version:
+        std::puts("sniff " SNIFF_VERSION);
+        return 0;
+    case Command::list_framings:
+        return list_framings();
+    default:
+        break;
     }
+    if (!options.export_lua.empty())
+        return export_lua(options);
     if (!options.read_file.empty())
         return analyze_file(options);
     return usage_error("nothing to do: give -r FILE, -i IFACE, --proxy SPEC or a command");

@@ -49,31 +49,64 @@ std::string set_number(std::optional<std::uint64_t>& target, const std::string& 
 
 const std::vector<ValueOption>& value_options() {
     static const std::vector<ValueOption> k_options{
-        {"-r", [](Options& o, const std::string& v) { o.read_file = v; return std::string(); }},
-        {"-i", [](Options& o, const std::string& v) { o.interface_name = v; return std::string(); }},
-        {"-f", [](Options& o, const std::string& v) { o.filter = v; return std::string(); }},
-        {"-w", [](Options& o, const std::string& v) { o.write_file = v; return std::string(); }},
+        {"-r",
+         [](Options& o, const std::string& v) {
+             o.read_file = v;
+             return std::string();
+         }},
+        {"-i",
+         [](Options& o, const std::string& v) {
+             o.interface_name = v;
+             return std::string();
+         }},
+        {"-f",
+         [](Options& o, const std::string& v) {
+             o.filter = v;
+             return std::string();
+         }},
+        {"-w",
+         [](Options& o, const std::string& v) {
+             o.write_file = v;
+             return std::string();
+         }},
         {"-c", [](Options& o, const std::string& v) { return set_number(o.count, v, "-c"); }},
         {"-s",
          [](Options& o, const std::string& v) {
              std::optional<std::uint64_t> snap;
              auto error = set_number(snap, v, "-s");
              if (error.empty())
-                 o.snap_length = static_cast<std::uint32_t>(
-                     *snap == 0 || *snap > 262144 ? 262144 : *snap);
+                 o.snap_length =
+                     static_cast<std::uint32_t>(*snap == 0 || *snap > 262144 ? 262144 : *snap);
              return error;
          }},
         {"--proxy",
-         [](Options& o, const std::string& v) { o.proxies.push_back(v); return std::string(); }},
+         [](Options& o, const std::string& v) {
+             o.proxies.push_back(v);
+             return std::string();
+         }},
         {"--framing",
-         [](Options& o, const std::string& v) { o.framings.push_back(v); return std::string(); }},
+         [](Options& o, const std::string& v) {
+             o.framings.push_back(v);
+             return std::string();
+         }},
         {"--write-streams",
-         [](Options& o, const std::string& v) { o.write_streams = v; return std::string(); }},
+         [](Options& o, const std::string& v) {
+             o.write_streams = v;
+             return std::string();
+         }},
+        {"--export-lua",
+         [](Options& o, const std::string& v) {
+             o.export_lua = v;
+             return std::string();
+         }},
         {"--udp-bufsize",
-         [](Options& o, const std::string& v) { return set_number(o.udp_bufsize, v, "--udp-bufsize"); }},
+         [](Options& o, const std::string& v) {
+             return set_number(o.udp_bufsize, v, "--udp-bufsize");
+         }},
         {"--max-buffer",
          [](Options& o, const std::string& v) {
-             return parse_size(v, o.max_buffer) ? std::string() : "--max-buffer: not a size: '" + v + "'";
+             return parse_size(v, o.max_buffer) ? std::string()
+                                                : "--max-buffer: not a size: '" + v + "'";
          }},
         {"--max-buffer-total",
          [](Options& o, const std::string& v) {
@@ -208,6 +241,7 @@ analysis:
   --framing SPEC        framing for every flow, or PORT=SPEC for one server port (repeatable);
                         see --list-framings
   --udp-bufsize N       flag UDP datagrams a recvfrom(N) would cut
+  --export-lua FILE     write a Wireshark Lua dissector for --framing PORT=SPEC
   --max-buffer SIZE     out-of-order bytes held per flow (default 8M)
   --max-buffer-total SIZE  out-of-order bytes held in all (default 256M)
   --idle-timeout SEC    close flows idle this long (capture time; default 600)

@@ -13,16 +13,17 @@ enum class Command : std::uint8_t { analyze, help, version, list_framings, serve
 
 struct Options {
     Command command = Command::analyze;
-    std::string read_file;                 // -r
-    std::string interface_name;            // -i
-    std::string filter;                    // -f (also the trailing words, as tcpdump)
-    std::string write_file;                // -w
-    std::optional<std::uint64_t> count;    // -c
-    std::uint32_t snap_length = 262144;    // -s
-    bool no_promiscuous = false;           // -p
-    std::vector<std::string> proxies;      // --proxy (repeatable)
-    std::vector<std::string> framings;     // --framing SPEC | PORT=SPEC (repeatable)
-    std::string write_streams;             // --write-streams DIR
+    std::string read_file;              // -r
+    std::string interface_name;         // -i
+    std::string filter;                 // -f (also the trailing words, as tcpdump)
+    std::string write_file;             // -w
+    std::optional<std::uint64_t> count; // -c
+    std::uint32_t snap_length = 262144; // -s
+    bool no_promiscuous = false;        // -p
+    std::vector<std::string> proxies;   // --proxy (repeatable)
+    std::vector<std::string> framings;  // --framing SPEC | PORT=SPEC (repeatable)
+    std::string write_streams;          // --write-streams DIR
+    std::string export_lua;             // --export-lua FILE
     std::optional<std::uint64_t> udp_bufsize;
     bool json = false;                     // --json
     bool summary = false;                  // --summary
@@ -31,7 +32,7 @@ struct Options {
     std::uint64_t max_buffer = 8ull << 20; // out-of-order bytes held per flow
     std::uint64_t max_buffer_total = 256ull << 20;
     double idle_timeout_seconds = 600;
-    std::vector<std::string> rest;         // arguments of serve/client/demo
+    std::vector<std::string> rest; // arguments of serve/client/demo
 };
 
 struct ParseResult {

@@ -11,10 +11,20 @@ namespace {
 constexpr model::Timestamp k_expiry_interval = 1'000'000'000;
 
 constexpr std::array<std::pair<std::uint32_t, const char*>, 14> k_link_names{{
-    {0, "NULL"},          {1, "EN10MB"},      {101, "RAW"},         {105, "IEEE802_11"},
-    {108, "LOOP"},        {113, "LINUX_SLL"}, {127, "IEEE802_11_RADIOTAP"},
-    {147, "USER0"},       {195, "IEEE802_15_4"}, {220, "USB_LINUX_MMAPPED"},
-    {228, "IPV4"},        {229, "IPV6"},      {249, "NETLINK"},     {276, "LINUX_SLL2"},
+    {0, "NULL"},
+    {1, "EN10MB"},
+    {101, "RAW"},
+    {105, "IEEE802_11"},
+    {108, "LOOP"},
+    {113, "LINUX_SLL"},
+    {127, "IEEE802_11_RADIOTAP"},
+    {147, "USER0"},
+    {195, "IEEE802_15_4"},
+    {220, "USB_LINUX_MMAPPED"},
+    {228, "IPV4"},
+    {229, "IPV6"},
+    {249, "NETLINK"},
+    {276, "LINUX_SLL2"},
 }};
 
 } // namespace
@@ -39,23 +49,28 @@ void PacketPipeline::report_undecodable(const capture::RawPacket& packet,
     switch (result.status) {
     case DecodeStatus::unsupported_link:
         if (m_counts.unsupported_links[packet.link_type]++ == 0)
-            m_sink.on_anomaly(nullptr, {model::AnomalyKind::unsupported_link_type, packet.frame, 0,
-                                        "frames of " + link_type_name(packet.link_type) +
-                                            " are not decoded"});
+            m_sink.on_anomaly(
+                nullptr, {model::AnomalyKind::unsupported_link_type, packet.frame, 0,
+                          "frames of " + link_type_name(packet.link_type) + " are not decoded"});
         break;
     case DecodeStatus::truncated:
         ++m_counts.truncated;
-        m_sink.on_anomaly(nullptr, {model::AnomalyKind::truncated_packet, packet.frame, 0,
-                                    result.detail});
+        m_sink.on_anomaly(nullptr,
+                          {model::AnomalyKind::truncated_packet, packet.frame, 0, result.detail});
         break;
     case DecodeStatus::malformed:
         ++m_counts.malformed;
-        m_sink.on_anomaly(nullptr, {model::AnomalyKind::malformed_packet, packet.frame, 0,
-                                    result.detail});
+        m_sink.on_anomaly(nullptr,
+                          {model::AnomalyKind::malformed_packet, packet.frame, 0, result.detail});
         break;
-    case DecodeStatus::fragment_held: ++m_counts.fragments_held; break;
-    case DecodeStatus::not_transport: ++m_counts.not_transport; break;
-    case DecodeStatus::ok: break;
+    case DecodeStatus::fragment_held:
+        ++m_counts.fragments_held;
+        break;
+    case DecodeStatus::not_transport:
+        ++m_counts.not_transport;
+        break;
+    case DecodeStatus::ok:
+        break;
     }
 }
 

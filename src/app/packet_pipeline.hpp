@@ -13,10 +13,10 @@
 namespace sniff::app {
 
 struct PipelineCounts {
-    std::uint64_t frames = 0;          // frames offered
-    std::uint64_t filtered_out = 0;    // rejected by the BPF filter
-    std::uint64_t decoded = 0;         // TCP/UDP packets handed to reassembly
-    std::uint64_t not_transport = 0;   // ARP, ICMP, ...
+    std::uint64_t frames = 0;        // frames offered
+    std::uint64_t filtered_out = 0;  // rejected by the BPF filter
+    std::uint64_t decoded = 0;       // TCP/UDP packets handed to reassembly
+    std::uint64_t not_transport = 0; // ARP, ICMP, ...
     std::uint64_t truncated = 0;
     std::uint64_t malformed = 0;
     std::uint64_t fragments_held = 0;

@@ -20,10 +20,27 @@ void SummaryPrinter::on_anomaly(const model::Flow* flow, const model::Anomaly& a
 }
 
 void SummaryPrinter::on_flow_close(const model::Flow& flow, reassembly::CloseReason reason) {
+    count_flow(flow);
+    if (m_flow_lines)
+        print_flow(flow, reason);
+}
+
+void SummaryPrinter::count_flow(const model::Flow& flow) {
+    ++m_totals.flows;
+    for (const auto* stats : {&flow.of(Direction::c2s), &flow.of(Direction::s2c)}) {
+        m_totals.packets += stats->packets;
+        m_totals.stream_bytes += stats->stream_bytes;
+        m_totals.gaps += stats->gaps;
+        m_totals.retransmissions += stats->retransmissions;
+        m_totals.out_of_order += stats->out_of_order;
+    }
+}
+
+void SummaryPrinter::print_flow(const model::Flow& flow, reassembly::CloseReason reason) {
     if (!m_header_printed) {
-        std::fprintf(m_out, "%-5s %-5s %-45s %-21s %-21s %-7s %-5s %-7s %-5s %-5s %9s %s\n",
-                     "flow", "proto", "client -> server", "c2s pkts/bytes", "s2c pkts/bytes",
-                     "segs", "gaps", "retrans", "ooo", "anom", "duration", "end");
+        std::fprintf(m_out, "%-5s %-5s %-45s %-21s %-21s %-7s %-5s %-7s %-5s %-5s %9s %s\n", "flow",
+                     "proto", "client -> server", "c2s pkts/bytes", "s2c pkts/bytes", "segs",
+                     "gaps", "retrans", "ooo", "anom", "duration", "end");
         m_header_printed = true;
     }
     const auto& c2s = flow.of(Direction::c2s);
@@ -47,24 +64,15 @@ void SummaryPrinter::on_flow_close(const model::Flow& flow, reassembly::CloseRea
                  both(c2s.retransmissions, s2c.retransmissions).c_str(),
                  both(c2s.out_of_order, s2c.out_of_order).c_str(), anomalies, duration,
                  reassembly::close_reason_name(reason));
-    ++m_totals.flows;
-    for (const auto* stats : {&c2s, &s2c}) {
-        m_totals.packets += stats->packets;
-        m_totals.stream_bytes += stats->stream_bytes;
-        m_totals.gaps += stats->gaps;
-        m_totals.retransmissions += stats->retransmissions;
-        m_totals.out_of_order += stats->out_of_order;
-    }
 }
 
 void SummaryPrinter::print_totals(const std::string& source_label) {
-    std::fprintf(m_out,
-                 "%s: %" PRIu64 " flows, %" PRIu64 " packets in flows, %" PRIu64
-                 " stream bytes, %" PRIu64 " gaps, %" PRIu64 " retransmissions, %" PRIu64
-                 " out-of-order, %" PRIu64 " anomalies\n",
-                 source_label.c_str(), m_totals.flows, m_totals.packets, m_totals.stream_bytes,
-                 m_totals.gaps, m_totals.retransmissions, m_totals.out_of_order,
-                 m_totals.anomalies);
+    std::fprintf(
+        m_out,
+        "%s: %" PRIu64 " flows, %" PRIu64 " packets in flows, %" PRIu64 " stream bytes, %" PRIu64
+        " gaps, %" PRIu64 " retransmissions, %" PRIu64 " out-of-order, %" PRIu64 " anomalies\n",
+        source_label.c_str(), m_totals.flows, m_totals.packets, m_totals.stream_bytes,
+        m_totals.gaps, m_totals.retransmissions, m_totals.out_of_order, m_totals.anomalies);
     for (const auto& [kind, count] : m_anomalies_by_kind)
         std::fprintf(m_out, "  anomaly %s: %" PRIu64 "\n", kind.c_str(), count);
 }

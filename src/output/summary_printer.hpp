@@ -23,7 +23,9 @@ struct Totals {
 
 class SummaryPrinter final : public reassembly::StreamSink {
 public:
-    explicit SummaryPrinter(std::FILE* out) : m_out(out) {}
+    // flow_lines false: count only, for when another view prints each flow.
+    explicit SummaryPrinter(std::FILE* out, bool flow_lines = true)
+        : m_out(out), m_flow_lines(flow_lines) {}
 
     void on_flow_open(const model::Flow& flow) override;
     void on_anomaly(const model::Flow* flow, const model::Anomaly& anomaly) override;
@@ -34,7 +36,11 @@ public:
     const Totals& totals() const { return m_totals; }
 
 private:
+    void count_flow(const model::Flow& flow);
+    void print_flow(const model::Flow& flow, reassembly::CloseReason reason);
+
     std::FILE* m_out;
+    bool m_flow_lines;
     bool m_header_printed = false;
     Totals m_totals;
     std::map<std::string, std::uint64_t> m_anomalies_by_kind;

@@ -1,0 +1,50 @@
+#pragma once
+// The views a run writes to, chosen from the options and wired behind one StreamSink: the summary
+// or the message report (text), JSON Lines, stream files, and the dissector engine in front of
+// the message views. Every source (file, live capture, proxy) feeds the same set.
+
+#include "app/options.hpp"
+#include "dissectors/engine.hpp"
+#include "output/json_events.hpp"
+#include "output/message_json.hpp"
+#include "output/message_report.hpp"
+#include "output/stream_files.hpp"
+#include "output/summary_printer.hpp"
+
+#include <memory>
+#include <optional>
+
+namespace sniff::app {
+
+class OutputSet {
+public:
+    // Builds the views; returns a usage error (bad framing spec) or a runtime error text.
+    struct Error {
+        int exit_code = 2;
+        std::string message;
+    };
+    std::optional<Error> build(const Options& options);
+
+    reassembly::StreamSink& sink() { return m_fanout; }
+    // Totals, end object and stream index; returns false (and error) when an output failed.
+    bool finish(const std::string& source_label, const nlohmann::json& end_fields,
+                std::string& error);
+    const output::Totals& totals() const { return m_summary->totals(); }
+    std::uint64_t messages() const { return m_report ? m_report->messages_total() : 0; }
+
+private:
+    reassembly::SinkFanout m_fanout;
+    bool m_json = false;
+    std::unique_ptr<output::SummaryPrinter> m_summary;
+    std::unique_ptr<output::JsonEventWriter> m_json_writer;
+    std::unique_ptr<output::StreamFileWriter> m_streams;
+    std::unique_ptr<output::MessageReport> m_report;
+    std::unique_ptr<output::MessageJsonWriter> m_message_json;
+    std::unique_ptr<dissect::DissectorEngine> m_engine;
+};
+
+// Parses every --framing argument into a selector; nullopt and error on a bad spec.
+std::optional<dissect::FramingSelector> framing_selector(const Options& options,
+                                                         std::string& error);
+
+} // namespace sniff::app

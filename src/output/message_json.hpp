@@ -1,0 +1,29 @@
+#pragma once
+// --json with a framing: each message as a JSON Lines object ("type":"message") with proto, src,
+// dst, dir, index, offset, length, header_length, class, status, segments (indexes), frames,
+// framing (spec string), an escaped preview, and a JSON header's fields under "header". Also
+// "framing" objects (auto's guess with its confidence) and per-direction "direction_summary".
+
+#include "dissectors/engine.hpp"
+#include "output/json_events.hpp"
+
+#include <map>
+
+namespace sniff::output {
+
+class MessageJsonWriter final : public dissect::MessageSink {
+public:
+    explicit MessageJsonWriter(JsonEventWriter& writer) : m_writer(writer) {}
+
+    void on_message(const model::Flow& flow, const dissect::Message& message) override;
+    void on_framing(const model::Flow& flow, const dissect::FramingChoice& choice) override;
+    void on_direction_end(const model::Flow& flow,
+                          const dissect::DirectionSummary& summary) override;
+
+private:
+    JsonEventWriter& m_writer;
+    // Spec per flow direction, to name it in each message; erased at direction end.
+    std::map<std::uint64_t, std::string> m_specs;
+};
+
+} // namespace sniff::output

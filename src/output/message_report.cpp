@@ -1,0 +1,139 @@
+#include "output/message_report.hpp"
+
+#include <cinttypes>
+
+namespace sniff::output {
+
+using model::Direction;
+
+namespace {
+
+std::string segment_range(const dissect::Message& message) {
+    if (message.first_segment == message.last_segment)
+        return "seg " + std::to_string(message.first_segment);
+    return "segs " + std::to_string(message.first_segment) + "-" +
+           std::to_string(message.last_segment);
+}
+
+std::string message_line(const dissect::Message& message) {
+    char line[160];
+    std::snprintf(
+        line, sizeof line, "    #%-5" PRIu64 " @%-9" PRIu64 " %7" PRIu64 " B  %-15s %-12s ",
+        message.index, message.offset, message.length,
+        dissect::message_class_name(message.message_class), segment_range(message).c_str());
+    std::string text = line;
+    if (message.status != dissect::MessageStatus::complete)
+        text += std::string(dissect::message_status_name(message.status)) + " (" + message.reason +
+                ") ";
+    if (message.would_truncate)
+        text += "[recvfrom would cut it] ";
+    if (!message.header_json.empty())
+        text += message.header_json + " ";
+    return text + message.preview;
+}
+
+} // namespace
+
+void MessageReport::on_flow_open(const model::Flow& flow) {
+    m_flows[flow.id];
+}
+
+void MessageReport::on_data(const model::Flow& flow, Direction direction,
+                            const model::SegmentInfo& segment, util::Bytes bytes) {
+    auto& report = m_flows[flow.id].directions[static_cast<int>(direction)];
+    auto& picture = report.picture;
+    if (report.gaps > 0 || segment.offset != picture.bytes.size() ||
+        picture.bytes.size() >= k_picture_bytes)
+        return;
+    picture.segment_starts.push_back(segment.offset);
+    const std::size_t room = k_picture_bytes - picture.bytes.size();
+    const auto kept = bytes.first(std::min(room, bytes.size()));
+    picture.bytes.append(reinterpret_cast<const char*>(kept.data()), kept.size());
+}
+
+void MessageReport::on_gap(const model::Flow& flow, Direction direction, const model::Gap&) {
+    auto& report = m_flows[flow.id].directions[static_cast<int>(direction)];
+    ++report.gaps; // the picture stops at the first gap: offsets after it are not drawn
+}
+
+void MessageReport::on_message(const model::Flow& flow, const dissect::Message& message) {
+    ++m_messages_total;
+    auto& report = m_flows[flow.id].directions[static_cast<int>(message.direction)];
+    if (message.offset < k_picture_bytes) {
+        report.picture.message_starts.push_back(message.offset);
+        report.picture.messages_end = message.offset + message.length;
+    }
+    if (report.lines.size() < k_max_listed)
+        report.lines.push_back(message_line(message));
+    else
+        ++report.unlisted;
+}
+
+void MessageReport::on_framing(const model::Flow& flow, const dissect::FramingChoice& choice) {
+    auto& report = m_flows[flow.id].directions[static_cast<int>(choice.direction)];
+    report.framing = choice.spec;
+    if (choice.guessed) {
+        char note[96];
+        std::snprintf(note, sizeof note, " (auto, confidence %.2f%s)", choice.confidence,
+                      choice.uncertain ? ", uncertain" : "");
+        report.framing_note = note;
+    }
+}
+
+void MessageReport::on_direction_end(const model::Flow& flow,
+                                     const dissect::DirectionSummary& summary) {
+    auto& report = m_flows[flow.id].directions[static_cast<int>(summary.direction)];
+    report.summary = summary;
+    report.has_summary = true;
+}
+
+void MessageReport::print_direction(const model::Flow& flow, Direction direction,
+                                    const DirectionReport& report) {
+    const auto& stats = flow.of(direction);
+    if (stats.segments == 0 && stats.gaps == 0)
+        return;
+    std::fprintf(m_out, "  %s %s -> %s  %" PRIu64 " B in %" PRIu64 " segments  framing %s%s\n",
+                 model::direction_name(direction), flow.source(direction).to_string().c_str(),
+                 flow.destination(direction).to_string().c_str(), stats.stream_bytes,
+                 stats.segments, report.framing.c_str(), report.framing_note.c_str());
+    if (report.has_summary && report.summary.messages > 0) {
+        const auto& by_class = report.summary.by_class;
+        std::fprintf(m_out,
+                     "    %" PRIu64 " messages: %" PRIu64 " whole · %" PRIu64
+                     " coalesced · %" PRIu64 " split · %" PRIu64 " coalesced+split",
+                     report.summary.messages, by_class[0], by_class[1], by_class[2], by_class[3]);
+        const auto& by_status = report.summary.by_status;
+        if (by_status[1] + by_status[2] > 0)
+            std::fprintf(m_out, "  (%" PRIu64 " truncated, %" PRIu64 " malformed)", by_status[1],
+                         by_status[2]);
+        std::fputc('\n', m_out);
+    }
+    if (report.has_summary && report.summary.stopped)
+        std::fprintf(m_out, "    framing stopped: %s\n", report.summary.stop_reason.c_str());
+    if (!report.picture.bytes.empty()) {
+        const auto picture = draw_boundaries(report.picture);
+        std::fprintf(m_out, "    segs  %s\n    text  %s\n", picture.segments.c_str(),
+                     picture.text.c_str());
+        if (!report.picture.message_starts.empty())
+            std::fprintf(m_out, "    msgs  %s\n", picture.messages.c_str());
+    }
+    for (const auto& line : report.lines)
+        std::fprintf(m_out, "%s\n", line.c_str());
+    if (report.unlisted > 0)
+        std::fprintf(m_out, "    ... %" PRIu64 " more messages (see --json)\n", report.unlisted);
+}
+
+void MessageReport::on_flow_close(const model::Flow& flow, reassembly::CloseReason reason) {
+    const auto found = m_flows.find(flow.id);
+    if (found == m_flows.end())
+        return;
+    std::fprintf(m_out, "flow #%" PRIu64 " %s %s -> %s (%s)\n", flow.id,
+                 model::protocol_name(flow.protocol), flow.client.to_string().c_str(),
+                 flow.server.to_string().c_str(), reassembly::close_reason_name(reason));
+    for (const auto direction : {Direction::c2s, Direction::s2c})
+        print_direction(flow, direction, found->second.directions[static_cast<int>(direction)]);
+    std::fputc('\n', m_out);
+    m_flows.erase(found);
+}
+
+} // namespace sniff::output

@@ -3,6 +3,7 @@
 #include "app/analyze.hpp"
 #include "app/framing_commands.hpp"
 #include "app/options.hpp"
+#include "app/tui_entry.hpp"
 
 #include <cstdio>
 
@@ -37,7 +38,7 @@ int run(int argc, char** argv) {
     if (!options.export_lua.empty())
         return export_lua(options);
     if (!options.read_file.empty())
-        return analyze_file(options);
+        return tui_wanted(options) ? run_tui_on_file(options) : analyze_file(options);
     return usage_error("nothing to do: give -r FILE, -i IFACE, --proxy SPEC or a command");
 }
 

@@ -94,6 +94,35 @@ const std::vector<ValueOption>& value_options() {
              o.write_streams = v;
              return std::string();
          }},
+        {"-Z",
+         [](Options& o, const std::string& v) {
+             o.drop_user = v;
+             return std::string();
+         }},
+        {"-C",
+         [](Options& o, const std::string& v) { return set_number(o.rotate_megabytes, v, "-C"); }},
+        {"--duration",
+         [](Options& o, const std::string& v) {
+             try {
+                 std::size_t used = 0;
+                 const double seconds = std::stod(v, &used);
+                 if (used == v.size() && seconds > 0) {
+                     o.duration = seconds;
+                     return std::string();
+                 }
+             } catch (...) {
+             }
+             return "--duration: not a positive number of seconds: '" + v + "'";
+         }},
+        {"--rechunk",
+         [](Options& o, const std::string& v) {
+             o.rechunk.push_back(v);
+             return std::string();
+         }},
+        {"--seed",
+         [](Options& o, const std::string& v) { return set_number(o.seed, v, "--seed"); }},
+        {"--delay",
+         [](Options& o, const std::string& v) { return set_number(o.delay_ms, v, "--delay"); }},
         {"--export-lua",
          [](Options& o, const std::string& v) {
              o.export_lua = v;
@@ -143,6 +172,9 @@ const std::vector<FlagOption>& flag_options() {
         {"--list-framings", [](Options& o) { o.command = Command::list_framings; }},
         {"-n", [](Options&) {}}, // sniff never resolves names; accepted as tcpdump does
         {"-p", [](Options& o) { o.no_promiscuous = true; }},
+        {"-D", [](Options& o) { o.command = Command::list_interfaces; }},
+        {"--pcapng", [](Options& o) { o.pcapng = true; }},
+        {"--serve", [](Options& o) { o.serve_with_proxy = true; }},
         {"-q", [](Options& o) { o.quiet = true; }},
         {"--json", [](Options& o) { o.json = true; }},
         {"--summary", [](Options& o) { o.summary = true; }},
@@ -236,6 +268,17 @@ sources:
   -s SNAPLEN            capture snap length
   -n                    accepted for tcpdump compatibility (sniff never resolves names)
   --proxy SPEC          listen and forward (repeatable)
+  -D                    list capture interfaces
+  -p                    no promiscuous mode
+  -Z USER               drop privileges to USER once the capture is open
+  --duration S          stop a live capture or proxy after S seconds
+
+proxy:
+  --rechunk [c2s=|s2c=]MODE  re-chunk forwarded data: 1 | fixed:N | random:A-B |
+                        coalesce:MS[:BYTES] | adversarial (uses --framing)
+  --seed N              seed for random re-chunking (printed when not given)
+  --delay MS            pause between re-chunked writes
+  --serve               run sniff's command server as the proxy's target
 
 analysis:
   --framing SPEC        framing for every flow, or PORT=SPEC for one server port (repeatable);
@@ -251,6 +294,8 @@ output:
   --json                JSON Lines: flow, segment, gap, anomaly, message, end
   --write-streams DIR   one file per flow direction with its reassembled bytes + index.json
   -w FILE               write packets (live capture, proxy) as pcap
+  --pcapng              with -w on a live capture: write pcapng
+  -C MB                 with -w on a live capture: rotate files every MB megabytes
   --no-tui              text output even on a terminal
   -q                    no progress on standard error
 

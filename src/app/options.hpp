@@ -9,7 +9,16 @@
 
 namespace sniff::app {
 
-enum class Command : std::uint8_t { analyze, help, version, list_framings, serve, client, demo };
+enum class Command : std::uint8_t {
+    analyze,
+    help,
+    version,
+    list_framings,
+    list_interfaces,
+    serve,
+    client,
+    demo
+};
 
 struct Options {
     Command command = Command::analyze;

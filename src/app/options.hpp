@@ -22,17 +22,26 @@ enum class Command : std::uint8_t {
 
 struct Options {
     Command command = Command::analyze;
-    std::string read_file;              // -r
-    std::string interface_name;         // -i
-    std::string filter;                 // -f (also the trailing words, as tcpdump)
-    std::string write_file;             // -w
-    std::optional<std::uint64_t> count; // -c
-    std::uint32_t snap_length = 262144; // -s
-    bool no_promiscuous = false;        // -p
-    std::vector<std::string> proxies;   // --proxy (repeatable)
-    std::vector<std::string> framings;  // --framing SPEC | PORT=SPEC (repeatable)
-    std::string write_streams;          // --write-streams DIR
-    std::string export_lua;             // --export-lua FILE
+    std::string read_file;                         // -r
+    std::string interface_name;                    // -i
+    std::string filter;                            // -f (also the trailing words, as tcpdump)
+    std::string write_file;                        // -w
+    std::optional<std::uint64_t> count;            // -c
+    std::uint32_t snap_length = 262144;            // -s
+    bool no_promiscuous = false;                   // -p
+    bool list_interfaces = false;                  // -D
+    std::string drop_user;                         // -Z USER
+    std::optional<double> duration;                // --duration S
+    bool pcapng = false;                           // --pcapng (with -w)
+    std::optional<std::uint64_t> rotate_megabytes; // -C MB
+    std::vector<std::string> proxies;              // --proxy (repeatable)
+    bool serve_with_proxy = false;         // --serve: the command server as the proxy's target
+    std::vector<std::string> rechunk;      // --rechunk [DIR=]MODE (repeatable)
+    std::optional<std::uint64_t> seed;     // --seed N
+    std::optional<std::uint64_t> delay_ms; // --delay MS
+    std::vector<std::string> framings;     // --framing SPEC | PORT=SPEC (repeatable)
+    std::string write_streams;             // --write-streams DIR
+    std::string export_lua;                // --export-lua FILE
     std::optional<std::uint64_t> udp_bufsize;
     bool json = false;                     // --json
     bool summary = false;                  // --summary

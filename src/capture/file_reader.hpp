@@ -40,6 +40,10 @@ public:
     // Link type of the first interface (pcap: the file's), used to compile BPF filters.
     virtual std::uint32_t first_link_type() const = 0;
     virtual std::uint32_t snap_length() const = 0;
+    // The whole input as one region that stays valid and unchanged while the reader lives (the
+    // mapping, or the copy of standard input); empty when a reader has none. Packet views lie
+    // inside it, so a consumer may keep offsets into it instead of copying bytes.
+    virtual util::Bytes mapped_data() const { return {}; }
 };
 
 } // namespace sniff::capture

@@ -23,6 +23,7 @@ public:
     const std::optional<CaptureError>& error() const override { return m_error; }
     std::uint64_t file_size() const override { return m_bytes.size(); }
     std::uint64_t bytes_consumed() const override { return m_pos; }
+    util::Bytes mapped_data() const override { return m_bytes; }
 
 protected:
     // Records the error (the first one wins) and returns false so callers can `return fail(..)`.

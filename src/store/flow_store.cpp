@@ -1,0 +1,145 @@
+#include "store/flow_store.hpp"
+
+#include <algorithm>
+
+namespace sniff::store {
+
+namespace {
+
+// Index of the last element whose start is <= offset and whose end is > offset.
+template <typename Items, typename Start, typename Length>
+std::optional<std::size_t> covering(const Items& items, std::uint64_t offset, Start start,
+                                    Length length) {
+    auto it = std::upper_bound(
+        items.begin(), items.end(), offset,
+        [&](std::uint64_t value, const auto& item) { return value < start(item); });
+    if (it == items.begin())
+        return std::nullopt;
+    --it;
+    if (offset - start(*it) >= length(*it))
+        return std::nullopt;
+    return static_cast<std::size_t>(it - items.begin());
+}
+
+template <typename Items, typename Start>
+std::size_t first_from(const Items& items, std::uint64_t offset, Start start) {
+    auto it = std::lower_bound(
+        items.begin(), items.end(), offset,
+        [&](const auto& item, std::uint64_t value) { return start(item) < value; });
+    return static_cast<std::size_t>(it - items.begin());
+}
+
+const auto k_segment_start = [](const model::SegmentInfo& s) { return s.offset; };
+const auto k_segment_length = [](const model::SegmentInfo& s) {
+    return static_cast<std::uint64_t>(s.length);
+};
+const auto k_message_start = [](const dissect::Message& m) { return m.offset; };
+const auto k_message_length = [](const dissect::Message& m) { return m.length; };
+
+} // namespace
+
+std::optional<std::size_t> DirectionData::segment_at(std::uint64_t offset) const {
+    return covering(segments, offset, k_segment_start, k_segment_length);
+}
+
+std::optional<std::size_t> DirectionData::message_at(std::uint64_t offset) const {
+    return covering(messages, offset, k_message_start, k_message_length);
+}
+
+std::size_t DirectionData::first_segment_from(std::uint64_t offset) const {
+    return first_from(segments, offset, k_segment_start);
+}
+
+std::size_t DirectionData::first_message_from(std::uint64_t offset) const {
+    return first_from(messages, offset, k_message_start);
+}
+
+std::array<std::uint64_t, 4> DirectionData::class_counts() const {
+    std::array<std::uint64_t, 4> counts{};
+    for (const auto& message : messages)
+        ++counts[static_cast<std::size_t>(message.message_class)];
+    return counts;
+}
+
+std::uint64_t DirectionData::bad_messages() const {
+    return static_cast<std::uint64_t>(
+        std::count_if(messages.begin(), messages.end(), [](const dissect::Message& m) {
+            return m.status != dissect::MessageStatus::complete;
+        }));
+}
+
+std::uint64_t FlowRecord::message_count() const {
+    return directions[0].messages.size() + directions[1].messages.size();
+}
+
+std::uint64_t FlowRecord::gap_count() const {
+    return directions[0].gaps.size() + directions[1].gaps.size();
+}
+
+FlowRecord* FlowStore::record(std::uint64_t flow_id) {
+    auto it = m_index.find(flow_id);
+    return it == m_index.end() ? nullptr : m_flows[it->second].get();
+}
+
+FlowRecord* FlowStore::record(const model::Flow& flow) {
+    FlowRecord* found = record(flow.id);
+    if (found == nullptr) {
+        // Events for a flow never opened (a sink added late): start its record now.
+        m_index.emplace(flow.id, m_flows.size());
+        m_flows.push_back(std::make_unique<FlowRecord>(m_region));
+        found = m_flows.back().get();
+    }
+    found->flow = flow;
+    ++m_version;
+    return found;
+}
+
+const FlowRecord* FlowStore::find(std::uint64_t flow_id) const {
+    auto it = m_index.find(flow_id);
+    return it == m_index.end() ? nullptr : m_flows[it->second].get();
+}
+
+void FlowStore::on_flow_open(const model::Flow& flow) {
+    record(flow);
+}
+
+void FlowStore::on_data(const model::Flow& flow, model::Direction direction,
+                        const model::SegmentInfo& segment, util::Bytes bytes) {
+    auto& data = record(flow)->of(direction);
+    data.segments.push_back(segment);
+    data.bytes.append(segment.offset, bytes);
+}
+
+void FlowStore::on_gap(const model::Flow& flow, model::Direction direction, const model::Gap& gap) {
+    record(flow)->of(direction).gaps.push_back(gap);
+}
+
+void FlowStore::on_anomaly(const model::Flow* flow, const model::Anomaly& anomaly) {
+    if (flow == nullptr) {
+        m_global_anomalies.push_back(anomaly);
+        ++m_version;
+        return;
+    }
+    record(*flow)->anomalies.push_back(anomaly);
+}
+
+void FlowStore::on_flow_close(const model::Flow& flow, reassembly::CloseReason reason) {
+    auto* found = record(flow);
+    found->closed = true;
+    found->close_reason = reason;
+}
+
+void FlowStore::on_message(const model::Flow& flow, const dissect::Message& message) {
+    record(flow)->of(message.direction).messages.push_back(message);
+}
+
+void FlowStore::on_framing(const model::Flow& flow, const dissect::FramingChoice& choice) {
+    record(flow)->of(choice.direction).framing = choice;
+}
+
+void FlowStore::on_direction_end(const model::Flow& flow,
+                                 const dissect::DirectionSummary& summary) {
+    record(flow)->of(summary.direction).summary = summary;
+}
+
+} // namespace sniff::store

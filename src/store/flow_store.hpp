@@ -1,0 +1,105 @@
+#pragma once
+// The model a viewer browses: every flow (kept after it closes), and per direction its segments,
+// gaps, messages, framing and bytes. Fed as a reassembly::StreamSink (put it before the
+// dissector engine in a fan-out) and as the engine's dissect::MessageSink.
+//
+// Bytes are referenced, not copied, when they lie in the stable region given at construction
+// (the capture file's mapping: capture::FileReader::mapped_data()). A flow can be dissected again
+// with another framing: its stored events are replayed into a fresh engine.
+
+#include "dissectors/engine.hpp"
+#include "reassembly/stream_sink.hpp"
+#include "store/stream_bytes.hpp"
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace sniff::store {
+
+struct DirectionData {
+    explicit DirectionData(util::Bytes region) : bytes(region) {}
+
+    std::vector<model::SegmentInfo> segments; // in stream order
+    std::vector<model::Gap> gaps;             // in stream order
+    std::vector<dissect::Message> messages;   // in stream order
+    std::optional<dissect::FramingChoice> framing;
+    std::optional<dissect::DirectionSummary> summary;
+    StreamBytes bytes;
+
+    // Index of the segment / message holding stream offset `offset`, or nullopt.
+    std::optional<std::size_t> segment_at(std::uint64_t offset) const;
+    std::optional<std::size_t> message_at(std::uint64_t offset) const;
+    // Index of the first segment / message starting at or after offset (size() when none).
+    std::size_t first_segment_from(std::uint64_t offset) const;
+    std::size_t first_message_from(std::uint64_t offset) const;
+    // Messages of each class (indexed by dissect::MessageClass) and malformed/truncated ones.
+    std::array<std::uint64_t, 4> class_counts() const;
+    std::uint64_t bad_messages() const;
+};
+
+struct FlowRecord {
+    explicit FlowRecord(util::Bytes region)
+        : directions{DirectionData(region), DirectionData(region)} {}
+
+    model::Flow flow; // updated with every event, so stats are the latest
+    bool closed = false;
+    reassembly::CloseReason close_reason = reassembly::CloseReason::end_of_input;
+    std::array<DirectionData, 2> directions;
+    std::vector<model::Anomaly> anomalies;
+    std::string framing_override; // spec text set by redissect(); empty when none
+
+    DirectionData& of(model::Direction d) { return directions[static_cast<int>(d)]; }
+    const DirectionData& of(model::Direction d) const { return directions[static_cast<int>(d)]; }
+    std::uint64_t message_count() const;
+    std::uint64_t gap_count() const;
+};
+
+class FlowStore final : public reassembly::StreamSink, public dissect::MessageSink {
+public:
+    explicit FlowStore(util::Bytes stable_region = {}, dissect::EngineConfig config = {})
+        : m_region(stable_region), m_config(config) {}
+
+    // reassembly::StreamSink
+    void on_flow_open(const model::Flow& flow) override;
+    void on_data(const model::Flow& flow, model::Direction direction,
+                 const model::SegmentInfo& segment, util::Bytes bytes) override;
+    void on_gap(const model::Flow& flow, model::Direction direction,
+                const model::Gap& gap) override;
+    void on_anomaly(const model::Flow* flow, const model::Anomaly& anomaly) override;
+    void on_flow_close(const model::Flow& flow, reassembly::CloseReason reason) override;
+
+    // dissect::MessageSink
+    void on_message(const model::Flow& flow, const dissect::Message& message) override;
+    void on_framing(const model::Flow& flow, const dissect::FramingChoice& choice) override;
+    void on_direction_end(const model::Flow& flow,
+                          const dissect::DirectionSummary& summary) override;
+
+    // Flows in order of first packet.
+    std::size_t size() const { return m_flows.size(); }
+    const FlowRecord& at(std::size_t index) const { return *m_flows[index]; }
+    const FlowRecord* find(std::uint64_t flow_id) const;
+    const std::vector<model::Anomaly>& global_anomalies() const { return m_global_anomalies; }
+    // Bumped on every change, so a view knows when to redraw.
+    std::uint64_t version() const { return m_version; }
+
+    // Replaces the flow's messages, framings and summaries with those of `spec`, by replaying the
+    // stored segments and gaps into a fresh engine. False when the flow is unknown.
+    bool redissect(std::uint64_t flow_id, const dissect::FramingSpec& spec);
+
+private:
+    FlowRecord* record(const model::Flow& flow);
+    FlowRecord* record(std::uint64_t flow_id);
+
+    util::Bytes m_region;
+    dissect::EngineConfig m_config;
+    std::vector<std::unique_ptr<FlowRecord>> m_flows;
+    std::unordered_map<std::uint64_t, std::size_t> m_index; // flow id → position
+    std::vector<model::Anomaly> m_global_anomalies;
+    std::uint64_t m_version = 0;
+};
+
+} // namespace sniff::store

@@ -1,0 +1,64 @@
+#pragma once
+// The bytes of one flow direction, kept for a viewer without copying when possible. A piece whose
+// bytes lie inside a stable region (the memory-mapped capture file) is stored as an offset into
+// that region; any other piece is copied into an append-only arena of fixed-size chunks, so
+// stored bytes never move and a 1 GB stream costs no copy when it comes from a mapped file.
+//
+// Offsets are stream offsets: gaps (bytes never seen) are holes between pieces.
+
+#include "util/byte_reader.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace sniff::store {
+
+class StreamBytes {
+public:
+    // region: bytes that stay valid and unchanged while this object lives (may be empty).
+    explicit StreamBytes(util::Bytes region = {}) : m_region(region) {}
+
+    // Records bytes at stream offset `offset`. Offsets must not decrease; an overlap with bytes
+    // already stored is ignored (reassembly delivers each byte once).
+    void append(std::uint64_t offset, util::Bytes bytes);
+
+    // Copies the stored bytes of [offset, offset + length) that are contiguous from offset into
+    // out (replacing its content); stops at the first missing byte. Returns out.size().
+    std::size_t read(std::uint64_t offset, std::size_t length, std::vector<std::byte>& out) const;
+    std::vector<std::byte> read(std::uint64_t offset, std::size_t length) const {
+        std::vector<std::byte> out;
+        read(offset, length, out);
+        return out;
+    }
+    // True when the byte at offset was stored.
+    bool has(std::uint64_t offset) const;
+    // Stream offset just past the last stored byte.
+    std::uint64_t end() const { return m_end; }
+    // Bytes stored by reference and by copy (for tests and the status line).
+    std::uint64_t referenced_bytes() const { return m_referenced; }
+    std::uint64_t copied_bytes() const { return m_copied; }
+
+    static constexpr std::size_t k_chunk_size = 1u << 20;
+
+private:
+    struct Piece {
+        std::uint64_t offset = 0; // stream offset
+        std::uint64_t length = 0;
+        const std::byte* data = nullptr; // into the region or an arena chunk
+    };
+    // Index of the piece holding offset, or pieces.size().
+    std::size_t find(std::uint64_t offset) const;
+    void add_piece(std::uint64_t offset, util::Bytes bytes);
+    void copy_in(std::uint64_t offset, util::Bytes bytes);
+
+    util::Bytes m_region;
+    std::vector<Piece> m_pieces;
+    std::vector<std::unique_ptr<std::byte[]>> m_chunks;
+    std::size_t m_chunk_used = k_chunk_size; // bytes used in the last chunk (full: none yet)
+    std::uint64_t m_end = 0;
+    std::uint64_t m_referenced = 0;
+    std::uint64_t m_copied = 0;
+};
+
+} // namespace sniff::store

@@ -1,8 +1,10 @@
 #include "app/main.hpp"
 
 #include "app/analyze.hpp"
+#include "app/commands_run.hpp"
 #include "app/framing_commands.hpp"
 #include "app/options.hpp"
+#include "app/proxy_run.hpp"
 #include "app/tui_entry.hpp"
 
 #include <cstdio>
@@ -32,11 +34,17 @@ int run(int argc, char** argv) {
         return 0;
     case Command::list_framings:
         return list_framings();
+    case Command::serve:
+        return run_serve_command(options);
+    case Command::client:
+        return run_client_command(options);
     default:
         break;
     }
     if (!options.export_lua.empty())
         return export_lua(options);
+    if (!options.proxies.empty())
+        return run_proxy(options);
     if (!options.read_file.empty())
         return tui_wanted(options) ? run_tui_on_file(options) : analyze_file(options);
     return usage_error("nothing to do: give -r FILE, -i IFACE, --proxy SPEC or a command");

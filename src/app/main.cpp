@@ -2,6 +2,7 @@
 
 #include "app/analyze.hpp"
 #include "app/commands_run.hpp"
+#include "app/demo.hpp"
 #include "app/framing_commands.hpp"
 #include "app/options.hpp"
 #include "app/proxy_run.hpp"
@@ -38,6 +39,8 @@ int run(int argc, char** argv) {
         return run_serve_command(options);
     case Command::client:
         return run_client_command(options);
+    case Command::demo:
+        return run_demo(options);
     default:
         break;
     }

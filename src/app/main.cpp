@@ -4,6 +4,7 @@
 #include "app/commands_run.hpp"
 #include "app/demo.hpp"
 #include "app/framing_commands.hpp"
+#include "app/live.hpp"
 #include "app/options.hpp"
 #include "app/proxy_run.hpp"
 #include "app/tui_entry.hpp"
@@ -48,6 +49,10 @@ int run(int argc, char** argv) {
         return export_lua(options);
     if (!options.proxies.empty())
         return run_proxy(options);
+    if (options.command == Command::list_interfaces)
+        return list_interfaces();
+    if (!options.interface_name.empty())
+        return analyze_live(options);
     if (!options.read_file.empty())
         return tui_wanted(options) ? run_tui_on_file(options) : analyze_file(options);
     return usage_error("nothing to do: give -r FILE, -i IFACE, --proxy SPEC or a command");

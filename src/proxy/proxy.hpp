@@ -5,7 +5,8 @@
 // reassembly, dissectors and views treat the proxy like any other source.
 //
 // It runs on an io_context owned by the caller (the event loop the TUI and live capture share),
-// on the thread(s) running it; the sink is called on that thread. Asio stays out of this header.
+// which must be run by ONE thread: the engine has no locks. The sink, on_event and stats() are
+// used on that thread (post() to it from elsewhere). Asio stays out of this header.
 //
 // Lifetime: start() binds; stop() closes listeners and connections. Sessions then finish on the
 // io_context (each reports on_flow_close), so keep the sink alive until the io_context has run

@@ -1,0 +1,146 @@
+// The flow list: one row per flow, sortable and filterable.
+
+#include "tui/inspector.hpp"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+
+namespace sniff::tui {
+
+namespace {
+
+std::uint64_t total_bytes(const store::FlowRecord& record) {
+    return record.flow.stats[0].stream_bytes + record.flow.stats[1].stream_bytes;
+}
+
+std::uint64_t anomaly_count(const store::FlowRecord& record) {
+    return record.anomalies.size() + record.gap_count() + record.directions[0].bad_messages() +
+           record.directions[1].bad_messages();
+}
+
+std::uint64_t class_total(const store::FlowRecord& record, dissect::MessageClass a,
+                          dissect::MessageClass b) {
+    const auto c2s = record.directions[0].class_counts();
+    const auto s2c = record.directions[1].class_counts();
+    return c2s[static_cast<int>(a)] + c2s[static_cast<int>(b)] + s2c[static_cast<int>(a)] +
+           s2c[static_cast<int>(b)];
+}
+
+constexpr const char* k_sort_names[] = {"id", "bytes", "messages", "anomalies"};
+
+} // namespace
+
+std::string Inspector::flow_row_text(const store::FlowRecord& record) const {
+    const auto& flow = record.flow;
+    const std::string endpoints = flow.client.to_string() + " → " + flow.server.to_string();
+    char line[256];
+    using dissect::MessageClass;
+    std::snprintf(line, sizeof line,
+                  "%5" PRIu64 "  %-3s  %-47s %10" PRIu64 " %10" PRIu64 " %7" PRIu64 " %6" PRIu64
+                  " %6" PRIu64 " %5" PRIu64 "  %s",
+                  flow.id, model::protocol_name(flow.protocol), endpoints.c_str(),
+                  flow.stats[0].stream_bytes, flow.stats[1].stream_bytes, record.message_count(),
+                  class_total(record, MessageClass::coalesced, MessageClass::coalesced_split),
+                  class_total(record, MessageClass::split, MessageClass::coalesced_split),
+                  anomaly_count(record),
+                  record.closed ? reassembly::close_reason_name(record.close_reason) : "open");
+    return line;
+}
+
+std::vector<std::uint64_t> Inspector::visible_flows() const {
+    std::vector<const store::FlowRecord*> rows;
+    for (std::size_t i = 0; i < m_store.size(); ++i) {
+        const auto& record = m_store.at(i);
+        if (m_filter.empty() || flow_row_text(record).find(m_filter) != std::string::npos)
+            rows.push_back(&record);
+    }
+    const auto key = [this](const store::FlowRecord* r) -> std::uint64_t {
+        switch (m_sort) {
+        case SortKey::bytes:
+            return total_bytes(*r);
+        case SortKey::messages:
+            return r->message_count();
+        case SortKey::anomalies:
+            return anomaly_count(*r);
+        case SortKey::id:
+            break;
+        }
+        return 0;
+    };
+    // Largest first for the counted keys; flow order breaks ties (and is the id sort).
+    std::stable_sort(rows.begin(), rows.end(),
+                     [&](const auto* a, const auto* b) { return key(a) > key(b); });
+    std::vector<std::uint64_t> ids;
+    for (const auto* record : rows)
+        ids.push_back(record->flow.id);
+    return ids;
+}
+
+KeyResult Inspector::list_key(const Key& key) {
+    const auto ids = visible_flows();
+    const std::size_t page = static_cast<std::size_t>(std::max(1, m_rows - 3));
+    const std::size_t last = ids.empty() ? 0 : ids.size() - 1;
+    if (key.code == KeyCode::up || key.is('k'))
+        m_list_selected = m_list_selected > 0 ? m_list_selected - 1 : 0;
+    else if (key.code == KeyCode::down || key.is('j'))
+        m_list_selected = std::min(m_list_selected + 1, last);
+    else if (key.code == KeyCode::page_up)
+        m_list_selected = m_list_selected > page ? m_list_selected - page : 0;
+    else if (key.code == KeyCode::page_down)
+        m_list_selected = std::min(m_list_selected + page, last);
+    else if (key.code == KeyCode::home || key.is('g'))
+        m_list_selected = 0;
+    else if (key.code == KeyCode::end || key.is('G'))
+        m_list_selected = last;
+    else if (key.is('s'))
+        m_sort = static_cast<SortKey>((static_cast<int>(m_sort) + 1) % 4);
+    else if (key.is('/')) {
+        m_prompt = PromptKind::filter;
+        m_prompt_text = m_filter;
+    } else if (key.code == KeyCode::escape && !m_filter.empty())
+        m_filter.clear();
+    else if (key.code == KeyCode::enter && !ids.empty())
+        open(ids[std::min(m_list_selected, last)]);
+    else
+        return KeyResult::ignored;
+    return KeyResult::redraw;
+}
+
+void Inspector::render_list(Screen& screen) {
+    const auto ids = visible_flows();
+    char title[160];
+    std::snprintf(title, sizeof title, " sniff · %zu flows (%zu shown) · sort: %s%s%s",
+                  m_store.size(), ids.size(), k_sort_names[static_cast<int>(m_sort)],
+                  m_filter.empty() ? "" : " · filter: ", "");
+    screen.fill(0, 0, screen.columns(), U' ', Style::title);
+    const int end = screen.put(0, 0, title, Style::title);
+    screen.put(0, end, m_filter, Style::title);
+    screen.put(1, 0,
+               "    #  pro  client → server                                  c2s bytes  "
+               "s2c bytes    msgs  coal.  split  anom.  state",
+               Style::dim);
+    const int rows = std::max(1, screen.rows() - 3);
+    if (!ids.empty())
+        m_list_selected = std::min(m_list_selected, ids.size() - 1);
+    if (m_list_selected < m_list_top)
+        m_list_top = m_list_selected;
+    if (m_list_selected >= m_list_top + static_cast<std::size_t>(rows))
+        m_list_top = m_list_selected - static_cast<std::size_t>(rows) + 1;
+    for (int i = 0; i < rows && m_list_top + static_cast<std::size_t>(i) < ids.size(); ++i) {
+        const std::size_t index = m_list_top + static_cast<std::size_t>(i);
+        const auto* record = m_store.find(ids[index]);
+        const bool selected = index == m_list_selected;
+        if (selected)
+            screen.fill(2 + i, 0, screen.columns(), U' ', Style::selected);
+        const Style style = selected                 ? Style::selected
+                            : anomaly_count(*record) ? Style::bad
+                                                     : Style::normal;
+        screen.put(2 + i, 0, flow_row_text(*record), style);
+    }
+    if (ids.empty())
+        screen.put(3, 2, m_store.size() == 0 ? "no flows" : "no flow matches the filter",
+                   Style::dim);
+}
+
+} // namespace sniff::tui

@@ -1,0 +1,232 @@
+// The flow view's panes: both directions' byte lanes, the message and segment lists, the details
+// of the selected message and the stats line.
+
+#include "tui/inspector.hpp"
+#include "util/escape.hpp"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace sniff::tui {
+
+namespace {
+
+std::string direction_label(const store::FlowRecord& record, model::Direction d) {
+    return std::string(model::direction_name(d)) + " " + record.flow.source(d).to_string() + " → " +
+           record.flow.destination(d).to_string();
+}
+
+std::string framing_text(const store::DirectionData& data) {
+    if (!data.framing)
+        return "raw";
+    std::string text = data.framing->spec;
+    if (data.framing->guessed) {
+        char guess[64];
+        std::snprintf(guess, sizeof guess, " (auto, %.0f%%%s)", data.framing->confidence * 100,
+                      data.framing->uncertain ? ", uncertain" : "");
+        text += guess;
+    }
+    return text;
+}
+
+std::string counts_text(const store::DirectionData& data) {
+    const auto counts = data.class_counts();
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  "%zu msgs: %" PRIu64 " whole · %" PRIu64 " coalesced · %" PRIu64
+                  " split · %" PRIu64 " both",
+                  data.messages.size(), counts[0], counts[1], counts[2], counts[3]);
+    return text;
+}
+
+double millis(model::Timestamp t) {
+    return static_cast<double>(t) / 1e6;
+}
+
+} // namespace
+
+void Inspector::render_flow(Screen& screen) {
+    const auto& record = *flow();
+    const int width = screen.columns();
+    screen.fill(0, 0, width, U' ', Style::title);
+    std::string title = " flow #" + std::to_string(record.flow.id) + " " +
+                        model::protocol_name(record.flow.protocol) + " " +
+                        record.flow.client.to_string() + " ⇄ " + record.flow.server.to_string();
+    title += record.closed ? std::string(" · closed (") +
+                                 reassembly::close_reason_name(record.close_reason) + ")"
+                           : std::string(" · open");
+    title += m_hex ? " · hex" : " · text";
+    screen.put(0, 0, title, Style::title);
+
+    const int bytes_area = (screen.rows() - 3) * 3 / 5;
+    const int half = bytes_area / 2;
+    render_direction(screen, 1, half, model::Direction::c2s);
+    render_direction(screen, 1 + half, half, model::Direction::s2c);
+    const int lower_top = 1 + 2 * half;
+    const int lower_height = screen.rows() - 2 - lower_top;
+    const int messages_width = width * 45 / 100;
+    const int segments_width = width * 25 / 100;
+    render_messages(screen, lower_top, 0, lower_height, messages_width);
+    render_segments(screen, lower_top, messages_width, lower_height, segments_width);
+    render_details(screen, lower_top, messages_width + segments_width, lower_height,
+                   width - messages_width - segments_width);
+    screen.put(screen.rows() - 2, 0, stats_line(), Style::dim);
+}
+
+void Inspector::render_direction(Screen& screen, int top, int height, model::Direction direction) {
+    const auto& data = flow()->of(direction);
+    const bool focused = (direction == model::Direction::c2s && m_focus == Pane::c2s_bytes) ||
+                         (direction == model::Direction::s2c && m_focus == Pane::s2c_bytes);
+    const std::string header = direction_label(*flow(), direction) + "   " + framing_text(data) +
+                               "   " + counts_text(data);
+    screen.put(top, 0, focused ? "▶ " : "  ", focused ? Style::focus : Style::dim);
+    screen.put(top, 2, header, focused ? Style::focus : Style::normal);
+    const auto& view = m_views[static_cast<int>(direction)];
+    const auto layout = lanes(direction);
+    const std::uint64_t end = layout.stream_end();
+    if (end == 0) {
+        screen.put(top + 1, 4, "(no bytes in this direction)", Style::dim);
+        return;
+    }
+    std::uint64_t offset = view.top;
+    // Only the rows on screen are laid out: the cost does not grow with the stream.
+    for (int row = top + 1; row + 3 <= top + height && offset < end; row += 4)
+        offset = layout.draw(screen, row, 0, offset, view.cursor);
+}
+
+void Inspector::render_messages(Screen& screen, int top, int left, int height, int width) {
+    const auto& data = flow()->of(m_direction);
+    const auto& view = m_views[static_cast<int>(m_direction)];
+    const bool focused = m_focus == Pane::messages;
+    screen.put(top, left,
+               std::string(focused ? "▶ " : "  ") + "messages " +
+                   model::direction_name(m_direction) + " (" +
+                   std::to_string(data.messages.size()) + ")",
+               focused ? Style::focus : Style::dim, width);
+    screen.put(top + 1, left, "     #     offset   length class           segs    Δt ms status",
+               Style::dim, width - 1);
+    const int rows = height - 2;
+    if (rows <= 0)
+        return;
+    const std::size_t first =
+        view.message >= static_cast<std::size_t>(rows / 2) ? view.message - rows / 2 : 0;
+    for (int i = 0; i < rows && first + static_cast<std::size_t>(i) < data.messages.size(); ++i) {
+        const auto& m = data.messages[first + static_cast<std::size_t>(i)];
+        char line[200];
+        std::snprintf(line, sizeof line,
+                      "%6" PRIu64 " %10" PRIu64 " %8" PRIu64 " %-15s %3" PRIu64 "-%-3" PRIu64
+                      " %7.3f %s",
+                      m.index, m.offset, m.length, dissect::message_class_name(m.message_class),
+                      m.first_segment, m.last_segment, millis(m.last_time - m.first_time),
+                      dissect::message_status_name(m.status));
+        const bool selected = first + static_cast<std::size_t>(i) == view.message;
+        const Style style = selected                                       ? Style::selected
+                            : m.status != dissect::MessageStatus::complete ? Style::bad
+                                                                           : Style::normal;
+        screen.put(top + 2 + i, left, line, style, width - 1);
+    }
+}
+
+void Inspector::render_segments(Screen& screen, int top, int left, int height, int width) {
+    const auto& data = flow()->of(m_direction);
+    const auto& view = m_views[static_cast<int>(m_direction)];
+    const bool focused = m_focus == Pane::segments;
+    screen.put(top, left,
+               std::string(focused ? "▶ " : "  ") + "segments (" +
+                   std::to_string(data.segments.size()) + ")",
+               focused ? Style::focus : Style::dim, width);
+    screen.put(top + 1, left, "     #   +ms      len msgs", Style::dim, width - 1);
+    const int rows = height - 2;
+    if (rows <= 0)
+        return;
+    const std::size_t first =
+        view.segment >= static_cast<std::size_t>(rows / 2) ? view.segment - rows / 2 : 0;
+    for (int i = 0; i < rows && first + static_cast<std::size_t>(i) < data.segments.size(); ++i) {
+        const auto& s = data.segments[first + static_cast<std::size_t>(i)];
+        std::string carried = "-";
+        const auto head = data.message_at(s.offset);
+        const auto tail = s.length > 0 ? data.message_at(s.offset + s.length - 1) : head;
+        if (head && tail)
+            carried = "#" + std::to_string(data.messages[*head].index) +
+                      (*tail != *head ? "–#" + std::to_string(data.messages[*tail].index) : "");
+        char line[160];
+        std::snprintf(line, sizeof line, "%6" PRIu64 " %7.3f %6u %s", s.index,
+                      millis(s.time - flow()->flow.first_seen), s.length, carried.c_str());
+        const bool selected = first + static_cast<std::size_t>(i) == view.segment;
+        screen.put(top + 2 + i, left, line, selected ? Style::selected : Style::normal, width - 1);
+    }
+}
+
+void Inspector::render_details(Screen& screen, int top, int left, int height, int width) {
+    const auto& data = flow()->of(m_direction);
+    const auto& view = m_views[static_cast<int>(m_direction)];
+    screen.put(top, left, "  details", Style::dim, width);
+    if (data.messages.empty()) {
+        screen.put(top + 1, left + 2, "no messages (framing: " + framing_text(data) + ")",
+                   Style::dim, width - 2);
+        return;
+    }
+    const auto& m = data.messages[std::min(view.message, data.messages.size() - 1)];
+    std::vector<std::pair<std::string, Style>> lines;
+    lines.emplace_back("message #" + std::to_string(m.index) + " " +
+                           model::direction_name(m.direction) + " · " +
+                           dissect::message_class_name(m.message_class),
+                       Style::normal);
+    lines.emplace_back("offset " + std::to_string(m.offset) + " · " + std::to_string(m.length) +
+                           " B (header " + std::to_string(m.header_length) + ")",
+                       Style::normal);
+    lines.emplace_back("segments " + std::to_string(m.first_segment) + "–" +
+                           std::to_string(m.last_segment) + " · frames " +
+                           std::to_string(m.first_frame) + "–" + std::to_string(m.last_frame),
+                       Style::normal);
+    const bool bad = m.status != dissect::MessageStatus::complete;
+    lines.emplace_back(std::string("status ") + dissect::message_status_name(m.status),
+                       bad ? Style::bad : Style::normal);
+    // The reason and preview are escaped by the dissector; put() also drops control codes.
+    if (!m.reason.empty())
+        lines.emplace_back("reason: " + m.reason, Style::bad);
+    if (m.would_truncate)
+        lines.emplace_back("a " + std::to_string(m.recv_buffer) + " B recv buffer would cut it",
+                           Style::bad);
+    lines.emplace_back("preview: " + m.preview, Style::normal);
+    if (!m.header_json.empty()) {
+        lines.emplace_back("header:", Style::normal);
+        const auto json = nlohmann::json::parse(m.header_json, nullptr, false);
+        // ensure_ascii: every non-ASCII or control character becomes a \u escape.
+        const std::string pretty =
+            json.is_discarded() ? util::escape_text(m.header_json) : json.dump(2, ' ', true);
+        std::size_t start = 0;
+        while (start <= pretty.size()) {
+            const auto end = pretty.find('\n', start);
+            lines.emplace_back("  " + pretty.substr(start, end - start), Style::normal);
+            if (end == std::string::npos)
+                break;
+            start = end + 1;
+        }
+    }
+    for (int i = 0; i < height - 1 && i < static_cast<int>(lines.size()); ++i)
+        screen.put(top + 1 + i, left + 2, lines[static_cast<std::size_t>(i)].first,
+                   lines[static_cast<std::size_t>(i)].second, width - 3);
+}
+
+std::string Inspector::stats_line() const {
+    std::string line;
+    for (auto d : {model::Direction::c2s, model::Direction::s2c}) {
+        const auto& data = flow()->of(d);
+        const auto counts = data.class_counts();
+        char part[200];
+        std::snprintf(part, sizeof part,
+                      " %s: %" PRIu64 " B, %zu segs, %" PRIu64 " whole %" PRIu64 " coal. %" PRIu64
+                      " split %" PRIu64 " both, %zu gaps, %" PRIu64 " bad · %s ·",
+                      model::direction_name(d), flow()->flow.of(d).stream_bytes,
+                      data.segments.size(), counts[0], counts[1], counts[2], counts[3],
+                      data.gaps.size(), data.bad_messages(), framing_text(data).c_str());
+        line += part;
+    }
+    line += " anomalies " + std::to_string(flow()->anomalies.size());
+    return line;
+}
+
+} // namespace sniff::tui

@@ -1,0 +1,141 @@
+#include "tui/inspector.hpp"
+
+#include "util/escape.hpp"
+
+namespace sniff::tui {
+
+namespace {
+
+constexpr const char* k_help[] = {
+    "sniff inspector — keys",
+    "",
+    "  ↑/↓ j/k        move / scroll            PgUp/PgDn   page",
+    "  g / G          first / last             Enter       open flow / jump to message",
+    "  Esc/Backspace  back to the flow list    Tab         next pane (c2s, s2c, messages, segs)",
+    "  n / N          next / previous message  [ / ]       previous / next segment boundary",
+    "  /              search bytes (flow) or filter (list)",
+    "  f              change the framing (the flow is re-dissected at once)",
+    "  x              hex / escaped text       s           sort the flow list",
+    "  ?              this help                q           quit",
+    "",
+    "Lanes, lined up with the bytes:",
+    "  seg  ┃ a segment (or recv chunk) boundary; ── its span, labelled 'seg N · L B'",
+    "  txt  the bytes, escaped: \\n \\r \\t \\0 \\\\ \\xNN; · a missing byte (gap)",
+    "  msg  │ a message boundary; ── its span, labelled '#N class' (whole, coalesced, split)",
+    "",
+    "Any key closes this help.",
+};
+
+} // namespace
+
+void Inspector::set_status(std::string text, bool error) {
+    m_status = std::move(text);
+    m_status_error = error;
+}
+
+KeyResult Inspector::handle_key(const Key& key) {
+    if (key.code == KeyCode::resize)
+        return KeyResult::redraw;
+    if (m_help) {
+        m_help = false;
+        return KeyResult::redraw;
+    }
+    if (m_prompt != PromptKind::none)
+        return prompt_key(key);
+    if (key.is('q'))
+        return KeyResult::quit;
+    if (key.is('?')) {
+        m_help = true;
+        return KeyResult::redraw;
+    }
+    if (key.is('x')) {
+        m_hex = !m_hex;
+        return KeyResult::redraw;
+    }
+    m_status.clear();
+    return in_flow_view() ? flow_key(key) : list_key(key);
+}
+
+KeyResult Inspector::prompt_key(const Key& key) {
+    switch (key.code) {
+    case KeyCode::escape:
+        m_prompt = PromptKind::none;
+        return KeyResult::redraw;
+    case KeyCode::backspace:
+        if (!m_prompt_text.empty())
+            m_prompt_text.pop_back();
+        else
+            m_prompt = PromptKind::none;
+        return KeyResult::redraw;
+    case KeyCode::enter: {
+        const PromptKind kind = m_prompt;
+        m_prompt = PromptKind::none;
+        if (kind == PromptKind::search)
+            search(m_prompt_text);
+        else if (kind == PromptKind::framing)
+            apply_framing(m_prompt_text);
+        return KeyResult::redraw;
+    }
+    case KeyCode::character:
+        // Only printable ASCII is typed into a prompt: specs and searches are ASCII.
+        if (key.ch >= 0x20 && key.ch < 0x7f)
+            m_prompt_text += static_cast<char>(key.ch);
+        if (m_prompt == PromptKind::filter) {
+            m_filter = m_prompt_text;
+            m_list_selected = 0;
+            m_list_top = 0;
+        }
+        return KeyResult::redraw;
+    default:
+        return KeyResult::ignored;
+    }
+}
+
+void Inspector::render(Screen& screen) {
+    m_rows = screen.rows();
+    m_columns = screen.columns();
+    screen.clear();
+    if (in_flow_view() && flow() != nullptr)
+        render_flow(screen);
+    else
+        render_list(screen);
+    render_status(screen);
+    if (m_help)
+        render_help(screen);
+}
+
+void Inspector::render_status(Screen& screen) {
+    const int row = screen.rows() - 1;
+    screen.fill(row, 0, screen.columns(), U' ', Style::title);
+    if (m_prompt != PromptKind::none) {
+        const char* label = m_prompt == PromptKind::search   ? "search: "
+                            : m_prompt == PromptKind::filter ? "filter: "
+                                                             : "framing: ";
+        const int column = screen.put(row, 0, label, Style::title);
+        const int end = screen.put(row, column, util::escape_text(m_prompt_text), Style::title);
+        screen.set(row, end, U'_', Style::selected);
+        return;
+    }
+    if (!m_status.empty()) {
+        screen.put(row, 0, m_status, m_status_error ? Style::error : Style::title);
+        return;
+    }
+    screen.put(row, 0,
+               in_flow_view() ? " q quit  ? help  Esc back  Tab pane  n/N msg  [/] seg  "
+                                "x hex  f framing  / search"
+                              : " q quit  ? help  Enter open  s sort  / filter  x hex",
+               Style::title);
+}
+
+void Inspector::render_help(Screen& screen) {
+    const int lines = static_cast<int>(std::size(k_help));
+    const int width = std::min(screen.columns() - 2, 96);
+    const int top = std::max(0, (screen.rows() - lines - 2) / 2);
+    const int left = std::max(0, (screen.columns() - width) / 2);
+    for (int row = 0; row < lines + 2; ++row)
+        screen.fill(top + row, left, width, U' ', Style::title);
+    for (int i = 0; i < lines; ++i)
+        screen.put(top + 1 + i, left + 2, k_help[i], Style::title, width - 4);
+}
+
+} // namespace sniff::tui

@@ -1,0 +1,100 @@
+#pragma once
+// The inspector's state and behaviour without a terminal: a key goes in, a KeyResult comes out,
+// and render() draws the current view into a Screen. Two views: the flow list, and one flow with
+// both directions' byte lanes, its message list, segment list, message details and stats.
+
+#include "store/flow_store.hpp"
+#include "tui/keys.hpp"
+#include "tui/lanes.hpp"
+#include "tui/screen.hpp"
+
+#include <array>
+#include <string>
+
+namespace sniff::tui {
+
+enum class Pane : std::uint8_t { c2s_bytes, s2c_bytes, messages, segments };
+enum class SortKey : std::uint8_t { id, bytes, messages, anomalies };
+enum class PromptKind : std::uint8_t { none, search, filter, framing };
+
+// Where one direction's byte view stands.
+struct DirectionView {
+    std::uint64_t top = 0;    // stream offset of the first row drawn
+    std::uint64_t cursor = 0; // highlighted byte
+    std::size_t message = 0;  // selected message
+    std::size_t segment = 0;  // selected segment
+};
+
+class Inspector {
+public:
+    explicit Inspector(store::FlowStore& store) : m_store(store) {}
+
+    KeyResult handle_key(const Key& key);
+    void render(Screen& screen);
+
+    // Status line text (errors are shown in the error style).
+    void set_status(std::string text, bool error = false);
+    bool in_flow_view() const { return m_open_flow != 0; }
+    std::uint64_t open_flow() const { return m_open_flow; }
+    bool hex() const { return m_hex; }
+    model::Direction active_direction() const { return m_direction; }
+    const DirectionView& view_of(model::Direction d) const { return m_views[static_cast<int>(d)]; }
+    // Flow ids in list order after sort and filter.
+    std::vector<std::uint64_t> visible_flows() const;
+    // Opens a flow by id (as Enter on its row does).
+    void open(std::uint64_t flow_id);
+
+private:
+    // Flow list (flow_list.cpp).
+    KeyResult list_key(const Key& key);
+    void render_list(Screen& screen);
+    std::string flow_row_text(const store::FlowRecord& record) const;
+
+    // Flow view (flow_view.cpp and flow_panes.cpp).
+    KeyResult flow_key(const Key& key);
+    void render_flow(Screen& screen);
+    void render_direction(Screen& screen, int top, int height, model::Direction direction);
+    void render_messages(Screen& screen, int top, int left, int height, int width);
+    void render_segments(Screen& screen, int top, int left, int height, int width);
+    void render_details(Screen& screen, int top, int left, int height, int width);
+    std::string stats_line() const;
+    int lane_rows(model::Direction direction) const; // rows of lanes that fit in its pane
+    ByteLanes lanes(model::Direction direction) const;
+    void scroll_rows(model::Direction direction, int rows);
+    void ensure_visible(model::Direction direction, std::uint64_t offset);
+    void select_message(std::size_t index);
+    void select_segment(std::size_t index);
+    void sync_from_cursor(model::Direction direction);
+    void search(const std::string& query);
+    void apply_framing(const std::string& text);
+    const store::FlowRecord* flow() const { return m_store.find(m_open_flow); }
+
+    // Prompt and help (inspector.cpp).
+    KeyResult prompt_key(const Key& key);
+    void render_status(Screen& screen);
+    void render_help(Screen& screen);
+
+    store::FlowStore& m_store;
+    int m_rows = 24;
+    int m_columns = 80;
+    bool m_help = false;
+    bool m_hex = false;
+    std::string m_status;
+    bool m_status_error = false;
+    PromptKind m_prompt = PromptKind::none;
+    std::string m_prompt_text;
+
+    // Flow list.
+    std::size_t m_list_selected = 0;
+    std::size_t m_list_top = 0;
+    SortKey m_sort = SortKey::id;
+    std::string m_filter;
+
+    // Flow view.
+    std::uint64_t m_open_flow = 0; // 0: the flow list is shown
+    Pane m_focus = Pane::c2s_bytes;
+    model::Direction m_direction = model::Direction::c2s;
+    std::array<DirectionView, 2> m_views{};
+};
+
+} // namespace sniff::tui

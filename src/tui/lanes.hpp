@@ -1,0 +1,77 @@
+#pragma once
+// The byte view of one flow direction: three lanes per row that line up column for column,
+//
+//      seg ┃seg 0 · 11 B ──────────┃seg 1 · 10 B ────────────┃seg 2
+//  00000000 GET /hello  HTTP/1.0\r\n \r\n
+//      msg │#0 split ─────────────────────────────────────── │#1 whole
+//
+// Every boundary (segment start, message start or end, gap edge) gets a column of its own in
+// all three lanes, so a mark never hides a byte and sits exactly between the two bytes it
+// separates. Bytes are drawn escaped (util::escape) or as hex with an ASCII column.
+//
+// Rows are laid out greedily from any offset, forward or backward, reading only the bytes of
+// that row: scrolling a 1 GB stream costs the same as a small one.
+
+#include "store/flow_store.hpp"
+#include "tui/screen.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sniff::tui {
+
+inline constexpr int k_lane_prefix = 9; // "00001a2b " / "     seg "
+inline constexpr int k_hex_row_bytes = 16;
+
+struct LaneLayout {
+    bool hex = false;
+    int width = 80; // columns including the prefix
+    int content_width() const { return width - k_lane_prefix - (hex ? k_hex_row_bytes + 2 : 0); }
+};
+
+// One drawn column of the byte lane.
+struct LaneColumn {
+    bool boundary = false; // a boundary column (no byte)
+    std::uint64_t offset = 0;
+    std::string token;   // the byte's text ("a", "\\n", "\\x1b", "1b "); empty for boundaries
+    bool present = true; // false for a byte in a gap
+};
+
+class ByteLanes {
+public:
+    ByteLanes(const store::DirectionData& data, LaneLayout layout)
+        : m_data(data), m_layout(layout) {}
+
+    // Offset just past the last byte (stored or missing) of the direction.
+    std::uint64_t stream_end() const;
+    // The columns of the row starting at `start`; its end is the offset after the last byte.
+    std::vector<LaneColumn> row(std::uint64_t start, std::uint64_t* end = nullptr) const;
+    std::uint64_t row_end(std::uint64_t start) const;
+    // Start of the row that ends at `start` (laid out backward); 0 at the top.
+    std::uint64_t row_before(std::uint64_t start) const;
+    // Start of the row holding the last byte.
+    std::uint64_t last_row_start() const;
+
+    // Draws the row starting at `start` as three lanes on screen rows top..top+2; cursor is the
+    // stream offset to highlight. Returns the offset after the row.
+    std::uint64_t draw(Screen& screen, int top, int left, std::uint64_t start,
+                       std::uint64_t cursor) const;
+
+private:
+    // Sorted boundary offsets within [first, last].
+    std::vector<std::uint64_t> boundaries(std::uint64_t first, std::uint64_t last) const;
+    std::string token(std::byte byte) const;
+    void draw_segment_lane(Screen& screen, int row, int left,
+                           const std::vector<LaneColumn>& columns) const;
+    void draw_message_lane(Screen& screen, int row, int left,
+                           const std::vector<LaneColumn>& columns) const;
+
+    const store::DirectionData& m_data;
+    LaneLayout m_layout;
+};
+
+// Legend of the marks, for the help and the flow view's footer.
+const char* lane_legend();
+
+} // namespace sniff::tui

@@ -74,7 +74,7 @@ std::string sniff_spec(Framing framing) {
     case Framing::none:
         return "raw";
     case Framing::ascii_len:
-        return "ascii-len";
+        return "ascii-len:ack=ready\\n"; // sniff's client ends its acknowledgement with a newline
     case Framing::struct_len:
         return "struct";
     case Framing::json_header:

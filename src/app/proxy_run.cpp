@@ -1,14 +1,12 @@
 #include "app/proxy_run.hpp"
 
+#include "app/event_loop.hpp"
 #include "app/output_set.hpp"
 #include "commands/framing.hpp"
 #include "commands/server.hpp"
 #include "proxy/pcap_recorder.hpp"
 #include "proxy/proxy.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cinttypes>
 #include <cstdio>
 #include <functional>

@@ -1,11 +1,9 @@
 #include "app/watched_proxy.hpp"
 
+#include "app/event_loop.hpp"
 #include "output/message_report.hpp"
 #include "proxy/proxy.hpp"
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <chrono>
 #include <cstdio>
 #include <thread>

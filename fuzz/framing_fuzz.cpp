@@ -1,0 +1,147 @@
+// Fuzz target for one framing family (SNIFF_FUZZ_FAMILY picks the spec table below): the input
+// becomes the two directions of one flow, delivered to the DissectorEngine in random segments as
+// reassembly would, with occasional gaps.
+//   byte 0      spec: an index into the family's table; bit 7 makes the flow UDP
+//   byte 1      seed of the segmentation (chunk sizes, direction interleaving, gaps)
+//   u16 (le)    bytes of the client->server stream; the rest is server->client
+// Checks: messages of a direction are in order, start where the previous one ended or later, and
+// have at least their header's length; segment reports cover delivered segments; buffered bytes
+// stay below the engine's head cap plus the sample window; every flow closes.
+
+#include "dissectors/engine.hpp"
+#include "dissectors/spec.hpp"
+#include "fuzz/fuzz_support.hpp"
+
+#include <array>
+#include <cstdint>
+#include <random>
+#include <string_view>
+#include <vector>
+
+#ifndef SNIFF_FUZZ_FAMILY
+#define SNIFF_FUZZ_FAMILY 0
+#endif
+
+namespace {
+
+using namespace sniff;
+
+// The specs of each family, from defaults to extremes of every parameter.
+const std::vector<std::string_view>& specs() {
+    static const std::array<std::vector<std::string_view>, 6> families{{
+        {"len:size=4", "len:size=1", "len:size=2,le", "len:size=3,le,adj=1", "len:size=8,max=65536",
+         "len:size=varint", "len:off=1,size=varint", "len:off=3,size=2,be", "len:size=4,le,signed",
+         "len:size=4,signed,adj=-4", "len:off=8,size=4,be,adj=12", "len:size=2,adj=-100,max=300"},
+        {"json", "json:size=4,le", "json:size=2,field=len,hmax=256", "json:size=1,max=1000",
+         "json:size=8,be,hmax=1024", "json:size=4,le,field=file_size,max=100"},
+        {"delim:\\n", "delim:\\r\\n", "delim:\\0,max=64", "delim:abcab,max=16", "delim:\\x2c",
+         "delim:\\n\\n,max=1000"},
+        {"ascii-len", "ascii-len:ack=ready", "ascii-len:ack=ready\\n,max=100", "ascii-len:max=10"},
+        {"pgsql", "pgsql:max=1024", "pgsql:max=8"},
+        {"auto"},
+    }};
+    return families[SNIFF_FUZZ_FAMILY];
+}
+
+dissect::FramingSpec spec_at(std::size_t index) {
+    const auto& table = specs();
+    auto result = dissect::parse_spec(table[index % table.size()]);
+    const auto* spec = std::get_if<dissect::FramingSpec>(&result);
+    SNIFF_FUZZ_CHECK(spec != nullptr); // the table itself is valid
+    return *spec;
+}
+
+class CheckingSink final : public dissect::MessageSink {
+public:
+    void on_message(const model::Flow&, const dissect::Message& message) override {
+        auto& last = m_last[static_cast<std::size_t>(message.direction)];
+        SNIFF_FUZZ_CHECK(message.index == last.count);
+        SNIFF_FUZZ_CHECK(message.offset >= last.end);
+        SNIFF_FUZZ_CHECK(message.length >= message.header_length ||
+                         message.status != dissect::MessageStatus::complete);
+        SNIFF_FUZZ_CHECK(message.first_segment <= message.last_segment);
+        ++last.count;
+        last.end = message.offset + message.length;
+    }
+    void on_segment(const model::Flow&, const dissect::SegmentReport& report) override {
+        if (report.has_messages)
+            SNIFF_FUZZ_CHECK(report.first_message <= report.last_message);
+    }
+    void on_direction_end(const model::Flow&, const dissect::DirectionSummary&) override { ++ends; }
+    std::size_t ends = 0;
+
+private:
+    struct Last {
+        std::uint64_t count = 0;
+        std::uint64_t end = 0;
+    };
+    std::array<Last, 2> m_last{};
+};
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    sniff::fuzz::Input input(data, size);
+    const std::uint8_t pick = input.u8();
+    std::minstd_rand random(input.u8() + 1u);
+    const std::uint16_t c2s_size = input.u16();
+    const std::array<util::Bytes, 2> streams{input.take(c2s_size), input.rest()};
+
+    const auto spec = spec_at(pick & 0x7f);
+    dissect::FramingSelector selector(spec);
+    selector.set_port(9000, spec);
+    CheckingSink sink;
+    dissect::EngineConfig config;
+    config.auto_window = (pick & 0x40) != 0 ? 64 : 4096; // decide early, or on a bigger sample
+    config.max_head = 4096 + 64;
+    config.udp_bufsize = 512;
+    dissect::DissectorEngine engine(std::move(selector), sink, config);
+
+    model::Flow flow;
+    flow.id = 1;
+    flow.protocol = (pick & 0x80) != 0 ? model::Protocol::udp : model::Protocol::tcp;
+    flow.client.ip = model::IpAddress::v4(0x7f000001);
+    flow.client.port = 40000;
+    flow.server.ip = model::IpAddress::v4(0x7f000001);
+    flow.server.port = 9000;
+    engine.on_flow_open(flow);
+
+    std::array<std::size_t, 2> sent{};
+    std::array<std::uint64_t, 2> offset{};
+    std::array<std::uint64_t, 2> index{};
+    std::uint64_t frame = 0;
+    while (sent[0] < streams[0].size() || sent[1] < streams[1].size()) {
+        std::size_t side = random() % 2;
+        if (sent[side] == streams[side].size())
+            side ^= 1;
+        const auto direction = static_cast<model::Direction>(side);
+        const std::size_t left = streams[side].size() - sent[side];
+        // Mostly small chunks, sometimes one byte, sometimes all that is left.
+        const std::size_t roll = random() % 16;
+        const std::size_t chunk = roll == 0 ? 1 : roll == 1 ? left : 1 + random() % 64;
+        const std::size_t take = chunk < left ? chunk : left;
+        if (flow.protocol == model::Protocol::tcp && random() % 64 == 0) {
+            model::Gap gap;
+            gap.offset = offset[side];
+            gap.length = 1 + random() % 100;
+            gap.frame = frame;
+            offset[side] += gap.length;
+            engine.on_gap(flow, direction, gap);
+        }
+        model::SegmentInfo segment;
+        segment.index = index[side]++;
+        segment.frame = ++frame;
+        segment.time = static_cast<model::Timestamp>(frame) * 1000;
+        segment.offset = offset[side];
+        segment.length = static_cast<std::uint32_t>(take);
+        engine.on_data(flow, direction, segment, streams[side].subspan(sent[side], take));
+        sent[side] += take;
+        offset[side] += take;
+        SNIFF_FUZZ_CHECK(engine.buffered_bytes() <=
+                         2 * (config.max_head + config.auto_window + 2 * config.preview_bytes));
+    }
+    engine.on_flow_close(flow, reassembly::CloseReason::fin);
+    SNIFF_FUZZ_CHECK(engine.open_flows() == 0);
+    SNIFF_FUZZ_CHECK(sink.ends == 2);
+    return 0;
+}

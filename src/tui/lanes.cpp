@@ -171,15 +171,20 @@ void ByteLanes::draw_segment_lane(Screen& screen, int row, int left,
     };
     for (const auto& cell : columns) {
         if (cell.boundary) {
-            flush_label(column);
-            run_segment = k_none;
             const auto at = m_data.segment_at(cell.offset);
             const auto before =
                 cell.offset > 0 ? m_data.segment_at(cell.offset - 1) : std::optional<std::size_t>{};
             const bool segment_edge =
                 (at && m_data.segments[*at].offset == cell.offset) || (before && before != at);
             const Style style = at && (*at % 2) ? Style::seg_b : Style::seg_a;
-            screen.set(row, column++, segment_edge ? k_segment_mark : U' ', style);
+            if (!segment_edge) {
+                // A message boundary inside this segment: the segment's span runs on.
+                screen.set(row, column++, at ? U'─' : U' ', style);
+                continue;
+            }
+            flush_label(column);
+            run_segment = k_none;
+            screen.set(row, column++, k_segment_mark, style);
             continue;
         }
         const auto at = m_data.segment_at(cell.offset);
@@ -226,16 +231,21 @@ void ByteLanes::draw_message_lane(Screen& screen, int row, int left,
     };
     for (const auto& cell : columns) {
         if (cell.boundary) {
-            flush_label(column);
-            run_message = k_none;
             const auto at = m_data.message_at(cell.offset);
             const auto before =
                 cell.offset > 0 ? m_data.message_at(cell.offset - 1) : std::optional<std::size_t>{};
-            const bool edge = (at && m_data.messages[*at].offset == cell.offset) ||
-                              (before && !at) || (before && at && *before != *at);
+            const bool edge =
+                (at && m_data.messages[*at].offset == cell.offset) || (before && before != at);
             const auto index = at ? at : before;
-            screen.set(row, column++, edge ? k_message_mark : U' ',
-                       index ? style_of(*index) : Style::msg_a);
+            const Style style = index ? style_of(*index) : Style::msg_a;
+            if (!edge) {
+                // A segment boundary inside this message: the message's span runs on.
+                screen.set(row, column++, at ? U'─' : U' ', style);
+                continue;
+            }
+            flush_label(column);
+            run_message = k_none;
+            screen.set(row, column++, k_message_mark, style);
             continue;
         }
         const auto at = m_data.message_at(cell.offset);

@@ -27,7 +27,14 @@ inline constexpr int k_hex_row_bytes = 16;
 struct LaneLayout {
     bool hex = false;
     int width = 80; // columns including the prefix
-    int content_width() const { return width - k_lane_prefix - (hex ? k_hex_row_bytes + 2 : 0); }
+    // Hex rows hold 16 bytes (3 columns each) plus room for a few boundary columns; the ASCII
+    // column follows them.
+    int content_width() const {
+        if (!hex)
+            return width - k_lane_prefix;
+        const int room = width - k_lane_prefix - k_hex_row_bytes - 2;
+        return room < k_hex_row_bytes * 3 + 8 ? room : k_hex_row_bytes * 3 + 8;
+    }
 };
 
 // One drawn column of the byte lane.

@@ -1,6 +1,7 @@
 #include "app/proxy_run.hpp"
 
 #include "app/event_loop.hpp"
+#include "app/framing_cut_planner.hpp"
 #include "app/output_set.hpp"
 #include "commands/framing.hpp"
 #include "commands/server.hpp"
@@ -36,6 +37,18 @@ std::string parse_setup(const Options& options, ProxySetup& setup) {
         std::string error;
         if (!proxy::parse_rechunk(text, setup.options.rechunk, error))
             return "--rechunk: " + error;
+    }
+    const auto& rechunk = setup.options.rechunk;
+    const bool adversarial = rechunk[0].mode == proxy::RechunkMode::adversarial ||
+                             rechunk[1].mode == proxy::RechunkMode::adversarial;
+    if (adversarial && !options.framings.empty() && !setup.specs.empty()) {
+        std::string error;
+        const auto selector = framing_selector(options, error);
+        if (!selector)
+            return error;
+        model::Flow probe; // the framing of flows to the first target's port
+        probe.server.port = setup.specs.front().target_port;
+        setup.options.cut_planner = framing_cut_planner(selector->spec_for(probe));
     }
     setup.options.seed = options.seed.value_or(0);
     setup.options.delay_ms = static_cast<int>(options.delay_ms.value_or(0));

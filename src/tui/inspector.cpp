@@ -112,7 +112,8 @@ void Inspector::render_status(Screen& screen) {
                             : m_prompt == PromptKind::filter ? "filter: "
                                                              : "framing: ";
         const int column = screen.put(row, 0, label, Style::title);
-        const int end = screen.put(row, column, util::escape_text(m_prompt_text), Style::title);
+        // Typed text is printable ASCII only (prompt_key), so it is shown as typed.
+        const int end = screen.put(row, column, m_prompt_text, Style::title);
         screen.set(row, end, U'_', Style::selected);
         return;
     }

@@ -1,0 +1,158 @@
+// End-to-end: sniff runs in a detached tmux session; keys go in with send-keys and the screen
+// comes back with capture-pane. Every wait is bounded and every session is killed.
+
+#include "support/process.hpp"
+#include "tui/tui_support.hpp"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+using namespace sniff;
+
+namespace {
+
+class TmuxSession {
+public:
+    TmuxSession(const std::string& name, const std::string& command) : m_name(name) {
+        test::run_command("tmux kill-session -t " + m_name + " 2>/dev/null");
+        m_started = test::run_command("tmux new-session -d -s " + m_name + " -x 160 -y 50 \"" +
+                                      command + "\"")
+                        .exit_code == 0;
+    }
+    ~TmuxSession() { test::run_command("tmux kill-session -t " + m_name + " 2>/dev/null"); }
+    TmuxSession(const TmuxSession&) = delete;
+    TmuxSession& operator=(const TmuxSession&) = delete;
+
+    bool started() const { return m_started; }
+    void keys(const std::string& keys) {
+        test::run_command("tmux send-keys -t " + m_name + " " + keys);
+    }
+    // Literal text (-l: no key-name lookup).
+    void text(const std::string& text) {
+        test::run_command("tmux send-keys -t " + m_name + " -l '" + text + "'");
+    }
+    std::string pane() { return test::run_command("tmux capture-pane -p -t " + m_name).out; }
+    // Polls the pane until it shows needle; returns the last pane seen.
+    bool wait_for(const std::string& needle, std::string* last = nullptr) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        std::string seen;
+        while (std::chrono::steady_clock::now() < deadline) {
+            seen = pane();
+            if (seen.find(needle) != std::string::npos)
+                break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        if (last != nullptr)
+            *last = seen;
+        if (seen.find(needle) == std::string::npos)
+            UNSCOPED_INFO("pane never showed '" << needle << "':\n" << seen);
+        return seen.find(needle) != std::string::npos;
+    }
+    bool alive() {
+        return test::run_command("tmux has-session -t " + m_name + " 2>/dev/null").exit_code == 0;
+    }
+    bool wait_gone() {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (std::chrono::steady_clock::now() < deadline && alive())
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        return !alive();
+    }
+
+private:
+    std::string m_name;
+    bool m_started = false;
+};
+
+std::string session_name(const std::string& what) {
+    return "sniff-" + what + "-" + std::to_string(::getpid());
+}
+
+} // namespace
+
+TEST_CASE("tmux: open a flow, step messages, switch framing, search and quit", "[tui][tmux]") {
+    REQUIRE(test::have_program("tmux")); // CI installs it
+    const auto dir = test::scratch_dir("tui-tmux");
+    const auto file = (dir / "lines.pcap").string();
+    test::write_flow_capture(file, {"alpha\nbeta\nga", "mma\ndelta\n"}, {"ok\nok\n"});
+    // TERM is set so the pane behaves the same under CI as in a terminal.
+    TmuxSession tmux(session_name("main"), std::string("TERM=xterm-256color ") + SNIFF_BIN +
+                                               " -r " + file + " --framing lines");
+    REQUIRE(tmux.started());
+    std::string screen;
+    REQUIRE(tmux.wait_for("Enter open", &screen));
+    CHECK(screen.find("10.1.1.1:40001 → 10.1.1.2:7000") != std::string::npos);
+
+    tmux.keys("Enter");
+    // The status bar is the last row painted: once it shows the flow view's keys, so does
+    // the whole pane.
+    REQUIRE(tmux.wait_for("Esc back", &screen));
+    INFO(screen);
+    // The text lane and both boundary lanes of the first row.
+    CHECK(screen.find("alpha\\n beta\\n ga mma\\n delta\\n") != std::string::npos);
+    // Lane widths follow the escaped bytes: "alpha\n" takes 7 columns, so label "#0 coalesced"
+    // is cut to 7; segment 0 ("alpha\n beta\n ga", 17 columns) holds its 13-column label and
+    // 4 columns of span.
+    CHECK(screen.find("┃seg 0 · 13 B ────┃seg 1 · 10 B ┃") != std::string::npos);
+    CHECK(screen.find("│#0 coal│#1 coa│#2 coale│#3 coal│") != std::string::npos);
+    CHECK(screen.find("message #0 c2s · coalesced") != std::string::npos);
+
+    tmux.keys("n n");
+    REQUIRE(tmux.wait_for("message #2 c2s · coalesced+split", &screen));
+
+    tmux.keys("f");
+    REQUIRE(tmux.wait_for("framing: delim:\\n"));
+    tmux.keys("BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace");
+    tmux.text("len:size=9");
+    tmux.keys("Enter");
+    REQUIRE(tmux.wait_for("framing: len:", &screen)); // the error, in the status line
+    tmux.keys("f BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace");
+    tmux.text("delim:a");
+    tmux.keys("Enter");
+    REQUIRE(tmux.wait_for("re-dissected with delim:a", &screen));
+    CHECK(screen.find("c2s 10.1.1.1:40001 → 10.1.1.2:7000   delim:a") != std::string::npos);
+
+    tmux.keys("/");
+    tmux.text("delta");
+    tmux.keys("Enter");
+    REQUIRE(tmux.wait_for("found 'delta' at offset 17", &screen));
+
+    tmux.keys("q");
+    CHECK(tmux.wait_gone());
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("tmux: escape sequences in the traffic reach the pane only escaped", "[tui][tmux]") {
+    REQUIRE(test::have_program("tmux")); // CI installs it
+    const auto dir = test::scratch_dir("tui-tmux-escape");
+    const auto file = (dir / "hostile.pcap").string();
+    static const char k_c2s[] = "\x1b[2J\x1b]0;pwned\x07\x1b[31mRED\x0e\x9b"
+                                "1m\n";
+    static const char k_s2c[] = "\x1b"
+                                "c\r\x08\x7f\n";
+    test::write_flow_capture(file, {std::string(k_c2s, sizeof k_c2s - 1)},
+                             {std::string(k_s2c, sizeof k_s2c - 1)});
+    TmuxSession tmux(session_name("escape"), std::string("TERM=xterm-256color ") + SNIFF_BIN +
+                                                 " -r " + file + " --framing lines");
+    REQUIRE(tmux.started());
+    REQUIRE(tmux.wait_for("Enter open"));
+    tmux.keys("Enter");
+    std::string screen;
+    // The status bar is the last row painted: once it shows the flow view's keys, so does
+    // the whole pane.
+    REQUIRE(tmux.wait_for("Esc back", &screen));
+    INFO(screen);
+    CHECK(screen.find("\\x1b[2J\\x1b]0;pwned\\x07\\x1b[31mRED\\x0e\\x9b1m\\n") !=
+          std::string::npos);
+    CHECK(screen.find("\\x1bc\\r\\x08\\x7f\\n") != std::string::npos);
+    // The screen was not cleared or re-coloured away: the title bar is still on the first line.
+    CHECK(screen.rfind(" flow #1 tcp", 0) == 0);
+    // The pane title was not set by the OSC sequence.
+    const auto title = test::run_command("tmux display-message -p -t " + session_name("escape") +
+                                         " '#{pane_title}'")
+                           .out;
+    CHECK(title.find("pwned") == std::string::npos);
+    tmux.keys("q");
+    CHECK(tmux.wait_gone());
+    std::filesystem::remove_all(dir);
+}

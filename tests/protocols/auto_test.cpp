@@ -1,0 +1,122 @@
+// `--framing auto` measured on the real-protocol captures and on the article's framings: every
+// flow direction's guess is right when it cuts the stream exactly where the protocol's preset does.
+// A wrong guess is acceptable only when marked uncertain; the tally is printed (WARN).
+
+#include "protocols/captures.hpp"
+#include "protocols/harness.hpp"
+#include "protocols/scratch.hpp"
+
+#include <catch2/catch.hpp>
+#include <functional>
+#include <iomanip>
+#include <map>
+#include <sstream>
+
+using namespace sniff::protocols;
+
+namespace {
+
+struct Tally {
+    std::string name;
+    int right = 0;
+    int right_uncertain = 0;
+    int wrong_uncertain = 0;
+    int wrong_confident = 0;
+    std::string wrong; // the wrong guesses, for the report
+};
+
+// Judges by boundaries rather than by spec text: "len:off=1,size=4,be,adj=-4" is as right as
+// "pgsql" on a server's stream that has no SSL answer, and "delim:\n" cuts CRLF lines where
+// "delim:\r\n" does.
+Tally measure(const ProtocolCapture& capture) {
+    const auto reference = sniff_report(capture.file, capture.framing());
+    INFO(capture.name << ": the preset itself must explain the capture");
+    CHECK(reference.other.total() == 0);
+    CHECK(reference.complete.total() > 0);
+    std::map<std::string, SniffReport> by_spec;
+    Tally tally{capture.name};
+    for (const auto& guess : sniff_auto_guesses(capture.file)) {
+        if (!by_spec.contains(guess.spec))
+            by_spec.emplace(guess.spec, sniff_report(capture.file, std::to_string(capture.port) +
+                                                                       "=" + guess.spec));
+        auto& guessed = by_spec.at(guess.spec).boundaries;
+        const auto expected = reference.boundaries.find(guess.key);
+        const bool right = expected == reference.boundaries.end()
+                               ? !guessed.contains(guess.key)
+                               : guessed[guess.key] == expected->second;
+        (right ? (guess.uncertain ? tally.right_uncertain : tally.right)
+               : (guess.uncertain ? tally.wrong_uncertain : tally.wrong_confident))++;
+        if (!right) {
+            std::ostringstream note;
+            note << "  flow " << guess.key << ": " << guess.spec << " (confidence "
+                 << guess.confidence << (guess.uncertain ? ", uncertain" : ", NOT uncertain")
+                 << ")\n";
+            tally.wrong += note.str();
+        }
+    }
+    return tally;
+}
+
+std::string table(const std::vector<Tally>& tallies) {
+    std::ostringstream out;
+    out << std::left << std::setw(48) << "capture"
+        << " right  right?  wrong?  WRONG!\n";
+    Tally total{"total"};
+    for (const auto& t : tallies) {
+        for (const auto* row : {&t}) {
+            out << std::setw(48) << row->name << std::right << std::setw(6) << row->right
+                << std::setw(8) << row->right_uncertain << std::setw(8) << row->wrong_uncertain
+                << std::setw(8) << row->wrong_confident << std::left << "\n";
+        }
+        total.right += t.right;
+        total.right_uncertain += t.right_uncertain;
+        total.wrong_uncertain += t.wrong_uncertain;
+        total.wrong_confident += t.wrong_confident;
+    }
+    out << std::setw(48) << total.name << std::right << std::setw(6) << total.right << std::setw(8)
+        << total.right_uncertain << std::setw(8) << total.wrong_uncertain << std::setw(8)
+        << total.wrong_confident << "\n"
+        << "(per flow direction; right? and wrong? were marked uncertain; WRONG! were not)\n";
+    for (const auto& t : tallies)
+        if (!t.wrong.empty())
+            out << t.name << " wrong guesses:\n" << t.wrong;
+    return out.str();
+}
+
+} // namespace
+
+TEST_CASE("auto is never confidently wrong on real protocols and the article's framings",
+          "[protocols][auto]") {
+    if (const auto why = capture_prerequisites(); !why.empty()) {
+        WARN(why);
+        return;
+    }
+    Scratch dir("auto");
+    using Make = std::function<ProtocolCapture(const std::filesystem::path&)>;
+    const std::vector<std::pair<std::string, Make>> makers = {
+        {"dns", capture_dns},
+        {"tls", capture_tls},
+        {"pgsql", capture_pgsql},
+        {"redis", capture_redis},
+        {"struct", [](const auto& d) { return capture_article(d, "struct"); }},
+        {"json-header", [](const auto& d) { return capture_article(d, "json-header"); }},
+        {"ascii-len", [](const auto& d) { return capture_article(d, "ascii-len"); }},
+    };
+    std::vector<Tally> tallies;
+    for (const auto& [name, make] : makers) {
+        const auto sub = dir.path() / name;
+        std::filesystem::create_directories(sub);
+        const auto capture = make(sub);
+        if (!capture.skip.empty()) {
+            WARN(name << ": " << capture.skip);
+            continue;
+        }
+        tallies.push_back(measure(capture));
+    }
+    const auto report = table(tallies);
+    WARN("auto's guesses:\n" << report);
+    for (const auto& tally : tallies) {
+        INFO(report);
+        CHECK(tally.wrong_confident == 0);
+    }
+}

@@ -28,22 +28,24 @@ struct Tally {
 // Judges by boundaries rather than by spec text: "len:off=1,size=4,be,adj=-4" is as right as
 // "pgsql" on a server's stream that has no SSL answer, and "delim:\n" cuts CRLF lines where
 // "delim:\r\n" does.
-Tally measure(const ProtocolCapture& capture) {
+Tally measure(const std::string& label, const ProtocolCapture& capture) {
     const auto reference = sniff_report(capture.file, capture.framing());
     INFO(capture.name << ": the preset itself must explain the capture");
     CHECK(reference.other.total() == 0);
     CHECK(reference.complete.total() > 0);
     std::map<std::string, SniffReport> by_spec;
-    Tally tally{capture.name};
+    Tally tally{label};
     for (const auto& guess : sniff_auto_guesses(capture.file)) {
         if (!by_spec.contains(guess.spec))
             by_spec.emplace(guess.spec, sniff_report(capture.file, std::to_string(capture.port) +
                                                                        "=" + guess.spec));
-        auto& guessed = by_spec.at(guess.spec).boundaries;
         const auto expected = reference.boundaries.find(guess.key);
-        const bool right = expected == reference.boundaries.end()
-                               ? !guessed.contains(guess.key)
-                               : guessed[guess.key] == expected->second;
+        // A direction that carried no bytes (the tail of the readiness probe's connection, or a
+        // server that never spoke) has nothing to guess from: it is not counted.
+        if (expected == reference.boundaries.end())
+            continue;
+        auto& guessed = by_spec.at(guess.spec).boundaries;
+        const bool right = guessed[guess.key] == expected->second;
         (right ? (guess.uncertain ? tally.right_uncertain : tally.right)
                : (guess.uncertain ? tally.wrong_uncertain : tally.wrong_confident))++;
         if (!right) {
@@ -59,24 +61,23 @@ Tally measure(const ProtocolCapture& capture) {
 
 std::string table(const std::vector<Tally>& tallies) {
     std::ostringstream out;
-    out << std::left << std::setw(48) << "capture"
+    out << std::left << std::setw(14) << "capture"
         << " right  right?  wrong?  WRONG!\n";
     Tally total{"total"};
     for (const auto& t : tallies) {
-        for (const auto* row : {&t}) {
-            out << std::setw(48) << row->name << std::right << std::setw(6) << row->right
-                << std::setw(8) << row->right_uncertain << std::setw(8) << row->wrong_uncertain
-                << std::setw(8) << row->wrong_confident << std::left << "\n";
-        }
+        out << std::setw(14) << t.name << std::right << std::setw(6) << t.right << std::setw(8)
+            << t.right_uncertain << std::setw(8) << t.wrong_uncertain << std::setw(8)
+            << t.wrong_confident << std::left << "\n";
         total.right += t.right;
         total.right_uncertain += t.right_uncertain;
         total.wrong_uncertain += t.wrong_uncertain;
         total.wrong_confident += t.wrong_confident;
     }
-    out << std::setw(48) << total.name << std::right << std::setw(6) << total.right << std::setw(8)
+    out << std::setw(14) << total.name << std::right << std::setw(6) << total.right << std::setw(8)
         << total.right_uncertain << std::setw(8) << total.wrong_uncertain << std::setw(8)
         << total.wrong_confident << "\n"
-        << "(per flow direction; right? and wrong? were marked uncertain; WRONG! were not)\n";
+        << "per flow direction with data; right? and wrong? were\n"
+        << "marked uncertain, WRONG! were not\n";
     for (const auto& t : tallies)
         if (!t.wrong.empty())
             out << t.name << " wrong guesses:\n" << t.wrong;
@@ -111,7 +112,7 @@ TEST_CASE("auto is never confidently wrong on real protocols and the article's f
             WARN(name << ": " << capture.skip);
             continue;
         }
-        tallies.push_back(measure(capture));
+        tallies.push_back(measure(name, capture));
     }
     const auto report = table(tallies);
     WARN("auto's guesses:\n" << report);

@@ -170,7 +170,7 @@ TEST_CASE("100 clients at once all get their own answers", "[commands]") {
     CHECK(server->stats().connections == 100);
 }
 
-TEST_CASE("--shell is refused on a non-loopback listen address", "[commands]") {
+TEST_CASE("the shell option is refused on a non-loopback listen address", "[commands]") {
     ServeOptions options;
     options.shell = true;
     options.listen = "0.0.0.0:0";
@@ -184,7 +184,7 @@ TEST_CASE("--shell is refused on a non-loopback listen address", "[commands]") {
     CHECK_FALSE(validate_serve_options(options));
 }
 
-TEST_CASE("--shell on loopback runs real commands", "[commands]") {
+TEST_CASE("the shell option on loopback runs real commands", "[commands]") {
     ServeOptions options;
     options.shell = true;
     auto server = start(Framing::struct_len, options);

@@ -3,6 +3,7 @@
 #include "app/output_set.hpp"
 #include "app/packet_pipeline.hpp"
 #include "capture/file_reader.hpp"
+#include "capture/rotating_writer.hpp"
 #include "output/progress.hpp"
 
 #include <cinttypes>
@@ -76,12 +77,35 @@ int analyze_file(const Options& options) {
         pipeline.set_filter(std::move(filter));
     }
 
+    // -w with -r: the packets that pass the filter, as tcpdump -r IN -w OUT writes them.
+    capture::RotatingWriter saved;
+    std::uint64_t not_saved = 0;
+    if (!options.write_file.empty()) {
+        capture::RotatingWriterOptions save_options;
+        save_options.path = options.write_file;
+        save_options.pcapng = options.pcapng;
+        save_options.link_type = reader->first_link_type();
+        save_options.snap_length = reader->snap_length();
+        save_options.rotate_bytes = options.rotate_megabytes.value_or(0) * 1'000'000;
+        if (!saved.open(save_options)) {
+            std::fprintf(stderr, "sniff: %s\n", saved.error().c_str());
+            return 1;
+        }
+    }
+
     output::Progress progress(!options.quiet && isatty(STDERR_FILENO), reader->file_size());
     capture::RawPacket packet;
     std::uint64_t packets = 0;
     while ((!options.count || packets < *options.count) && reader->next(packet)) {
         ++packets;
-        pipeline.add(packet);
+        const bool passed = pipeline.add(packet);
+        if (passed && !options.write_file.empty()) {
+            // One output file has one link type: packets of another interface type are skipped.
+            if (packet.link_type == reader->first_link_type())
+                saved.write(packet.time, packet.data, packet.original_length);
+            else
+                ++not_saved;
+        }
         progress.update(reader->bytes_consumed(), pipeline.reassembler().flows_seen());
     }
     progress.done();
@@ -95,6 +119,17 @@ int analyze_file(const Options& options) {
         status = 1;
     }
     print_pipeline_warnings(pipeline.counts());
+    if (!options.write_file.empty()) {
+        if (!saved.close()) {
+            std::fprintf(stderr, "sniff: %s\n", saved.error().c_str());
+            status = 1;
+        }
+        if (not_saved > 0)
+            std::fprintf(stderr,
+                         "sniff: warning: %" PRIu64
+                         " packets of other link types not written to %s\n",
+                         not_saved, options.write_file.c_str());
+    }
     if (reader->error()) {
         std::fprintf(stderr,
                      "sniff: %s: damaged capture at %s (%" PRIu64 " packets read before it)\n",

@@ -74,11 +74,11 @@ void PacketPipeline::report_undecodable(const capture::RawPacket& packet,
     }
 }
 
-void PacketPipeline::add(const capture::RawPacket& packet) {
+bool PacketPipeline::add(const capture::RawPacket& packet) {
     ++m_counts.frames;
     if (m_filter && !m_filter->matches(packet)) {
         ++m_counts.filtered_out;
-        return;
+        return false;
     }
     const auto result = m_decoder.decode(packet);
     if (result.status == packet::DecodeStatus::ok) {
@@ -92,6 +92,7 @@ void PacketPipeline::add(const capture::RawPacket& packet) {
         m_decoder.expire(packet.time);
         m_reassembler.expire(packet.time);
     }
+    return true;
 }
 
 void PacketPipeline::finish() {

@@ -28,7 +28,8 @@ public:
     PacketPipeline(reassembly::ReassemblyConfig config, reassembly::StreamSink& sink);
 
     void set_filter(std::unique_ptr<capture::BpfFilter> filter) { m_filter = std::move(filter); }
-    void add(const capture::RawPacket& packet);
+    // Returns false when the filter rejected the packet.
+    bool add(const capture::RawPacket& packet);
     void finish();
 
     const PipelineCounts& counts() const { return m_counts; }

@@ -59,3 +59,20 @@ TEST_CASE("a BPF filter applies to files and a bad one is a usage error", "[inte
     CHECK(bad.err.find("bad filter") != std::string::npos);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("-r with -w writes the packets that pass the filter, readable by sniff and tshark",
+          "[integration][cli]") {
+    const std::string sniff = SNIFF_BIN;
+    const auto dir = scratch_dir("rewrite");
+    const auto generated = sniff::gencap::generate_case("fin_rst", dir.string());
+    const auto out = (dir / "one.pcap").string();
+    REQUIRE(run_command(sniff + " -q -r '" + generated.file + "' -w '" + out + "' tcp port 40001")
+                .exit_code == 0);
+    const auto again = run_command(sniff + " -q -r '" + out + "'");
+    CHECK(again.exit_code == 0);
+    CHECK(again.out.find("1 flows") != std::string::npos);
+    CHECK(again.out.find("10.0.0.1:40001") != std::string::npos);
+    if (have_program("tshark")) // 3 handshake packets, 2 data, 1 reset
+        CHECK(run_command("tshark -r '" + out + "' | grep -c .").out == "6\n");
+    std::filesystem::remove_all(dir);
+}

@@ -34,7 +34,8 @@ Tally measure(const std::string& label, const ProtocolCapture& capture) {
     CHECK(reference.other.total() == 0);
     CHECK(reference.complete.total() > 0);
     std::map<std::string, SniffReport> by_spec;
-    Tally tally{label};
+    Tally tally;
+    tally.name = label;
     for (const auto& guess : sniff_auto_guesses(capture.file)) {
         if (!by_spec.contains(guess.spec))
             by_spec.emplace(guess.spec, sniff_report(capture.file, std::to_string(capture.port) +
@@ -63,7 +64,8 @@ std::string table(const std::vector<Tally>& tallies) {
     std::ostringstream out;
     out << std::left << std::setw(14) << "capture"
         << " right  right?  wrong?  WRONG!\n";
-    Tally total{"total"};
+    Tally total;
+    total.name = "total";
     for (const auto& t : tallies) {
         out << std::setw(14) << t.name << std::right << std::setw(6) << t.right << std::setw(8)
             << t.right_uncertain << std::setw(8) << t.wrong_uncertain << std::setw(8)

@@ -1,5 +1,7 @@
 #include "output/message_report.hpp"
 
+#include "util/escape.hpp"
+
 #include <cinttypes>
 
 namespace sniff::output {
@@ -23,12 +25,12 @@ std::string message_line(const dissect::Message& message) {
         dissect::message_class_name(message.message_class), segment_range(message).c_str());
     std::string text = line;
     if (message.status != dissect::MessageStatus::complete)
-        text += std::string(dissect::message_status_name(message.status)) + " (" + message.reason +
-                ") ";
+        text += std::string(dissect::message_status_name(message.status)) + " (" +
+                util::escape_text(message.reason) + ") ";
     if (message.would_truncate)
         text += "[recvfrom would cut it] ";
-    if (!message.header_json.empty())
-        text += message.header_json + " ";
+    if (!message.header_json.empty()) // JSON keeps non-ASCII as is: escape it for the terminal
+        text += util::escape_text(message.header_json, 200) + " ";
     return text + message.preview;
 }
 
@@ -109,7 +111,8 @@ void MessageReport::print_direction(const model::Flow& flow, Direction direction
         std::fputc('\n', m_out);
     }
     if (report.has_summary && report.summary.stopped)
-        std::fprintf(m_out, "    framing stopped: %s\n", report.summary.stop_reason.c_str());
+        std::fprintf(m_out, "    framing stopped: %s\n",
+                     util::escape_text(report.summary.stop_reason).c_str());
     if (!report.picture.bytes.empty()) {
         const auto picture = draw_boundaries(report.picture);
         std::fprintf(m_out, "    segs  %s\n    text  %s\n", picture.segments.c_str(),

@@ -36,7 +36,8 @@ json direction_stats(const model::DirectionStats& stats) {
 } // namespace
 
 void JsonEventWriter::write(const json& object) {
-    const std::string line = object.dump(-1, ' ', false, json::error_handler_t::replace);
+    // ASCII only: non-ASCII text (C1 controls among it) becomes \\uXXXX, safe on a terminal.
+    const std::string line = object.dump(-1, ' ', true, json::error_handler_t::replace);
     std::fwrite(line.data(), 1, line.size(), m_out);
     std::fputc('\n', m_out);
 }

@@ -66,10 +66,14 @@ int load(const Options& options, capture::FileReader& reader, store::FlowStore& 
 
 bool tui_wanted(const Options& options) {
     // The keys come from standard input, so it must be the terminal too (not `-r -`).
-    return isatty(STDOUT_FILENO) != 0 && isatty(STDIN_FILENO) != 0 && !options.no_tui &&
-           !options.json && !options.summary && options.write_streams.empty() &&
-           !options.read_file.empty() && options.read_file != "-" &&
-           options.interface_name.empty() && options.proxies.empty();
+    if (isatty(STDOUT_FILENO) == 0 || isatty(STDIN_FILENO) == 0 || options.no_tui || options.json ||
+        options.summary || !options.write_streams.empty())
+        return false;
+    // The proxy runs the inspector on its own event loop (app/tui_proxy.hpp). The live capture
+    // (-i) keeps its text output until it calls into TuiLoop the same way.
+    if (!options.proxies.empty())
+        return true;
+    return !options.read_file.empty() && options.read_file != "-" && options.interface_name.empty();
 }
 
 int run_tui_on_file(const Options& options) {

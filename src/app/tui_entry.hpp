@@ -6,7 +6,7 @@
 namespace sniff::app {
 
 // True when the TUI should show this run: standard output is a terminal and no text-only output
-// (--no-tui, --json, --summary, --write-streams) was asked for.
+// (--no-tui, --json, --summary, --write-streams) was asked for. Sources: -r FILE and --proxy.
 bool tui_wanted(const Options& options);
 
 // sniff -r FILE in the TUI. Returns the exit code.

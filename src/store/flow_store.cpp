@@ -55,21 +55,21 @@ std::size_t DirectionData::first_message_from(std::uint64_t offset) const {
 }
 
 std::array<std::uint64_t, 4> DirectionData::class_counts() const {
-    std::array<std::uint64_t, 4> counts{};
+    std::array<std::uint64_t, 4> counts = dropped_classes;
     for (const auto& message : messages)
         ++counts[static_cast<std::size_t>(message.message_class)];
     return counts;
 }
 
 std::uint64_t DirectionData::bad_messages() const {
-    return static_cast<std::uint64_t>(
-        std::count_if(messages.begin(), messages.end(), [](const dissect::Message& m) {
-            return m.status != dissect::MessageStatus::complete;
-        }));
+    return dropped_bad + static_cast<std::uint64_t>(std::count_if(
+                             messages.begin(), messages.end(), [](const dissect::Message& m) {
+                                 return m.status != dissect::MessageStatus::complete;
+                             }));
 }
 
 std::uint64_t FlowRecord::message_count() const {
-    return directions[0].messages.size() + directions[1].messages.size();
+    return directions[0].message_total() + directions[1].message_total();
 }
 
 std::uint64_t FlowRecord::gap_count() const {
@@ -107,7 +107,11 @@ void FlowStore::on_data(const model::Flow& flow, model::Direction direction,
                         const model::SegmentInfo& segment, util::Bytes bytes) {
     auto& data = record(flow)->of(direction);
     data.segments.push_back(segment);
+    const std::uint64_t before = data.bytes.arena_bytes();
     data.bytes.append(segment.offset, bytes);
+    m_held += data.bytes.arena_bytes() - before;
+    ++m_items;
+    enforce_budget();
 }
 
 void FlowStore::on_gap(const model::Flow& flow, model::Direction direction, const model::Gap& gap) {
@@ -131,6 +135,61 @@ void FlowStore::on_flow_close(const model::Flow& flow, reassembly::CloseReason r
 
 void FlowStore::on_message(const model::Flow& flow, const dissect::Message& message) {
     record(flow)->of(message.direction).messages.push_back(message);
+    ++m_items;
+    enforce_budget();
+}
+
+void FlowStore::set_byte_budget(std::uint64_t bytes) {
+    m_budget = bytes;
+    m_item_budget = bytes / k_bytes_per_item;
+    enforce_budget();
+}
+
+DirectionData* FlowStore::largest(bool by_items) {
+    DirectionData* found = nullptr;
+    std::uint64_t most = 0;
+    // A scan of every direction: it runs once per dropped chunk or quarter list, not per byte.
+    for (auto& flow : m_flows)
+        for (auto& data : flow->directions) {
+            const std::uint64_t size =
+                by_items ? data.segments.size() + data.messages.size() : data.bytes.arena_bytes();
+            if (size > most) {
+                most = size;
+                found = &data;
+            }
+        }
+    return found;
+}
+
+void FlowStore::enforce_budget() {
+    if (m_budget == 0)
+        return;
+    while (m_held > m_budget) {
+        DirectionData* data = largest(false);
+        if (data == nullptr)
+            break;
+        m_held -= data->bytes.drop_oldest_chunk();
+    }
+    while (m_items > m_item_budget) {
+        DirectionData* data = largest(true);
+        if (data == nullptr)
+            break;
+        const std::size_t segments = (data->segments.size() + 3) / 4;
+        const std::size_t messages = (data->messages.size() + 3) / 4;
+        for (std::size_t i = 0; i < messages; ++i) {
+            const auto& message = data->messages[i];
+            ++data->dropped_classes[static_cast<std::size_t>(message.message_class)];
+            if (message.status != dissect::MessageStatus::complete)
+                ++data->dropped_bad;
+        }
+        data->segments.erase(data->segments.begin(),
+                             data->segments.begin() + static_cast<std::ptrdiff_t>(segments));
+        data->messages.erase(data->messages.begin(),
+                             data->messages.begin() + static_cast<std::ptrdiff_t>(messages));
+        data->dropped_segments += segments;
+        data->dropped_messages += messages;
+        m_items -= segments + messages;
+    }
 }
 
 void FlowStore::on_framing(const model::Flow& flow, const dissect::FramingChoice& choice) {

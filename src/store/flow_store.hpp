@@ -6,6 +6,12 @@
 // Bytes are referenced, not copied, when they lie in the stable region given at construction
 // (the capture file's mapping: capture::FileReader::mapped_data()). A flow can be dissected again
 // with another framing: its stored events are replayed into a fresh engine.
+//
+// Live sources never end, so a store can be given a budget (set_byte_budget): past it, the
+// oldest copied bytes of the direction holding the most are dropped (they read as missing, like
+// a gap), and past budget / k_bytes_per_item segments + messages, the oldest quarter of the
+// longest direction's lists is dropped. Dropped items are still counted (dropped_*), so totals
+// and class counts stay right; labels keep their own index.
 
 #include "dissectors/engine.hpp"
 #include "reassembly/stream_sink.hpp"
@@ -29,6 +35,11 @@ struct DirectionData {
     std::optional<dissect::FramingChoice> framing;
     std::optional<dissect::DirectionSummary> summary;
     StreamBytes bytes;
+    // Oldest list entries given up to stay within the store's budget, with their classes.
+    std::uint64_t dropped_segments = 0;
+    std::uint64_t dropped_messages = 0;
+    std::array<std::uint64_t, 4> dropped_classes{};
+    std::uint64_t dropped_bad = 0;
 
     // Index of the segment / message holding stream offset `offset`, or nullopt.
     std::optional<std::size_t> segment_at(std::uint64_t offset) const;
@@ -36,7 +47,10 @@ struct DirectionData {
     // Index of the first segment / message starting at or after offset (size() when none).
     std::size_t first_segment_from(std::uint64_t offset) const;
     std::size_t first_message_from(std::uint64_t offset) const;
-    // Messages of each class (indexed by dissect::MessageClass) and malformed/truncated ones.
+    std::uint64_t segment_total() const { return dropped_segments + segments.size(); }
+    std::uint64_t message_total() const { return dropped_messages + messages.size(); }
+    // Messages of each class (indexed by dissect::MessageClass) and malformed/truncated ones,
+    // dropped ones included.
     std::array<std::uint64_t, 4> class_counts() const;
     std::uint64_t bad_messages() const;
 };
@@ -86,6 +100,12 @@ public:
     // Bumped on every change, so a view knows when to redraw.
     std::uint64_t version() const { return m_version; }
 
+    // Bounds memory for a live source: copied bytes (arena memory) at most `bytes`, list entries
+    // at most bytes / k_bytes_per_item. 0 (the default) keeps everything.
+    void set_byte_budget(std::uint64_t bytes);
+    std::uint64_t held_bytes() const { return m_held; }
+    static constexpr std::uint64_t k_bytes_per_item = 512;
+
     // Replaces the flow's messages, framings and summaries with those of `spec`, by replaying the
     // stored segments and gaps into a fresh engine. False when the flow is unknown.
     bool redissect(std::uint64_t flow_id, const dissect::FramingSpec& spec);
@@ -93,6 +113,8 @@ public:
 private:
     FlowRecord* record(const model::Flow& flow);
     FlowRecord* record(std::uint64_t flow_id);
+    void enforce_budget();
+    DirectionData* largest(bool by_items);
 
     util::Bytes m_region;
     dissect::EngineConfig m_config;
@@ -100,6 +122,10 @@ private:
     std::unordered_map<std::uint64_t, std::size_t> m_index; // flow id → position
     std::vector<model::Anomaly> m_global_anomalies;
     std::uint64_t m_version = 0;
+    std::uint64_t m_budget = 0; // 0: unlimited
+    std::uint64_t m_item_budget = 0;
+    std::uint64_t m_held = 0;  // arena bytes of every direction
+    std::uint64_t m_items = 0; // segments + messages kept
 };
 
 } // namespace sniff::store

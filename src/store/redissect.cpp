@@ -50,10 +50,14 @@ void replay_one(dissect::DissectorEngine& engine, const model::Flow& flow,
         return;
     }
     const auto& segment = cursor.data->segments[cursor.segment++];
-    cursor.data->bytes.read(segment.offset, segment.length, buffer);
-    // Stored bytes are complete for every delivered segment; a short read would mean a store
-    // bug, and the engine must still see exactly segment.length bytes.
-    buffer.resize(segment.length);
+    // Bytes dropped to stay within a live budget are missing: the engine sees a gap there, as
+    // for bytes never captured, and resynchronises after it.
+    if (cursor.data->bytes.read(segment.offset, segment.length, buffer) < segment.length) {
+        engine.on_gap(flow, direction,
+                      model::Gap{segment.offset, segment.length, model::GapReason::buffer_limit,
+                                 segment.frame});
+        return;
+    }
     engine.on_data(flow, direction, segment, buffer);
 }
 
@@ -71,6 +75,15 @@ bool FlowStore::redissect(std::uint64_t flow_id, const dissect::FramingSpec& spe
         dissect::DissectorEngine engine(std::move(selector), collector, m_config);
         const model::Flow& flow = target->flow;
         engine.on_flow_open(flow);
+        for (auto direction : {model::Direction::c2s, model::Direction::s2c}) {
+            // Segments dropped for the budget: what came before the first kept one is missing.
+            const auto& data = target->of(direction);
+            if (data.dropped_segments > 0 && !data.segments.empty())
+                engine.on_gap(flow, direction,
+                              model::Gap{0, data.segments.front().offset,
+                                         model::GapReason::buffer_limit,
+                                         data.segments.front().frame});
+        }
         std::array<Cursor, 2> cursors{Cursor{&target->directions[0]},
                                       Cursor{&target->directions[1]}};
         std::vector<std::byte> buffer;
@@ -85,6 +98,12 @@ bool FlowStore::redissect(std::uint64_t flow_id, const dissect::FramingSpec& spe
         engine.on_flow_close(flow, target->close_reason);
     }
     for (int d = 0; d < 2; ++d) {
+        auto& data = target->directions[d];
+        // The replay found the messages of the kept segments only: the dropped ones are gone.
+        m_items = m_items - data.messages.size() + collector.messages[d].size();
+        data.dropped_messages = 0;
+        data.dropped_classes = {};
+        data.dropped_bad = 0;
         target->directions[d].messages = std::move(collector.messages[d]);
         target->directions[d].framing = collector.framings[d];
         target->directions[d].summary = collector.summaries[d];

@@ -56,19 +56,45 @@ void StreamBytes::add_piece(std::uint64_t offset, util::Bytes bytes) {
 
 void StreamBytes::copy_in(std::uint64_t offset, util::Bytes bytes) {
     while (!bytes.empty()) {
-        if (m_chunk_used == k_chunk_size) {
-            m_chunks.push_back(std::make_unique<std::byte[]>(k_chunk_size));
+        if (m_chunks.empty() || m_chunk_used == m_chunks.back().capacity) {
+            const std::size_t capacity = m_next_capacity;
+            m_chunks.push_back({std::make_unique<std::byte[]>(capacity), capacity});
+            m_arena += capacity;
             m_chunk_used = 0;
+            m_next_capacity = std::min(capacity * 2, k_chunk_size);
         }
-        const std::size_t room = k_chunk_size - m_chunk_used;
+        const std::size_t room = m_chunks.back().capacity - m_chunk_used;
         const std::size_t take = std::min(room, bytes.size());
-        std::byte* target = m_chunks.back().get() + m_chunk_used;
+        std::byte* target = m_chunks.back().data.get() + m_chunk_used;
         std::memcpy(target, bytes.data(), take);
         m_chunk_used += take;
         add_piece(offset, util::Bytes(target, take));
         bytes = bytes.subspan(take);
         offset += take;
     }
+}
+
+std::uint64_t StreamBytes::drop_oldest_chunk() {
+    if (m_chunks.empty())
+        return 0;
+    const Chunk& oldest = m_chunks.front();
+    const std::less<const std::byte*> less;
+    const std::byte* first = oldest.data.get();
+    const std::byte* last = first + oldest.capacity;
+    // Chunks fill in stream order, so the pieces in the oldest chunk are the oldest copied ones.
+    std::erase_if(m_pieces, [&](const Piece& piece) {
+        if (less(piece.data, first) || !less(piece.data, last))
+            return false;
+        m_dropped += piece.length;
+        m_dropped_below = std::max(m_dropped_below, piece.offset + piece.length);
+        return true;
+    });
+    const std::uint64_t freed = oldest.capacity;
+    m_arena -= freed;
+    m_chunks.erase(m_chunks.begin());
+    if (m_chunks.empty())
+        m_chunk_used = 0; // the next copy starts a new chunk
+    return freed;
 }
 
 std::size_t StreamBytes::find(std::uint64_t offset) const {

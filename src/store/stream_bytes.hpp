@@ -5,6 +5,10 @@
 // stored bytes never move and a 1 GB stream costs no copy when it comes from a mapped file.
 //
 // Offsets are stream offsets: gaps (bytes never seen) are holes between pieces.
+//
+// Arena chunks grow from k_first_chunk to k_chunk_size, so a flow of a few bytes costs a few KiB.
+// A live source bounds memory by dropping the oldest chunk (drop_oldest_chunk): its bytes become
+// holes, exactly like bytes never seen, and dropped_bytes() counts them.
 
 #include "util/byte_reader.hpp"
 
@@ -38,7 +42,16 @@ public:
     // Bytes stored by reference and by copy (for tests and the status line).
     std::uint64_t referenced_bytes() const { return m_referenced; }
     std::uint64_t copied_bytes() const { return m_copied; }
+    // Memory held by the arena (chunk capacities), and copied bytes given up to stay in budget.
+    std::uint64_t arena_bytes() const { return m_arena; }
+    std::uint64_t dropped_bytes() const { return m_dropped; }
+    // Stream offset below which copied bytes were dropped (0 when none were).
+    std::uint64_t dropped_below() const { return m_dropped_below; }
+    // Frees the oldest arena chunk; its bytes read as missing from now on. Returns the memory
+    // freed (0 when there is no chunk).
+    std::uint64_t drop_oldest_chunk();
 
+    static constexpr std::size_t k_first_chunk = 4u << 10;
     static constexpr std::size_t k_chunk_size = 1u << 20;
 
 private:
@@ -54,9 +67,17 @@ private:
 
     util::Bytes m_region;
     std::vector<Piece> m_pieces;
-    std::vector<std::unique_ptr<std::byte[]>> m_chunks;
-    std::size_t m_chunk_used = k_chunk_size; // bytes used in the last chunk (full: none yet)
+    struct Chunk {
+        std::unique_ptr<std::byte[]> data;
+        std::size_t capacity = 0;
+    };
+    std::vector<Chunk> m_chunks;
+    std::size_t m_chunk_used = 0; // bytes used in the last chunk
+    std::size_t m_next_capacity = k_first_chunk;
     std::uint64_t m_end = 0;
+    std::uint64_t m_arena = 0;
+    std::uint64_t m_dropped = 0;
+    std::uint64_t m_dropped_below = 0;
     std::uint64_t m_referenced = 0;
     std::uint64_t m_copied = 0;
 };

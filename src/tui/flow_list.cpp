@@ -45,6 +45,8 @@ std::string Inspector::flow_row_text(const store::FlowRecord& record) const {
                   class_total(record, MessageClass::split, MessageClass::coalesced_split),
                   anomaly_count(record),
                   record.closed ? reassembly::close_reason_name(record.close_reason) : "open");
+    if (const auto caption = caption_of(record))
+        return std::string(line) + "  " + caption->tag;
     return line;
 }
 
@@ -79,6 +81,13 @@ std::vector<std::uint64_t> Inspector::visible_flows() const {
 
 KeyResult Inspector::list_key(const Key& key) {
     const auto ids = visible_flows();
+    const bool moves = key.code == KeyCode::up || key.code == KeyCode::down ||
+                       key.code == KeyCode::page_up || key.code == KeyCode::page_down ||
+                       key.code == KeyCode::home || key.is('j') || key.is('k') || key.is('g');
+    if (moves && m_follow) {
+        m_follow = false; // the selection would jump back to the newest flow
+        set_status("follow off (F to resume)");
+    }
     const std::size_t page = static_cast<std::size_t>(std::max(1, m_rows - 3));
     const std::size_t last = ids.empty() ? 0 : ids.size() - 1;
     if (key.code == KeyCode::up || key.is('k'))
@@ -109,10 +118,10 @@ KeyResult Inspector::list_key(const Key& key) {
 
 void Inspector::render_list(Screen& screen) {
     const auto ids = visible_flows();
-    char title[160];
-    std::snprintf(title, sizeof title, " sniff · %zu flows (%zu shown) · sort: %s%s%s",
-                  m_store.size(), ids.size(), k_sort_names[static_cast<int>(m_sort)],
-                  m_filter.empty() ? "" : " · filter: ", "");
+    char title[320];
+    std::snprintf(title, sizeof title, " sniff%s%s · %zu flows (%zu shown) · sort: %s%s",
+                  m_source.empty() ? "" : " · ", m_source.c_str(), m_store.size(), ids.size(),
+                  k_sort_names[static_cast<int>(m_sort)], m_filter.empty() ? "" : " · filter: ");
     screen.fill(0, 0, screen.columns(), U' ', Style::title);
     const int end = screen.put(0, 0, title, Style::title);
     screen.put(0, end, m_filter, Style::title);
@@ -120,7 +129,10 @@ void Inspector::render_list(Screen& screen) {
                "    #  pro  client → server                                  c2s bytes  "
                "s2c bytes    msgs  coal.  split  anom.  state",
                Style::dim);
-    const int rows = std::max(1, screen.rows() - 3);
+    // With captions (sniff demo), the selected flow's caption takes the rows above the status.
+    constexpr int k_caption_rows = 3;
+    const int caption_rows = m_captioner && screen.rows() > 12 ? k_caption_rows : 0;
+    const int rows = std::max(1, screen.rows() - 3 - caption_rows);
     if (!ids.empty())
         m_list_selected = std::min(m_list_selected, ids.size() - 1);
     if (m_list_selected < m_list_top)
@@ -141,6 +153,11 @@ void Inspector::render_list(Screen& screen) {
     if (ids.empty())
         screen.put(3, 2, m_store.size() == 0 ? "no flows" : "no flow matches the filter",
                    Style::dim);
+    if (caption_rows > 0 && !ids.empty()) {
+        const auto caption = caption_of(*m_store.find(ids[m_list_selected]));
+        if (caption)
+            render_caption(screen, screen.rows() - 1 - caption_rows, caption_rows, caption->text);
+    }
 }
 
 } // namespace sniff::tui

@@ -35,10 +35,13 @@ std::string counts_text(const store::DirectionData& data) {
     const auto counts = data.class_counts();
     char text[160];
     std::snprintf(text, sizeof text,
-                  "%zu msgs: %" PRIu64 " whole · %" PRIu64 " coalesced · %" PRIu64
+                  "%" PRIu64 " msgs: %" PRIu64 " whole · %" PRIu64 " coalesced · %" PRIu64
                   " split · %" PRIu64 " both",
-                  data.messages.size(), counts[0], counts[1], counts[2], counts[3]);
-    return text;
+                  data.message_total(), counts[0], counts[1], counts[2], counts[3]);
+    std::string out = text;
+    if (data.bytes.dropped_bytes() > 0)
+        out += " · oldest " + std::to_string(data.bytes.dropped_bytes()) + " B dropped";
+    return out;
 }
 
 double millis(model::Timestamp t) {
@@ -58,6 +61,8 @@ void Inspector::render_flow(Screen& screen) {
                                  reassembly::close_reason_name(record.close_reason) + ")"
                            : std::string(" · open");
     title += m_hex ? " · hex" : " · text";
+    if (m_follow)
+        title += " · following";
     screen.put(0, 0, title, Style::title);
 
     const int bytes_area = (screen.rows() - 3) * 3 / 5;
@@ -65,7 +70,12 @@ void Inspector::render_flow(Screen& screen) {
     render_direction(screen, 1, half, model::Direction::c2s);
     render_direction(screen, 1 + half, half, model::Direction::s2c);
     const int lower_top = 1 + 2 * half;
-    const int lower_height = screen.rows() - 2 - lower_top;
+    // A guided caption (sniff demo) takes two rows above the stats line.
+    const auto caption = caption_of(record);
+    const int caption_rows = caption ? 2 : 0;
+    const int lower_height = screen.rows() - 2 - caption_rows - lower_top;
+    if (caption)
+        render_caption(screen, screen.rows() - 2 - caption_rows, caption_rows, caption->text);
     const int messages_width = width * 45 / 100;
     const int segments_width = width * 25 / 100;
     render_messages(screen, lower_top, 0, lower_height, messages_width);
@@ -218,10 +228,10 @@ std::string Inspector::stats_line() const {
         const auto counts = data.class_counts();
         char part[200];
         std::snprintf(part, sizeof part,
-                      " %s: %" PRIu64 " B, %zu segs, %" PRIu64 " whole %" PRIu64 " coal. %" PRIu64
-                      " split %" PRIu64 " both, %zu gaps, %" PRIu64 " bad · %s ·",
+                      " %s: %" PRIu64 " B, %" PRIu64 " segs, %" PRIu64 " whole %" PRIu64
+                      " coal. %" PRIu64 " split %" PRIu64 " both, %zu gaps, %" PRIu64 " bad · %s ·",
                       model::direction_name(d), flow()->flow.of(d).stream_bytes,
-                      data.segments.size(), counts[0], counts[1], counts[2], counts[3],
+                      data.segment_total(), counts[0], counts[1], counts[2], counts[3],
                       data.gaps.size(), data.bad_messages(), framing_text(data).c_str());
         line += part;
     }

@@ -93,7 +93,37 @@ void Inspector::select_segment(std::size_t index) {
     ensure_visible(m_direction, view.cursor);
 }
 
+void Inspector::follow_tail(model::Direction direction) {
+    auto& view = m_views[index_of(direction)];
+    const auto& data = flow()->of(direction);
+    const auto layout = lanes(direction);
+    const std::uint64_t end = layout.stream_end();
+    if (end == 0)
+        return;
+    view.top = layout.last_row_start();
+    for (int i = 1; i < lane_rows(direction) && view.top > 0; ++i)
+        view.top = layout.row_before(view.top);
+    view.cursor = end - 1;
+    // The newest message, even when the last bytes belong to one not complete yet.
+    if (!data.messages.empty())
+        view.message = data.messages.size() - 1;
+    if (!data.segments.empty())
+        view.segment = data.segments.size() - 1;
+    sync_from_cursor(direction);
+}
+
 KeyResult Inspector::flow_key(const Key& key) {
+    // Moving by hand means the user wants to stay where they go: follow mode would pull the
+    // view back to the end at the next redraw.
+    const bool moves =
+        key.code == KeyCode::up || key.code == KeyCode::down || key.code == KeyCode::page_up ||
+        key.code == KeyCode::page_down || key.code == KeyCode::home || key.is('j') || key.is('k') ||
+        key.is('g') || key.is('n') || key.is('N') || key.is('[') || key.is(']') || key.is('/') ||
+        (key.code == KeyCode::enter && m_focus != Pane::c2s_bytes && m_focus != Pane::s2c_bytes);
+    if (moves && m_follow) {
+        m_follow = false;
+        set_status("follow off (F to resume)");
+    }
     const auto& data = flow()->of(m_direction);
     auto& view = m_views[index_of(m_direction)];
     const bool bytes_pane = m_focus == Pane::c2s_bytes || m_focus == Pane::s2c_bytes;

@@ -2,6 +2,8 @@
 
 #include "util/escape.hpp"
 
+#include <algorithm>
+
 namespace sniff::tui {
 
 namespace {
@@ -16,6 +18,7 @@ constexpr const char* k_help[] = {
     "  /              search bytes (flow) or filter (list)",
     "  f              change the framing (the flow is re-dissected at once)",
     "  x              hex / escaped text       s           sort the flow list",
+    "  F              follow the newest flow, bytes and messages (live sources)",
     "  ?              this help                q           quit",
     "",
     "Lanes, lined up with the bytes:",
@@ -50,6 +53,12 @@ KeyResult Inspector::handle_key(const Key& key) {
     }
     if (key.is('x')) {
         m_hex = !m_hex;
+        return KeyResult::redraw;
+    }
+    if (key.is('F')) {
+        m_follow = !m_follow;
+        set_status(m_follow ? "follow on: the newest bytes stay in view"
+                            : "follow off (F to resume)");
         return KeyResult::redraw;
     }
     m_status.clear();
@@ -95,10 +104,18 @@ void Inspector::render(Screen& screen) {
     m_rows = screen.rows();
     m_columns = screen.columns();
     screen.clear();
-    if (in_flow_view() && flow() != nullptr)
+    if (in_flow_view() && flow() != nullptr) {
+        if (m_follow)
+            for (auto direction : {model::Direction::c2s, model::Direction::s2c})
+                follow_tail(direction);
         render_flow(screen);
-    else
+    } else {
+        if (m_follow) {
+            const auto ids = visible_flows();
+            m_list_selected = ids.empty() ? 0 : ids.size() - 1;
+        }
         render_list(screen);
+    }
     render_status(screen);
     if (m_help)
         render_help(screen);
@@ -126,6 +143,38 @@ void Inspector::render_status(Screen& screen) {
                                 "x hex  f framing  / search"
                               : " q quit  ? help  Enter open  s sort  / filter  x hex",
                Style::title);
+    if (m_follow)
+        screen.put(row, std::max(0, screen.columns() - 8), " FOLLOW ", Style::focus);
+}
+
+std::optional<Caption> Inspector::caption_of(const store::FlowRecord& record) const {
+    if (!m_captioner)
+        return std::nullopt;
+    return m_captioner(record);
+}
+
+void Inspector::render_caption(Screen& screen, int row, int height, const std::string& text) {
+    // Word-wrapped over `height` rows; our own text, so splitting at spaces is enough.
+    const int width = std::max(10, screen.columns() - 4);
+    std::size_t start = 0;
+    for (int line = 0; line < height && start < text.size(); ++line) {
+        screen.fill(row + line, 0, screen.columns(), U' ', Style::focus);
+        std::size_t take = text.size() - start;
+        if (text_width(text.substr(start)) > width) {
+            take = static_cast<std::size_t>(width);
+            // Back up to a space, without splitting a UTF-8 sequence.
+            const auto space = text.rfind(' ', start + take);
+            if (space != std::string::npos && space > start)
+                take = space - start;
+            while (take > 0 && start + take < text.size() &&
+                   (static_cast<unsigned char>(text[start + take]) & 0xc0) == 0x80)
+                --take;
+        }
+        screen.put(row + line, 2, text.substr(start, take), Style::focus, width);
+        start += take;
+        while (start < text.size() && text[start] == ' ')
+            ++start;
+    }
 }
 
 void Inspector::render_help(Screen& screen) {

@@ -9,6 +9,8 @@
 #include "tui/screen.hpp"
 
 #include <array>
+#include <functional>
+#include <optional>
 #include <string>
 
 namespace sniff::tui {
@@ -24,6 +26,14 @@ struct DirectionView {
     std::size_t message = 0;  // selected message
     std::size_t segment = 0;  // selected segment
 };
+
+// A guided caption for a flow (sniff demo): a short tag shown in the flow list's row and a
+// sentence saying what to look at, shown under the list and in the flow view.
+struct Caption {
+    std::string tag;
+    std::string text;
+};
+using Captioner = std::function<std::optional<Caption>(const store::FlowRecord&)>;
 
 class Inspector {
 public:
@@ -43,6 +53,15 @@ public:
     std::vector<std::uint64_t> visible_flows() const;
     // Opens a flow by id (as Enter on its row does).
     void open(std::uint64_t flow_id);
+
+    // Follow mode (key F; on by default for live sources): the flow list selects the newest
+    // flow and the flow view keeps the newest bytes and messages in view. Moving by hand turns
+    // it off.
+    void set_follow(bool on) { m_follow = on; }
+    bool follow() const { return m_follow; }
+    // What feeds the store, for the list's title ("proxy 127.0.0.1:9000 → 127.0.0.1:8080").
+    void set_source(std::string text) { m_source = std::move(text); }
+    void set_captioner(Captioner captioner) { m_captioner = std::move(captioner); }
 
 private:
     // Flow list (flow_list.cpp).
@@ -67,6 +86,9 @@ private:
     void sync_from_cursor(model::Direction direction);
     void search(const std::string& query);
     void apply_framing(const std::string& text);
+    void follow_tail(model::Direction direction);
+    std::optional<Caption> caption_of(const store::FlowRecord& record) const;
+    void render_caption(Screen& screen, int row, int height, const std::string& text);
     const store::FlowRecord* flow() const { return m_store.find(m_open_flow); }
 
     // Prompt and help (inspector.cpp).
@@ -83,6 +105,9 @@ private:
     bool m_status_error = false;
     PromptKind m_prompt = PromptKind::none;
     std::string m_prompt_text;
+    bool m_follow = false;
+    std::string m_source;
+    Captioner m_captioner;
 
     // Flow list.
     std::size_t m_list_selected = 0;

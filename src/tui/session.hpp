@@ -15,7 +15,10 @@ class Session {
 public:
     explicit Session(store::FlowStore& store) : m_store(store), m_inspector(store) {}
 
-    bool start(std::string& error) { return m_terminal.start(error); }
+    // own_signals: see Terminal::start (false when an event loop handles SIGINT/SIGTERM).
+    bool start(std::string& error, bool own_signals = true) {
+        return m_terminal.start(error, own_signals);
+    }
     void stop() { m_terminal.stop(); }
     int input_fd() const { return m_terminal.input_fd(); }
     // Handles every waiting key; false once the user asked to quit.

@@ -107,7 +107,7 @@ Key translate(int status, wint_t value) {
 
 } // namespace
 
-bool Terminal::start(std::string& error) {
+bool Terminal::start(std::string& error, bool own_signals) {
     if (m_started)
         return true;
     std::setlocale(LC_ALL, "");
@@ -115,12 +115,14 @@ bool Terminal::start(std::string& error) {
         error = "the inspector needs a terminal on standard input and output";
         return false;
     }
-    static bool handlers = false;
-    if (!handlers) {
+    static bool exit_hook = false;
+    if (!exit_hook) {
         std::atexit(restore_at_exit);
+        exit_hook = true;
+    }
+    if (own_signals) {
         std::signal(SIGINT, restore_on_signal);
         std::signal(SIGTERM, restore_on_signal);
-        handlers = true;
     }
     set_escdelay(25); // Esc is a key here, not the start of a slow sequence
     if (initscr() == nullptr) {

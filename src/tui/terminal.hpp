@@ -19,8 +19,10 @@ public:
     Terminal(const Terminal&) = delete;
     Terminal& operator=(const Terminal&) = delete;
 
-    // Takes over the terminal; false (and error) when it cannot.
-    bool start(std::string& error);
+    // Takes over the terminal; false (and error) when it cannot. With own_signals, SIGINT and
+    // SIGTERM restore the terminal and end the process; without, the caller handles them (a live
+    // source's event loop stops cleanly, then calls stop()) and only the exit hook restores.
+    bool start(std::string& error, bool own_signals = true);
     // Gives the terminal back; safe to call twice.
     void stop();
 

@@ -3,6 +3,7 @@
 #include "app/event_loop.hpp"
 #include "app/framing_cut_planner.hpp"
 #include "app/output_set.hpp"
+#include "app/tui_proxy.hpp"
 #include "commands/framing.hpp"
 #include "commands/server.hpp"
 #include "proxy/pcap_recorder.hpp"
@@ -104,8 +105,12 @@ int run_proxy(const Options& options) {
         std::fprintf(stderr, "sniff: %s\n", failure->message.c_str());
         return failure->exit_code;
     }
+    // On a terminal the inspector replaces the text views (app/tui_proxy.hpp).
+    auto tui = make_proxy_tui(options);
+    if (tui)
+        setup.options.on_event = tui->event_handler();
     reassembly::SinkFanout sinks;
-    sinks.add(outputs.sink());
+    sinks.add(tui ? tui->sink() : outputs.sink());
     capture::PcapWriter pcap;
     std::unique_ptr<proxy::PcapRecorder> recorder;
     if (!options.write_file.empty()) {
@@ -168,6 +173,11 @@ int run_proxy(const Options& options) {
         if (!code)
             shut_down();
     });
+    // After the signal_set, so SIGINT/SIGTERM keep taking the clean path; q takes it too.
+    if (tui && !tui->start(io, "proxy " + options.proxies.front(), shut_down, error)) {
+        std::fprintf(stderr, "sniff: %s\n", error.c_str());
+        return 1;
+    }
     if (options.duration) {
         duration.expires_after(
             std::chrono::milliseconds(static_cast<std::int64_t>(*options.duration * 1000)));
@@ -178,9 +188,11 @@ int run_proxy(const Options& options) {
     }
     io.run();
 
+    if (tui)
+        tui->finish(); // restores the terminal before anything is printed
     print_proxy_summary(proxy.stats(), setup);
     int status = 0;
-    if (!outputs.finish("proxy", nlohmann::json::object(), error)) {
+    if (!tui && !outputs.finish("proxy", nlohmann::json::object(), error)) {
         std::fprintf(stderr, "sniff: %s\n", error.c_str());
         status = 1;
     }

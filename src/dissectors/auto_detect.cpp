@@ -12,6 +12,9 @@ namespace sniff::dissect {
 
 namespace {
 
+// Two different cuts whose scores differ by less than this are a tie.
+constexpr double k_tie_margin = 0.05;
+
 struct Candidate {
     FramingSpec spec;
     double cost = 0; // preference for plain parameters when candidates explain the same bytes
@@ -20,15 +23,17 @@ struct Candidate {
 struct Walk {
     std::vector<std::uint64_t> ends; // message ends, ascending
     std::uint64_t explained = 0;     // bytes in complete messages
+    std::size_t empty = 0;           // messages with no body (a header alone)
     bool valid_tail = false;         // the bytes after the last end start a plausible message
 };
 
-// Walks a stateless (len/json) framing over the sample from its start.
-Walk walk_framing(Framing& framing, util::Bytes sample) {
+// Walks a framing over the sample from its start, as the given direction (pgsql's rules differ
+// per side). Only the direction's own bytes are seen, so handshake framings walk without peer.
+Walk walk_framing(Framing& framing, util::Bytes sample, model::Direction direction) {
     Walk walk;
     std::uint64_t pos = 0;
     while (pos < sample.size()) {
-        const FrameResult result = framing.frame(model::Direction::c2s, sample.subspan(pos), 0);
+        const FrameResult result = framing.frame(direction, sample.subspan(pos), 0);
         if (result.kind == FrameResult::Kind::malformed)
             break;
         if (result.kind == FrameResult::Kind::need_more || pos + result.total > sample.size()) {
@@ -37,6 +42,7 @@ Walk walk_framing(Framing& framing, util::Bytes sample) {
         }
         pos += result.total;
         walk.ends.push_back(pos);
+        walk.empty += result.total == result.header;
     }
     walk.explained = pos;
     return walk;
@@ -67,17 +73,25 @@ double text_share(util::Bytes sample) {
     return sample.empty() ? 0 : static_cast<double>(text) / static_cast<double>(sample.size());
 }
 
-double score(const Walk& walk, util::Bytes sample, std::span<const std::uint64_t> segment_ends,
+struct Scored {
+    FramingSpec spec;
+    double value = 0;
+    double per_message = 0;     // share of message ends on segment ends: breaks near-ties
+    std::size_t boundaries = 0; // hash of message ends, to tell different cuts apart
+    std::vector<std::uint64_t> ends;
+};
+
+Scored score(const Walk& walk, util::Bytes sample, std::span<const std::uint64_t> segment_ends,
              bool whole_stream) {
+    Scored scored;
     if (walk.ends.empty() || sample.empty())
-        return 0;
+        return scored;
     const std::uint64_t tail = sample.size() - walk.explained;
     double coverage = static_cast<double>(walk.explained + (walk.valid_tail ? tail : 0)) /
                       static_cast<double>(sample.size());
     if (whole_stream && tail != 0)
         coverage *= 0.8; // the stream really ended inside a message: possible, but a flaw
-    // How many segment ends fall on message ends, seen from both sides: many small messages per
-    // segment (coalesced) or many segments per message (split) each leave one ratio high.
+    // How many segment ends fall on message ends, seen from both sides.
     std::size_t hits = 0, considered = 0;
     for (std::size_t i = 0, j = 0; i < segment_ends.size(); ++i) {
         if (segment_ends[i] > walk.explained)
@@ -88,11 +102,20 @@ double score(const Walk& walk, util::Bytes sample, std::span<const std::uint64_t
         hits += j < walk.ends.size() && walk.ends[j] == segment_ends[i];
     }
     if (hits == 0)
-        return 0;
+        return scored;
+    const double messages = static_cast<double>(walk.ends.size());
     const double per_segment = static_cast<double>(hits) / static_cast<double>(considered);
-    const double per_message = static_cast<double>(hits) / static_cast<double>(walk.ends.size());
+    const double per_message = static_cast<double>(hits) / messages;
     const double evidence = std::min(1.0, static_cast<double>(hits) / 3.0);
-    return coverage * std::max(per_segment, per_message) * evidence;
+    // Either ratio alone: many small messages per segment (pipelined commands) leave only
+    // per_segment high, many segments per message only per_message.
+    const double alignment = std::max(per_segment, per_message);
+    // Messages with no body are legal (PostgreSQL's Terminate) but a cut that makes many of
+    // them is usually reading a length's zero high byte as a length of its own.
+    const double empty = 1.0 - 0.5 * static_cast<double>(walk.empty) / messages;
+    scored.value = coverage * alignment * evidence * empty;
+    scored.per_message = per_message;
+    return scored;
 }
 
 FramingSpec len_spec(std::uint32_t off, std::uint8_t size, bool little, bool is_signed,
@@ -141,16 +164,20 @@ void add_len_candidates(util::Bytes sample, std::span<const std::uint64_t> segme
     }
 }
 
-struct Scored {
-    FramingSpec spec;
-    double value = 0;
-    std::size_t boundaries = 0; // hash of message ends, to tell different cuts apart
-};
+// Presets with rules beyond one length field, walked as themselves: PostgreSQL's untyped first
+// message then typed ones, and the article's decimal length line (without its peer's ack, which
+// a direction's own sample cannot show; "3\n" + 3 bytes cuts alike with or without it).
+void add_preset_candidates(std::vector<Candidate>& out) {
+    FramingSpec pgsql;
+    pgsql.family = Family::pgsql;
+    out.push_back({pgsql, 0.01});
+    FramingSpec ascii_len;
+    ascii_len.family = Family::ascii_len;
+    out.push_back({ascii_len, 0.01});
+}
 
-} // namespace
-
-Guess guess_framing(util::Bytes sample, std::span<const std::uint64_t> segment_ends,
-                    bool whole_stream) {
+std::vector<Scored> score_all(util::Bytes sample, std::span<const std::uint64_t> segment_ends,
+                              bool whole_stream, model::Direction direction) {
     std::vector<Candidate> candidates;
     add_len_candidates(sample, segment_ends, candidates);
     for (const bool little : {true, false}) {
@@ -159,17 +186,28 @@ Guess guess_framing(util::Bytes sample, std::span<const std::uint64_t> segment_e
         json.little_endian = little;
         candidates.push_back({json, 0});
     }
+    add_preset_candidates(candidates);
     const double text = text_share(sample);
     std::vector<Scored> scored;
     const auto add = [&](const FramingSpec& spec, const Walk& walk, double cost) {
         std::size_t hash = walk.ends.size();
         for (const std::uint64_t end : walk.ends)
             hash = hash * 1000003u ^ std::hash<std::uint64_t>{}(end);
-        scored.push_back({spec, score(walk, sample, segment_ends, whole_stream) - cost, hash});
+        Scored one = score(walk, sample, segment_ends, whole_stream);
+        one.spec = spec;
+        one.value -= cost;
+        one.boundaries = hash;
+        one.ends = walk.ends;
+        scored.push_back(std::move(one));
     };
+    // Binary lengths in all-text data are coincidences too (repeated Redis commands read '$' as
+    // a length that happens to group them); random bytes score about 0.88 here, text near 1.
+    const double binary_length = text >= 0.97 ? 0.9 : 1.0;
     for (const Candidate& candidate : candidates) {
         const auto framing = make_framing(candidate.spec);
-        add(candidate.spec, walk_framing(*framing, sample), candidate.cost);
+        add(candidate.spec, walk_framing(*framing, sample, direction), candidate.cost);
+        if (candidate.spec.family == Family::len)
+            scored.back().value *= binary_length;
     }
     for (const auto& [separator, cost] : {std::pair<std::string, double>{"\r\n", 0.005},
                                           {"\n", 0.01},
@@ -183,8 +221,27 @@ Guess guess_framing(util::Bytes sample, std::span<const std::uint64_t> segment_e
         add(spec, walk_delimiter(separator, sample), cost);
         scored.back().value *= textual;
     }
-    std::stable_sort(scored.begin(), scored.end(),
-                     [](const Scored& a, const Scored& b) { return a.value > b.value; });
+    // Equal scores: the cut whose message ends fall on segment ends is the sender's own.
+    std::stable_sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
+        return a.value != b.value ? a.value > b.value : a.per_message > b.per_message;
+    });
+    return scored;
+}
+
+// One cut refines the other: every end of the coarser is an end of the finer (pipelined lines
+// that a coincidental length groups by threes). Such candidates agree on every boundary they
+// both draw; crossing cuts disagree about where messages are.
+bool nested(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
+    const auto& fine = a.size() >= b.size() ? a : b;
+    const auto& coarse = a.size() >= b.size() ? b : a;
+    return std::includes(fine.begin(), fine.end(), coarse.begin(), coarse.end());
+}
+
+} // namespace
+
+Guess guess_framing(util::Bytes sample, std::span<const std::uint64_t> segment_ends,
+                    bool whole_stream, model::Direction direction) {
+    const std::vector<Scored> scored = score_all(sample, segment_ends, whole_stream, direction);
     Guess guess;
     if (scored.empty() || scored.front().value < k_raw_below) {
         guess.confidence = scored.empty() ? 0 : std::max(0.0, scored.front().value);
@@ -193,13 +250,17 @@ Guess guess_framing(util::Bytes sample, std::span<const std::uint64_t> segment_e
     } else {
         guess.spec = scored.front().spec;
         guess.confidence = std::clamp(scored.front().value, 0.0, 1.0);
-        // A different cut that explains the bytes nearly as well makes the guess uncertain.
+        // A different cut that explains the bytes nearly as well lowers the confidence; when
+        // the two cuts cross, the sample cannot tell where messages are: the guess is uncertain.
         for (std::size_t i = 1; i < scored.size(); ++i) {
             if (scored[i].boundaries == scored.front().boundaries)
                 continue;
             guess.runner_up = to_string(scored[i].spec);
-            if (scored[i].value > scored.front().value - 0.05)
+            if (scored[i].value > scored.front().value - k_tie_margin) {
                 guess.confidence *= 0.7;
+                if (!nested(scored[i].ends, scored.front().ends))
+                    guess.confidence = std::min(guess.confidence, k_uncertain_below * 0.95);
+            }
             break;
         }
     }

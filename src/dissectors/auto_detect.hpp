@@ -3,13 +3,18 @@
 //
 // Candidates: len: at offsets 0..8 with sizes 1, 2, 3, 4, 8 and varint, both byte orders, signed
 // and unsigned, and adjustments 0, -size, -(off+size) plus the one that makes the first message
-// end on the first segment end; json: with 4-byte headers in both orders; delim: \r\n, \n, \0.
+// end on the first segment end; json: with 4-byte headers in both orders; delim: \r\n, \n, \0;
+// pgsql; ascii-len:noack (a decimal length line, then that many bytes).
 // Each candidate walks the sample; its score combines the share of bytes explained by consistent
 // messages, the share of segment ends that fall on message ends (random data rarely lands there)
-// and the number of such agreements (one chunk proves little), minus a small cost for unusual
-// parameters. The best candidate's score is the confidence; below k_raw_below the guess is raw.
+// and of message ends that fall on segment ends, the number of such agreements (one chunk proves
+// little) and the share of bodiless messages (a zero length byte read as a message), minus a
+// small cost for unusual parameters. The best candidate's score is the confidence; below
+// k_raw_below the guess is raw. When a candidate with different message ends scores within a
+// small margin of the best, the sample cannot tell them apart and the guess is uncertain.
 
 #include "dissectors/spec.hpp"
+#include "model/flow.hpp"
 #include "util/byte_reader.hpp"
 
 #include <span>
@@ -30,8 +35,9 @@ struct Guess {
 
 // sample: the direction's first bytes; segment_ends: stream offsets (relative to the sample start)
 // where delivered segments ended, ascending; whole_stream: the sample is the entire direction
-// (so a message cut by the sample's end is a flaw, not just the window).
+// (so a message cut by the sample's end is a flaw, not just the window); direction: which side
+// sent the sample (framings such as pgsql have different first messages per side).
 Guess guess_framing(util::Bytes sample, std::span<const std::uint64_t> segment_ends,
-                    bool whole_stream);
+                    bool whole_stream, model::Direction direction = model::Direction::c2s);
 
 } // namespace sniff::dissect

@@ -65,7 +65,7 @@ void decide(DissectorEngine::FlowState& state, const model::Flow& flow, model::D
             MessageSink& sink, bool whole_stream) {
     const auto d = static_cast<std::size_t>(direction);
     Sample& sample = state.samples[d];
-    const Guess guess = guess_framing(sample.bytes, sample.ends, whole_stream);
+    const Guess guess = guess_framing(sample.bytes, sample.ends, whole_stream, direction);
     state.owned[d] = make_framing(guess.spec);
     start_direction(state, flow, direction, sink, guess.spec, state.owned[d].get(), &guess);
     std::uint64_t at = 0;
@@ -121,7 +121,7 @@ void DissectorEngine::on_data(const model::Flow& flow, model::Direction directio
         sample.bytes.insert(sample.bytes.end(), bytes.begin(),
                             bytes.begin() + static_cast<std::ptrdiff_t>(room));
         const std::size_t held = sample.bytes.size() - room;
-        const Guess guess = guess_framing(sample.bytes, sample.ends, false);
+        const Guess guess = guess_framing(sample.bytes, sample.ends, false, direction);
         sample.bytes.resize(held);
         state.owned[d] = make_framing(guess.spec);
         start_direction(state, flow, direction, m_sink, guess.spec, state.owned[d].get(), &guess);

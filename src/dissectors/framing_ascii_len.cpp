@@ -5,10 +5,15 @@
 //   peer:              "ready"
 // Where the length text ends: with an ack, at the sender's stream position when the peer's ack
 // arrives (the sender is waiting then, so the body cannot have started); the ack text itself is
-// a message of the peer direction. Without an ack, or when bytes follow the digits before the ack,
-// the text ends at the first non-digit, and a "\n" or "\r\n" right after the digits belongs to the
-// header. Bytes in a direction that start with neither digits nor the ack (the article's shell
-// command) are a "turn": a message that ends when the peer starts to answer. At most 20 digits.
+// a message of the peer direction. Clients differ on the ack's line end (the article's Python
+// client sends "ready", sniff's own "ready\n"): an ack TEXT that does not end in "\n" also takes
+// one optional "\n" or "\r\n" right after it, so "ready\n" is one message, not "ready" + "\n".
+// Whether that line end follows is known when the next byte of that direction arrives, or when
+// the peer starts sending (the body), which ends the ack as it stands. Without an ack, or when
+// bytes follow the digits before the ack, the text ends at the first non-digit, and a "\n" or
+// "\r\n" right after the digits belongs to the header. Bytes in a direction that start with neither
+// digits nor the ack (the article's shell command) are a "turn": a message that ends when the peer
+// starts to answer. At most 20 digits.
 
 #include "dissectors/framings.hpp"
 
@@ -80,11 +85,16 @@ public:
         }
         if (state.kind == Kind::digits && state.acked)
             return finish(state, pending);
+        if (state.kind == Kind::ack) {
+            state = State{};
+            return FrameResult::message(pending, 0); // no line end came before the body
+        }
         return std::nullopt;
     }
 
 private:
-    enum class Kind : std::uint8_t { none, digits, turn };
+    // ack: the ack text was seen; an optional line end may still follow.
+    enum class Kind : std::uint8_t { none, digits, turn, ack };
     struct State {
         Kind kind = Kind::none;
         std::uint64_t value = 0;
@@ -110,14 +120,38 @@ private:
                        reinterpret_cast<const std::byte*>(ack.data()));
         if (ack_prefix && bytes.size() < ack.size())
             return FrameResult::need_more(ack.size());
+        State& state = m_state[static_cast<std::size_t>(direction)];
         if (ack_prefix) {
             State& peer = m_state[static_cast<std::size_t>(model::opposite(direction))];
             if (peer.kind == Kind::digits)
                 peer.acked = true;
-            return FrameResult::message(ack.size(), 0);
+            return frame_ack_line_end(state, bytes, ack.size());
         }
-        m_state[static_cast<std::size_t>(direction)].kind = Kind::turn;
+        state.kind = Kind::turn;
         return FrameResult::need_more(bytes.size() + 1, Feed::tail);
+    }
+
+    // The ack's optional "\n" or "\r\n" (see the file comment); `ack` bytes matched already.
+    FrameResult frame_ack_line_end(State& state, util::Bytes bytes, std::size_t ack) {
+        state = State{};
+        if (m_spec.bytes.back() == '\n')
+            return FrameResult::message(ack, 0); // the ack brings its own line end
+        util::ByteReader reader(bytes.subspan(ack));
+        const std::uint8_t first = reader.read_u8();
+        if (!reader.ok()) {
+            state.kind = Kind::ack;
+            return FrameResult::need_more(ack + 1);
+        }
+        if (first == '\n')
+            return FrameResult::message(ack + 1, 0);
+        if (first != '\r')
+            return FrameResult::message(ack, 0);
+        const std::uint8_t second = reader.read_u8();
+        if (!reader.ok()) {
+            state.kind = Kind::ack;
+            return FrameResult::need_more(ack + 2);
+        }
+        return FrameResult::message(second == '\n' ? ack + 2 : ack, 0);
     }
 
     FramingSpec m_spec;

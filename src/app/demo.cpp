@@ -1,5 +1,6 @@
 #include "app/demo.hpp"
 
+#include "app/tui_demo.hpp"
 #include "app/watched_proxy.hpp"
 #include "commands/experiments.hpp"
 #include "commands/server.hpp"
@@ -152,7 +153,9 @@ void udp_step(DemoContext& demo) {
 
 } // namespace
 
-int run_demo(const Options&) {
+int run_demo(const Options& options) {
+    if (tui_demo_wanted(options)) // on a terminal: the same steps in the inspector
+        return run_tui_demo(options);
     DemoContext demo;
     std::printf("sniff demo — TCP is a byte stream: where do messages end?\n"
                 "Each step runs a real client and server on 127.0.0.1 with sniff's proxy between "

@@ -135,7 +135,9 @@ private:
     void schedule_tick() {
         m_tick.expires_after(std::chrono::seconds(1));
         m_tick.async_wait([this](boost::system::error_code code) {
-            if (code)
+            // A tick that expired together with the stop is already queued: cancel() cannot
+            // turn it into an error, and re-arming it would keep the loop alive for ever.
+            if (code || m_stopping)
                 return;
             show_status();
             schedule_tick();
@@ -162,6 +164,8 @@ private:
             return;
         m_stopping = true;
         m_signals.cancel();
+        boost::system::error_code ignored;
+        m_signals.clear(ignored); // a second Ctrl-C during the summary ends sniff at once
         m_duration.cancel();
         m_tick.cancel();
         m_descriptor.cancel();

@@ -88,6 +88,9 @@ FlowRecord* FlowStore::record(const model::Flow& flow) {
         m_index.emplace(flow.id, m_flows.size());
         m_flows.push_back(std::make_unique<FlowRecord>(m_region));
         found = m_flows.back().get();
+        if (m_budget != 0)
+            for (auto& data : found->directions)
+                data.bytes.set_max_chunk(static_cast<std::size_t>(m_budget / 8));
     }
     found->flow = flow;
     ++m_version;
@@ -142,6 +145,11 @@ void FlowStore::on_message(const model::Flow& flow, const dissect::Message& mess
 void FlowStore::set_byte_budget(std::uint64_t bytes) {
     m_budget = bytes;
     m_item_budget = bytes / k_bytes_per_item;
+    // A chunk is at most an eighth of the budget, so dropping whole chunks stays fine-grained.
+    for (auto& flow : m_flows)
+        for (auto& data : flow->directions)
+            data.bytes.set_max_chunk(
+                static_cast<std::size_t>(bytes == 0 ? StreamBytes::k_chunk_size : bytes / 8));
     enforce_budget();
 }
 

@@ -57,7 +57,7 @@ void StreamBytes::add_piece(std::uint64_t offset, util::Bytes bytes) {
 void StreamBytes::copy_in(std::uint64_t offset, util::Bytes bytes) {
     while (!bytes.empty()) {
         if (m_chunks.empty() || m_chunk_used == m_chunks.back().capacity) {
-            const std::size_t capacity = m_next_capacity;
+            const std::size_t capacity = std::min(m_next_capacity, m_max_chunk);
             m_chunks.push_back({std::make_unique<std::byte[]>(capacity), capacity});
             m_arena += capacity;
             m_chunk_used = 0;

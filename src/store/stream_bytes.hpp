@@ -50,6 +50,13 @@ public:
     // Frees the oldest arena chunk; its bytes read as missing from now on. Returns the memory
     // freed (0 when there is no chunk).
     std::uint64_t drop_oldest_chunk();
+    // Caps the size of new arena chunks (between k_first_chunk and k_chunk_size), so a small
+    // budget is not blown by one chunk.
+    void set_max_chunk(std::size_t bytes) {
+        m_max_chunk = bytes < k_first_chunk  ? k_first_chunk
+                      : bytes > k_chunk_size ? k_chunk_size
+                                             : bytes;
+    }
 
     static constexpr std::size_t k_first_chunk = 4u << 10;
     static constexpr std::size_t k_chunk_size = 1u << 20;
@@ -74,6 +81,7 @@ private:
     std::vector<Chunk> m_chunks;
     std::size_t m_chunk_used = 0; // bytes used in the last chunk
     std::size_t m_next_capacity = k_first_chunk;
+    std::size_t m_max_chunk = k_chunk_size;
     std::uint64_t m_end = 0;
     std::uint64_t m_arena = 0;
     std::uint64_t m_dropped = 0;

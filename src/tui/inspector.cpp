@@ -34,6 +34,7 @@ constexpr const char* k_help[] = {
 void Inspector::set_status(std::string text, bool error) {
     m_status = std::move(text);
     m_status_error = error;
+    ++m_revision;
 }
 
 KeyResult Inspector::handle_key(const Key& key) {

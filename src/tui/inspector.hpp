@@ -57,11 +57,23 @@ public:
     // Follow mode (key F; on by default for live sources): the flow list selects the newest
     // flow and the flow view keeps the newest bytes and messages in view. Moving by hand turns
     // it off.
-    void set_follow(bool on) { m_follow = on; }
+    void set_follow(bool on) {
+        m_follow = on;
+        ++m_revision;
+    }
     bool follow() const { return m_follow; }
     // What feeds the store, for the list's title ("proxy 127.0.0.1:9000 → 127.0.0.1:8080").
-    void set_source(std::string text) { m_source = std::move(text); }
-    void set_captioner(Captioner captioner) { m_captioner = std::move(captioner); }
+    void set_source(std::string text) {
+        m_source = std::move(text);
+        ++m_revision;
+    }
+    void set_captioner(Captioner captioner) {
+        m_captioner = std::move(captioner);
+        ++m_revision;
+    }
+    // Bumped when something set from outside (status, source, follow) changes the picture, so a
+    // loop redraws without a key or new data.
+    std::uint64_t revision() const { return m_revision; }
 
 private:
     // Flow list (flow_list.cpp).
@@ -106,6 +118,7 @@ private:
     PromptKind m_prompt = PromptKind::none;
     std::string m_prompt_text;
     bool m_follow = false;
+    std::uint64_t m_revision = 0;
     std::string m_source;
     Captioner m_captioner;
 

@@ -20,13 +20,15 @@ bool Session::handle_input() {
 }
 
 void Session::tick() {
-    if (!m_dirty && m_drawn_version == m_store.version())
+    if (!m_dirty && m_drawn_version == m_store.version() &&
+        m_drawn_revision == m_inspector.revision())
         return;
     Screen screen(m_terminal.rows(), m_terminal.columns());
     m_inspector.render(screen);
     m_terminal.paint(screen);
     m_dirty = false;
     m_drawn_version = m_store.version();
+    m_drawn_revision = m_inspector.revision();
 }
 
 int Session::run() {

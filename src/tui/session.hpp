@@ -36,6 +36,7 @@ private:
     Terminal m_terminal;
     bool m_dirty = true;
     std::uint64_t m_drawn_version = ~0ull;
+    std::uint64_t m_drawn_revision = ~0ull;
 };
 
 } // namespace sniff::tui

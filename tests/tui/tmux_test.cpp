@@ -2,73 +2,14 @@
 // comes back with capture-pane. Every wait is bounded and every session is killed.
 
 #include "support/process.hpp"
+#include "tui/tmux_session.hpp"
 #include "tui/tui_support.hpp"
 
 #include <catch2/catch.hpp>
-#include <chrono>
-#include <thread>
 
 using namespace sniff;
-
-namespace {
-
-class TmuxSession {
-public:
-    TmuxSession(const std::string& name, const std::string& command) : m_name(name) {
-        test::run_command("tmux kill-session -t " + m_name + " 2>/dev/null");
-        m_started = test::run_command("tmux new-session -d -s " + m_name + " -x 160 -y 50 \"" +
-                                      command + "\"")
-                        .exit_code == 0;
-    }
-    ~TmuxSession() { test::run_command("tmux kill-session -t " + m_name + " 2>/dev/null"); }
-    TmuxSession(const TmuxSession&) = delete;
-    TmuxSession& operator=(const TmuxSession&) = delete;
-
-    bool started() const { return m_started; }
-    void keys(const std::string& keys) {
-        test::run_command("tmux send-keys -t " + m_name + " " + keys);
-    }
-    // Literal text (-l: no key-name lookup).
-    void text(const std::string& text) {
-        test::run_command("tmux send-keys -t " + m_name + " -l '" + text + "'");
-    }
-    std::string pane() { return test::run_command("tmux capture-pane -p -t " + m_name).out; }
-    // Polls the pane until it shows needle; returns the last pane seen.
-    bool wait_for(const std::string& needle, std::string* last = nullptr) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        std::string seen;
-        while (std::chrono::steady_clock::now() < deadline) {
-            seen = pane();
-            if (seen.find(needle) != std::string::npos)
-                break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        if (last != nullptr)
-            *last = seen;
-        if (seen.find(needle) == std::string::npos)
-            UNSCOPED_INFO("pane never showed '" << needle << "':\n" << seen);
-        return seen.find(needle) != std::string::npos;
-    }
-    bool alive() {
-        return test::run_command("tmux has-session -t " + m_name + " 2>/dev/null").exit_code == 0;
-    }
-    bool wait_gone() {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (std::chrono::steady_clock::now() < deadline && alive())
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        return !alive();
-    }
-
-private:
-    std::string m_name;
-    bool m_started = false;
-};
-
-std::string session_name(const std::string& what) {
-    return "sniff-" + what + "-" + std::to_string(::getpid());
-}
-
-} // namespace
+using test::session_name;
+using test::TmuxSession;
 
 TEST_CASE("tmux: open a flow, step messages, switch framing, search and quit", "[tui][tmux]") {
     REQUIRE(test::have_program("tmux")); // CI installs it

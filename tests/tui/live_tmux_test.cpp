@@ -1,0 +1,114 @@
+// End-to-end on live sources: sniff --proxy and sniff demo inside tmux, driven by a real client.
+// The inspector must show the traffic while the proxy runs, quit with q through the proxy's clean
+// shutdown, and print its summary on the restored terminal.
+
+#include "support/process.hpp"
+#include "tui/tmux_session.hpp"
+
+#include <arpa/inet.h>
+#include <catch2/catch.hpp>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+using namespace sniff;
+using test::session_name;
+using test::TmuxSession;
+
+namespace {
+
+// A loopback port nobody listens on right now (bound once by the kernel's choice, then freed).
+std::uint16_t free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    std::uint16_t port = 0;
+    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+        port = ntohs(address.sin_port);
+    if (fd >= 0)
+        ::close(fd);
+    return port;
+}
+
+// The command leaves the pane open after sniff exits, with its exit status, so the test can read
+// what was printed on the restored terminal.
+std::string keep_open(const std::string& command) {
+    return "TERM=xterm-256color " + command + "; echo EXITED=$?; sleep 60";
+}
+
+} // namespace
+
+TEST_CASE("tmux: a live proxy shows a client's flow as it happens, q stops it cleanly",
+          "[tui][tmux][live]") {
+    REQUIRE(test::have_program("tmux")); // CI installs it
+    const std::uint16_t front = free_port();
+    const std::uint16_t target = free_port();
+    REQUIRE(front != 0);
+    REQUIRE(target != 0);
+    REQUIRE(front != target);
+    TmuxSession tmux(session_name("live-proxy"),
+                     keep_open(std::string(SNIFF_BIN) + " --proxy " + std::to_string(front) +
+                               ":127.0.0.1:" + std::to_string(target) +
+                               " --serve --framing struct"));
+    REQUIRE(tmux.started());
+    std::string screen;
+    REQUIRE(tmux.wait_for("0 flows", &screen)); // the inspector is up before any traffic
+    CHECK(screen.find("FOLLOW") != std::string::npos);
+
+    const auto client = test::run_command("timeout 10 " + std::string(SNIFF_BIN) +
+                                          " client 127.0.0.1:" + std::to_string(front) +
+                                          " --framing struct -e 'bytes 3000' -e 'echo hi'");
+    REQUIRE(client.exit_code == 0);
+    // struct frames carry a 4-byte length: c2s 4+10 ("bytes 3000") + 4+7 ("echo hi") = 25 B;
+    // s2c 4+3000 + 4+3 ("hi\n") = 3011 B; two messages each way.
+    REQUIRE(tmux.wait_for("25       3011       4", &screen));
+    CHECK(screen.find("1 flows") != std::string::npos);
+    CHECK(screen.find("127.0.0.1:" + std::to_string(target)) != std::string::npos);
+
+    tmux.keys("Enter");
+    REQUIRE(tmux.wait_for("Esc back", &screen));
+    INFO(screen);
+    CHECK(screen.find("\\n\\0\\0\\0bytes 3000") != std::string::npos); // the c2s text lane
+    CHECK(screen.find("│#0 whole") != std::string::npos);              // its message lane
+    CHECK(screen.find("messages c2s (2)") != std::string::npos);
+    CHECK(screen.find("2 msgs: 2 whole") != std::string::npos);
+    // Follow mode keeps the end of s2c in view: its last message, "hi\n", is on screen.
+    CHECK(screen.find("\\x03\\0\\0\\0 hi\\n") != std::string::npos);
+
+    tmux.keys("q");
+    REQUIRE(tmux.wait_for("EXITED=0", &screen));
+    // The terminal was restored (the inspector's screen is gone) before the summary was printed.
+    CHECK(screen.find("Esc back") == std::string::npos);
+    CHECK(screen.find("sniff: inspector: 1 flows, c2s 25 B, s2c 3011 B, 4 messages") !=
+          std::string::npos);
+    CHECK(screen.find("sniff: proxy: 1 connections") != std::string::npos);
+}
+
+TEST_CASE("tmux: sniff demo opens the inspector with a caption per step, q quits with 0",
+          "[tui][tmux][live]") {
+    REQUIRE(test::have_program("tmux"));
+    TmuxSession tmux(session_name("demo"), keep_open(std::string(SNIFF_BIN) + " demo"));
+    REQUIRE(tmux.started());
+    std::string screen;
+    // Steps run while the inspector shows their flows; the last one is UDP.
+    REQUIRE(tmux.wait_for("all steps done", &screen));
+    INFO(screen);
+    CHECK(screen.find("step 1: three sends, one read") != std::string::npos);
+    CHECK(screen.find("step 3c: struct") != std::string::npos);
+    CHECK(screen.find("step 4: UDP") != std::string::npos);
+    CHECK(screen.find("7 flows") != std::string::npos); // 2 read steps, 4 framings, UDP
+    // The selected (first) flow's caption is under the list.
+    CHECK(screen.find("Step 1 · three send()s, one recv()") != std::string::npos);
+
+    tmux.keys("Enter");
+    REQUIRE(tmux.wait_for("Esc back", &screen));
+    CHECK(screen.find("Step 1 · three send()s") != std::string::npos);
+    CHECK(screen.find("hello") != std::string::npos);
+
+    tmux.keys("q");
+    REQUIRE(tmux.wait_for("EXITED=0", &screen));
+    CHECK(screen.find("sniff: demo: 7 flows") != std::string::npos);
+    CHECK(screen.find("Done: every framed answer arrived intact") != std::string::npos);
+}

@@ -5,15 +5,16 @@
 //   peer:              "ready"
 // Where the length text ends: with an ack, at the sender's stream position when the peer's ack
 // arrives (the sender is waiting then, so the body cannot have started); the ack text itself is
-// a message of the peer direction. Clients differ on the ack's line end (the article's Python
-// client sends "ready", sniff's own "ready\n"): an ack TEXT that does not end in "\n" also takes
-// one optional "\n" or "\r\n" right after it, so "ready\n" is one message, not "ready" + "\n".
-// Whether that line end follows is known when the next byte of that direction arrives, or when
-// the peer starts sending (the body), which ends the ack as it stands. Without an ack, or when
-// bytes follow the digits before the ack, the text ends at the first non-digit, and a "\n" or
-// "\r\n" right after the digits belongs to the header. Bytes in a direction that start with neither
-// digits nor the ack (the article's shell command) are a "turn": a message that ends when the peer
-// starts to answer. At most 20 digits.
+// a message of the peer direction. Without an ack, or when bytes follow the digits before the ack,
+// the text ends at the first non-digit, and a "\n" or "\r\n" right after the digits belongs to the
+// header. Bytes in a direction that start with neither digits nor the ack (the article's shell
+// command) are a "turn": a message that ends when the peer starts to answer. At most 20 digits.
+//
+// The ack's line end: clients differ (the article's Python client sends "ready", sniff's own
+// "ready\n"), so an ack TEXT that does not end in "\n" also takes one optional "\n" or "\r\n"
+// (or a lone "\r") right after it: "ready\n" is one message, not "ready" then "\n". Whether a
+// line end follows is known when that direction's next byte arrives, or when the peer starts
+// sending (the body), which ends the ack as it stands.
 
 #include "dissectors/framings.hpp"
 
@@ -151,7 +152,9 @@ private:
             state.kind = Kind::ack;
             return FrameResult::need_more(ack + 2);
         }
-        return FrameResult::message(second == '\n' ? ack + 2 : ack, 0);
+        // A lone "\r" stays with the ack: the engine has passed it already (it asked for one byte
+        // more), and an old Mac line end it may be.
+        return FrameResult::message(second == '\n' ? ack + 2 : ack + 1, 0);
     }
 
     FramingSpec m_spec;

@@ -297,7 +297,8 @@ const std::vector<Preset>& preset_list() {
     static const std::vector<Preset> k_presets{
         {"struct", "len:size=4,le,signed", "the article's struct.pack('i', n) header"},
         {"json-header", "json:size=4,le", "the article's 4-byte header length, JSON header, body"},
-        {"ascii-len", "ascii-len:ack=ready", "the article's decimal length, peer's 'ready' (optional \\n or \\r\\n), body"},
+        {"ascii-len", "ascii-len:ack=ready",
+         "the article's decimal length, peer's 'ready' (optional \\n or \\r\\n), body"},
         {"dns-tcp", "len:size=2,be", "DNS over TCP (RFC 1035 4.2.2)"},
         {"tls", "len:off=3,size=2,be", "TLS records (RFC 8446 5.1)"},
         {"pgsql", "pgsql", "PostgreSQL: untyped startup, 'N'/'S' SSL answer, then typed"},

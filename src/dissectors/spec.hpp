@@ -13,8 +13,9 @@
 //                                         message (16 MiB)
 //   delim:SEP,max=N                       messages end with SEP (C escapes \n \r \t \0 \\ \xNN; a
 //                                         comma is \x2c); max defaults to 1 MiB
-//   ascii-len[:ack=TEXT,max=N]            decimal length text, then (with ack) the peer's TEXT,
-//                                         then the body (dissectors/framing_ascii_len.cpp)
+//   ascii-len[:ack=TEXT,max=N]            decimal length text, then (with ack) the peer's TEXT
+//                                         and an optional line end, then the body
+//                                         (dissectors/framing_ascii_len.cpp)
 //   pgsql[:max=N]                         PostgreSQL with its first-message rules
 //                                         (dissectors/framing_pgsql.cpp)
 // Defaults: be, unsigned, off=0, size=4, adj=0. Presets (struct, dns-tcp, ...) expand to specs;

@@ -56,6 +56,67 @@ TEST_CASE("ascii-len with ack: the length text ends where the peer's ack arrives
         CHECK(message.status == MessageStatus::complete);
 }
 
+TEST_CASE("ascii-len ack: 'ready', 'ready\\n' and 'ready\\r\\n' are each one ack message",
+          "[dissectors]") {
+    // The article's Python client acks with "ready", sniff's own client with "ready\n".
+    const auto [ack, split_line_end] = GENERATE(table<std::string, bool>({
+        {"ready", false},
+        {"ready\n", false},
+        {"ready\r\n", false},
+        {"ready\n", true},
+        {"ready\r\n", true},
+    }));
+    const auto spec = GENERATE(as<std::string>{}, "ascii-len", "ascii-len:ack=ready\\n");
+    if (spec != "ascii-len" && ack != "ready\n")
+        return; // an ack=TEXT that ends in "\n" takes exactly TEXT
+    INFO(spec << " ack " << ack.size() << " bytes, line end apart: " << split_line_end);
+    Recorder recorder;
+    DissectorEngine engine(selector_of(spec), recorder);
+    Driver driver(engine, make_flow());
+    for (int i = 0; i < 2; ++i) {
+        driver.send(c2s, "get\n");
+        driver.send(s2c, "5");
+        if (split_line_end) {
+            driver.send(c2s, "ready");
+            driver.send(c2s, ack.substr(5));
+        } else {
+            driver.send(c2s, ack);
+        }
+        driver.send(s2c, "12345");
+    }
+    driver.close();
+    const auto client = recorder.of(c2s);
+    REQUIRE(client.size() == 4);
+    for (std::size_t i = 0; i < client.size(); ++i) {
+        CHECK(client[i].length == (i % 2 == 0 ? 4 : ack.size()));
+        CHECK(client[i].status == MessageStatus::complete);
+    }
+    const auto server = recorder.of(s2c);
+    REQUIRE(server.size() == 2);
+    for (const auto& message : server) {
+        CHECK(message.header_length == 1);
+        CHECK(message.length == 6);
+        CHECK(message.status == MessageStatus::complete);
+    }
+}
+
+TEST_CASE("ascii-len ack: a byte after 'ready' or 'ready\\r' that is no line end starts the next "
+          "message",
+          "[dissectors]") {
+    Recorder recorder;
+    DissectorEngine engine(selector_of("ascii-len"), recorder);
+    Driver driver(engine, make_flow());
+    driver.send(c2s, "readyready\r");
+    driver.send(c2s, "x");
+    driver.close();
+    const auto client = recorder.of(c2s);
+    REQUIRE(client.size() == 3);
+    CHECK(client[0].length == 5);
+    CHECK(client[1].length == 6); // a lone "\r" ends the ack too
+    CHECK(client[2].preview == "x");
+    CHECK(client[1].status == MessageStatus::complete);
+}
+
 TEST_CASE("pgsql: untyped startup, a one-byte SSL answer, then typed messages", "[dissectors]") {
     Recorder recorder;
     DissectorEngine engine(selector_of("5432=pgsql"), recorder);

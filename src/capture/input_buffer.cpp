@@ -1,5 +1,6 @@
 #include "capture/input_buffer.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -94,6 +95,17 @@ bool InputBuffer::read_all(int fd, const std::string& path, std::string& error) 
     m_copy.shrink_to_fit();
     m_bytes = util::Bytes(m_copy.data(), m_copy.size());
     return true;
+}
+
+void InputBuffer::release_before(std::size_t offset) {
+    if (m_mapping == nullptr)
+        return;
+    const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+    const std::size_t end = std::min(offset, m_mapping_size) / page * page;
+    if (end <= m_released)
+        return;
+    madvise(static_cast<std::byte*>(m_mapping) + m_released, end - m_released, MADV_DONTNEED);
+    m_released = end;
 }
 
 } // namespace sniff::capture

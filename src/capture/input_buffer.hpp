@@ -23,6 +23,12 @@ public:
     bool load(const std::string& path, std::string& error);
 
     util::Bytes bytes() const { return m_bytes; }
+
+    // Tells the kernel the mapped pages before offset are not needed now, so a long sequential
+    // read does not keep the whole file resident (peak memory stays flat whatever the file size).
+    // The bytes stay readable: untouched private file pages fault back in from the page cache.
+    // No-op for a heap copy.
+    void release_before(std::size_t offset);
     bool is_mapped() const { return m_mapping != nullptr; }
 
 private:
@@ -30,6 +36,7 @@ private:
 
     void* m_mapping = nullptr;
     std::size_t m_mapping_size = 0;
+    std::size_t m_released = 0; // bytes at the start of the mapping already released
     std::vector<std::byte> m_copy;
     util::Bytes m_bytes;
 };

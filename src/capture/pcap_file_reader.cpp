@@ -58,6 +58,7 @@ bool PcapFileReader::read_global_header(CaptureError& error) {
 }
 
 bool PcapFileReader::next(RawPacket& packet) {
+    release_consumed();
     if (m_error || m_pos == m_bytes.size())
         return false;
     util::ByteReader record(m_bytes.subspan(m_pos));

@@ -70,6 +70,7 @@ void PcapngFileReader::look_ahead_for_interface() {
 }
 
 bool PcapngFileReader::next(RawPacket& packet) {
+    release_consumed();
     for (;;) {
         switch (step(packet)) {
         case Step::packet:

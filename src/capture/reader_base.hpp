@@ -26,6 +26,15 @@ public:
     util::Bytes mapped_data() const override { return m_bytes; }
 
 protected:
+    // Called at each next(): releases the mapped pages well behind the read position.
+    void release_consumed() {
+        constexpr std::size_t k_release_step = 8u << 20;
+        if (m_pos >= m_release_mark + 2 * k_release_step) {
+            m_release_mark = m_pos - k_release_step;
+            m_input->release_before(m_release_mark);
+        }
+    }
+
     // Records the error (the first one wins) and returns false so callers can `return fail(..)`.
     bool fail(std::string message, std::uint64_t offset) {
         if (!m_error)
@@ -34,9 +43,10 @@ protected:
     }
 
     std::unique_ptr<InputBuffer> m_input;
-    util::Bytes m_bytes;       // the whole file
-    std::size_t m_pos = 0;     // offset of the next record or block
-    std::uint64_t m_frame = 0; // number of the last packet handed out
+    util::Bytes m_bytes;            // the whole file
+    std::size_t m_pos = 0;          // offset of the next record or block
+    std::uint64_t m_frame = 0;      // number of the last packet handed out
+    std::size_t m_release_mark = 0; // mapped bytes before this were released
     std::optional<CaptureError> m_error;
 };
 

@@ -1,51 +1,65 @@
 #include "util/escape.hpp"
 
+#include <algorithm>
+
 namespace sniff::util {
 
 namespace {
 
-void append_escaped(std::string& out, unsigned char byte) {
-    static constexpr char k_hex[] = "0123456789abcdef";
+constexpr char k_hex[] = "0123456789abcdef";
+
+// Writes the escape of one byte at out; returns the characters written (1 to 4).
+std::size_t escape_one(unsigned char byte, char* out) {
     switch (byte) {
     case '\n':
-        out += "\\n";
-        return;
+        out[0] = '\\', out[1] = 'n';
+        return 2;
     case '\r':
-        out += "\\r";
-        return;
+        out[0] = '\\', out[1] = 'r';
+        return 2;
     case '\t':
-        out += "\\t";
-        return;
+        out[0] = '\\', out[1] = 't';
+        return 2;
     case '\0':
-        out += "\\0";
-        return;
+        out[0] = '\\', out[1] = '0';
+        return 2;
     case '\\':
-        out += "\\\\";
-        return;
+        out[0] = '\\', out[1] = '\\';
+        return 2;
     default:
         break;
     }
     if (byte >= 0x20 && byte < 0x7f) {
-        out += static_cast<char>(byte);
-        return;
+        out[0] = static_cast<char>(byte);
+        return 1;
     }
-    out += "\\x";
-    out += k_hex[byte >> 4];
-    out += k_hex[byte & 0xf];
+    out[0] = '\\';
+    out[1] = 'x';
+    out[2] = k_hex[byte >> 4];
+    out[3] = k_hex[byte & 0xf];
+    return 4;
 }
 
 } // namespace
 
+// Called for every message preview on the dissection hot path: one allocation, no per-character
+// appends. At most max_output + 1 bytes are looked at, each giving at most 4 characters.
 std::string escape_bytes(Bytes bytes, std::size_t max_output) {
-    std::string out;
-    out.reserve(std::min<std::size_t>(bytes.size(), max_output) + 8);
-    for (const std::byte byte : bytes) {
-        if (out.size() >= max_output) {
-            out += "…";
+    const std::size_t looked_at =
+        std::min(bytes.size(), max_output == SIZE_MAX ? bytes.size() : max_output + 1);
+    std::string out(looked_at * 4 + 4, '\0');
+    char* const start = out.data();
+    char* write = start;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (static_cast<std::size_t>(write - start) >= max_output) {
+            static constexpr char k_ellipsis[] = "…";
+            for (std::size_t j = 0; j + 1 < sizeof k_ellipsis; ++j)
+                *write++ = k_ellipsis[j];
             break;
         }
-        append_escaped(out, std::to_integer<unsigned char>(byte));
+        write += escape_one(std::to_integer<unsigned char>(bytes[i]), write);
     }
+    out.resize(static_cast<std::size_t>(write - start));
     return out;
 }
 

@@ -165,7 +165,10 @@ asio::awaitable<void> Proxy::Impl::accept_loop(Listener& listener) {
     bool paused = false;
     asio::steady_timer backoff(m_io);
     while (!m_stopped) {
-        auto [ec, socket] = co_await listener.acceptor->async_accept(k_use_tuple);
+        // The peer's address is taken now: a client that resets before its session runs has
+        // no remote_endpoint() any more, and its flow would show 0.0.0.0:0.
+        tcp::endpoint peer;
+        auto [ec, socket] = co_await listener.acceptor->async_accept(peer, k_use_tuple);
         if (m_stopped)
             break;
         if (ec) {
@@ -183,7 +186,7 @@ asio::awaitable<void> Proxy::Impl::accept_loop(Listener& listener) {
             paused = false;
             report(ProxyEventKind::accept_resumed, 0, "accepting on " + listener.spec.to_string());
         }
-        spawn_tcp_session(shared_from_this(), listener, std::move(socket));
+        spawn_tcp_session(shared_from_this(), listener, std::move(socket), peer);
     }
 }
 

@@ -87,8 +87,9 @@ private:
 };
 
 // Runs one accepted connection to its end (tcp_session.cpp).
+// peer: the client's address as accept() returned it.
 void spawn_tcp_session(std::shared_ptr<Proxy::Impl> impl, const Listener& listener,
-                       tcp::socket client);
+                       tcp::socket client, const tcp::endpoint& peer);
 // Passes one client datagram to its session, creating the session first (udp_session.cpp).
 void udp_from_client(std::shared_ptr<Proxy::Impl> impl, Listener& listener,
                      const udp::endpoint& client, util::Bytes datagram);

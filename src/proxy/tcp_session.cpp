@@ -26,9 +26,10 @@ void set_nodelay(tcp::socket& socket) {
 
 class TcpSession final : public Session {
 public:
-    TcpSession(std::shared_ptr<Proxy::Impl> impl, const Listener& listener, tcp::socket client)
-        : m_impl(std::move(impl)), m_target(listener.tcp_target), m_client(std::move(client)),
-          m_upstream(m_impl->io()) {}
+    TcpSession(std::shared_ptr<Proxy::Impl> impl, const Listener& listener, tcp::socket client,
+               const tcp::endpoint& peer)
+        : m_impl(std::move(impl)), m_target(listener.tcp_target), m_peer(peer),
+          m_client(std::move(client)), m_upstream(m_impl->io()) {}
 
     asio::awaitable<void> run();
     void close() override;
@@ -44,6 +45,7 @@ private:
 
     std::shared_ptr<Proxy::Impl> m_impl;
     tcp::endpoint m_target;
+    tcp::endpoint m_peer; // the client, as accepted
     tcp::socket m_client;
     tcp::socket m_upstream;
     model::Flow m_flow;
@@ -55,8 +57,7 @@ private:
 
 asio::awaitable<void> TcpSession::run() {
     boost::system::error_code ec;
-    const auto peer = m_client.remote_endpoint(ec);
-    m_flow = m_impl->open_flow(model::Protocol::tcp, to_model(peer.address(), peer.port()),
+    m_flow = m_impl->open_flow(model::Protocol::tcp, to_model(m_peer.address(), m_peer.port()),
                                to_model(m_target.address(), m_target.port()));
     m_impl->add_session(m_flow.id, *this);
     if (co_await connect_upstream()) {
@@ -218,8 +219,8 @@ void TcpSession::close() {
 } // namespace
 
 void spawn_tcp_session(std::shared_ptr<Proxy::Impl> impl, const Listener& listener,
-                       tcp::socket client) {
-    auto session = std::make_shared<TcpSession>(impl, listener, std::move(client));
+                       tcp::socket client, const tcp::endpoint& peer) {
+    auto session = std::make_shared<TcpSession>(impl, listener, std::move(client), peer);
     // The completion handler owns the session until run() has returned.
     asio::co_spawn(impl->io(), session->run(), [session](std::exception_ptr failure) {
         if (failure)

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <malloc.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <thread>
@@ -64,6 +65,11 @@ std::size_t open_fds(pid_t pid) {
          it.increment(ec))
         ++count;
     return count;
+}
+
+std::uint64_t heap_in_use() {
+    const auto info = mallinfo2();
+    return info.uordblks + info.hblkhd;
 }
 
 bool wait_until(const std::function<bool()>& predicate, int timeout_ms) {
@@ -154,6 +160,28 @@ void Upstream::accept_loop() {
             --shared->running;
         }).detach();
     }
+}
+
+LeanHarness::LeanHarness(std::vector<ProxySpec> specs, ProxyOptions options) {
+    m_proxy = std::make_unique<Proxy>(m_io, std::move(specs), std::move(options), sink);
+    std::string error;
+    if (!m_proxy->start(error))
+        throw std::runtime_error("proxy start: " + error);
+    m_port = m_proxy->listen_endpoints().at(0).port;
+    m_work.emplace(m_io.get_executor());
+    m_thread = std::thread([this] { m_io.run(); });
+}
+
+LeanHarness::~LeanHarness() {
+    boost::asio::post(m_io, [this] { m_proxy->stop(); });
+    m_work.reset();
+    m_thread.join();
+}
+
+ProxyStats LeanHarness::stats() {
+    std::promise<ProxyStats> result;
+    boost::asio::post(m_io, [&] { result.set_value(m_proxy->stats()); });
+    return result.get_future().get();
 }
 
 bool recv_exact(int fd, void* data, std::size_t size) {

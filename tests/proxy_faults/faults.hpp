@@ -22,6 +22,9 @@ Fnv64 pattern_hash(std::uint64_t seed, std::uint64_t length);
 // VmRSS in KiB and the number of open descriptors of a process (0 = this one).
 std::uint64_t rss_kib(pid_t pid = 0);
 std::size_t open_fds(pid_t pid = 0);
+// Bytes this process has allocated and not freed (glibc's mallinfo2): unlike RSS, it does not
+// include freed memory the allocator keeps, so a leak shows at once. 0 when not available.
+std::uint64_t heap_in_use();
 
 // Polls predicate every 10 ms until it holds or timeout_ms pass.
 bool wait_until(const std::function<bool()>& predicate, int timeout_ms);
@@ -67,6 +70,40 @@ private:
     std::uint16_t m_port = 0;
     std::atomic<bool> m_stop{false};
     std::atomic<std::uint64_t> m_accepted{0};
+    std::thread m_thread;
+};
+
+// Counts flows and bytes and keeps nothing per flow, so memory measured around it is the proxy's.
+class CountingSink : public reassembly::StreamSink {
+public:
+    void on_flow_open(const model::Flow&) override { ++opened; }
+    void on_data(const model::Flow&, model::Direction direction, const model::SegmentInfo&,
+                 util::Bytes bytes) override {
+        bytes_seen[static_cast<std::size_t>(direction)] += bytes.size();
+    }
+    void on_flow_close(const model::Flow&, reassembly::CloseReason) override { ++closed; }
+    std::atomic<std::uint64_t> opened{0};
+    std::atomic<std::uint64_t> closed{0};
+    std::array<std::atomic<std::uint64_t>, 2> bytes_seen{};
+};
+
+// A Proxy on its own io_context thread feeding a CountingSink (test::Harness records every flow,
+// which is memory that grows with the number of connections).
+class LeanHarness {
+public:
+    LeanHarness(std::vector<ProxySpec> specs, ProxyOptions options);
+    ~LeanHarness();
+    LeanHarness(const LeanHarness&) = delete;
+    LeanHarness& operator=(const LeanHarness&) = delete;
+    std::uint16_t port() const { return m_port; }
+    ProxyStats stats(); // read on the proxy's thread
+    CountingSink sink;
+
+private:
+    boost::asio::io_context m_io;
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> m_work;
+    std::unique_ptr<Proxy> m_proxy;
+    std::uint16_t m_port = 0;
     std::thread m_thread;
 };
 

@@ -104,8 +104,7 @@ TEST_CASE(
     Upstream upstream(serve);
     LeanHarness harness({test::tcp_spec(upstream.port())}, ProxyOptions{});
     constexpr std::uint64_t k_warmup = 400;
-    const std::uint64_t k_count =
-        getenv("FAULTS_COUNT") ? std::stoull(getenv("FAULTS_COUNT")) : 10000;
+    constexpr std::uint64_t k_count = 10000;
     constexpr int k_workers = 4;
     std::string failure;
 

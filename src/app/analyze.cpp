@@ -15,25 +15,6 @@ namespace sniff::app {
 
 namespace {
 
-reassembly::ReassemblyConfig reassembly_config(const Options& options) {
-    reassembly::ReassemblyConfig config;
-    config.max_buffered_per_flow = options.max_buffer;
-    config.max_buffered_total = options.max_buffer_total;
-    config.idle_timeout = static_cast<model::Timestamp>(options.idle_timeout_seconds * 1e9);
-    return config;
-}
-
-void print_pipeline_warnings(const PipelineCounts& counts) {
-    for (const auto& [link_type, frames] : counts.unsupported_links)
-        std::fprintf(stderr, "sniff: warning: %" PRIu64 " frames of unsupported %s skipped\n",
-                     frames, link_type_name(link_type).c_str());
-    if (counts.truncated + counts.malformed > 0)
-        std::fprintf(stderr,
-                     "sniff: warning: %" PRIu64 " truncated and %" PRIu64
-                     " malformed packets skipped\n",
-                     counts.truncated, counts.malformed);
-}
-
 nlohmann::json end_object(const PipelineCounts& counts, const capture::FileReader& reader) {
     nlohmann::json end{{"frames", counts.frames},
                        {"decoded", counts.decoded},

@@ -36,14 +36,6 @@ namespace {
 constexpr int k_batch = 256;
 constexpr int k_batches_per_wakeup = 16;
 
-reassembly::ReassemblyConfig reassembly_config(const Options& options) {
-    reassembly::ReassemblyConfig config;
-    config.max_buffered_per_flow = options.max_buffer;
-    config.max_buffered_total = options.max_buffer_total;
-    config.idle_timeout = static_cast<model::Timestamp>(options.idle_timeout_seconds * 1e9);
-    return config;
-}
-
 // The run: capture → (save) → pipeline, on an io_context shared with whatever else runs there.
 class LiveSession {
 public:
@@ -253,17 +245,6 @@ void print_capture_stats(std::uint64_t packets, const std::optional<capture::Liv
                      stats->dropped_interface);
     if (stats->dropped_kernel + stats->dropped_interface > 0)
         std::fputs("sniff: warning: the capture is incomplete; streams may show gaps\n", stderr);
-}
-
-void print_pipeline_warnings(const PipelineCounts& counts) {
-    for (const auto& [link_type, frames] : counts.unsupported_links)
-        std::fprintf(stderr, "sniff: warning: %" PRIu64 " frames of unsupported %s skipped\n",
-                     frames, link_type_name(link_type).c_str());
-    if (counts.truncated + counts.malformed > 0)
-        std::fprintf(stderr,
-                     "sniff: warning: %" PRIu64 " truncated and %" PRIu64
-                     " malformed packets skipped\n",
-                     counts.truncated, counts.malformed);
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 // (capture file, live interface) shares. Filter → decode → reassemble; frames that cannot be
 // decoded are counted by kind and reported once, and never stop the other flows.
 
+#include "app/options.hpp"
 #include "capture/bpf_filter.hpp"
 #include "packet/decoder.hpp"
 #include "reassembly/reassembler.hpp"
@@ -45,6 +46,12 @@ private:
     PipelineCounts m_counts;
     model::Timestamp m_last_expiry = 0;
 };
+
+// Reassembly settings from the command line (--max-buffer, --max-buffer-total, --idle-timeout).
+reassembly::ReassemblyConfig reassembly_config(const Options& options);
+
+// One warning line per unsupported link type, and one for undecodable packets, on stderr.
+void print_pipeline_warnings(const PipelineCounts& counts);
 
 // Human name of a LINKTYPE_* value ("EN10MB", "LINUX_SLL2", ...), or its number.
 std::string link_type_name(std::uint32_t link_type);

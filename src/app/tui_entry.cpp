@@ -14,14 +14,6 @@ namespace sniff::app {
 
 namespace {
 
-reassembly::ReassemblyConfig reassembly_config(const Options& options) {
-    reassembly::ReassemblyConfig config;
-    config.max_buffered_per_flow = options.max_buffer;
-    config.max_buffered_total = options.max_buffer_total;
-    config.idle_timeout = static_cast<model::Timestamp>(options.idle_timeout_seconds * 1e9);
-    return config;
-}
-
 // Reads the whole capture into the store. Returns an exit code; 0 on success.
 int load(const Options& options, capture::FileReader& reader, store::FlowStore& store,
          const dissect::EngineConfig& engine_config) {

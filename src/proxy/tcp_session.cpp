@@ -78,23 +78,46 @@ asio::awaitable<void> TcpSession::run() {
 }
 
 asio::awaitable<bool> TcpSession::connect_upstream() {
+    const int timeout_ms = m_impl->options().connect_timeout_ms;
     asio::steady_timer timer(m_impl->io());
-    timer.expires_after(std::chrono::milliseconds(m_impl->options().connect_timeout_ms));
-    auto result =
-        co_await (m_upstream.async_connect(m_target, k_use_tuple) || timer.async_wait(k_use_tuple));
-    if (m_stopping)
-        co_return false;
+    timer.expires_after(std::chrono::milliseconds(timeout_ms));
     const std::string target =
         m_target.address().to_string() + ":" + std::to_string(m_target.port());
-    if (result.index() == 0 && !std::get<0>(std::get<0>(result)))
-        co_return true;
-    if (result.index() == 1)
+    std::string timeout_detail = "no answer within " + std::to_string(timeout_ms) + " ms";
+    boost::system::error_code error;
+    for (;;) {
+        auto result = co_await (m_upstream.async_connect(m_target, k_use_tuple) ||
+                                timer.async_wait(k_use_tuple));
+        if (m_stopping)
+            co_return false;
+        if (result.index() == 1)
+            break;
+        error = std::get<0>(std::get<0>(result));
+        if (!error)
+            co_return true;
+        // No descriptor for the upstream socket is our shortage, not the target's answer:
+        // wait for a connection to end (as the accept loop does) until the connect timeout,
+        // rather than reset a client that the target would have served.
+        if (error != asio::error::no_descriptors &&
+            error != std::errc::too_many_files_open_in_system)
+            break;
+        timeout_detail = "no free descriptor within " + std::to_string(timeout_ms) + " ms";
+        asio::steady_timer pause(m_impl->io());
+        pause.expires_after(std::chrono::milliseconds(100));
+        auto waited = co_await (pause.async_wait(k_use_tuple) || timer.async_wait(k_use_tuple));
+        if (m_stopping)
+            co_return false;
+        if (waited.index() == 1) {
+            error.clear();
+            break;
+        }
+    }
+    if (!error)
         m_impl->report(ProxyEventKind::upstream_timeout, m_flow.id,
-                       "connect " + target + ": no answer within " +
-                           std::to_string(m_impl->options().connect_timeout_ms) + " ms");
+                       "connect " + target + ": " + timeout_detail);
     else
         m_impl->report(ProxyEventKind::upstream_refused, m_flow.id,
-                       "connect " + target + ": " + std::get<0>(std::get<0>(result)).message());
+                       "connect " + target + ": " + error.message());
     // The client sees what it would have seen connecting directly: a reset.
     m_reset = true;
     m_flow.of(Direction::s2c).rst = true;

@@ -149,8 +149,11 @@ void Proxy::Impl::stop() {
     for (auto& listener : m_listeners) {
         if (listener.acceptor)
             listener.acceptor->close(ignored);
-        if (listener.udp_socket)
+        if (listener.udp_socket) {
+            // The kernel's count dies with the socket; sessions keep theirs as they end.
+            m_stats.udp_dropped[0] += udp_queue_drops(*listener.udp_socket);
             listener.udp_socket->close(ignored);
+        }
     }
     // close() may end a session at once, which removes it from the map: iterate a copy.
     std::vector<Session*> sessions;
@@ -268,7 +271,10 @@ void Proxy::stop() {
     m_impl->stop();
 }
 ProxyStats Proxy::stats() const {
-    return m_impl->stats();
+    ProxyStats stats = m_impl->stats();
+    for (auto& listener : m_impl->listeners())
+        add_udp_queue_drops(listener, stats);
+    return stats;
 }
 
 std::vector<model::Endpoint> Proxy::listen_endpoints() const {

@@ -67,6 +67,9 @@ struct ProxyStats {
     std::array<std::uint64_t, 2> bytes{};      // forwarded, per model::Direction
     std::array<std::uint64_t, 2> chunks_in{};  // recv() results
     std::array<std::uint64_t, 2> chunks_out{}; // writes (datagrams for UDP)
+    // UDP datagrams lost inside the proxy, per direction: the receive queue of its socket
+    // overflowed before it read them (the kernel's count) or forwarding them failed.
+    std::array<std::uint64_t, 2> udp_dropped{};
     std::uint64_t seed = 0;
 };
 

@@ -67,6 +67,7 @@ public:
     ProxyStats& stats() { return m_stats; }
     bool stopped() const { return m_stopped; }
     const std::vector<Listener>& listeners() const { return m_listeners; }
+    std::vector<Listener>& listeners() { return m_listeners; }
 
 private:
     bool bind(Listener& listener, std::string& error);
@@ -90,6 +91,10 @@ private:
 // peer: the client's address as accept() returned it.
 void spawn_tcp_session(std::shared_ptr<Proxy::Impl> impl, const Listener& listener,
                        tcp::socket client, const tcp::endpoint& peer);
+// Datagrams the kernel dropped because a socket's receive queue was full (SO_MEMINFO).
+std::uint64_t udp_queue_drops(udp::socket& socket);
+// Adds the drops counted so far on a UDP listener's socket and its sessions' sockets.
+void add_udp_queue_drops(Listener& listener, ProxyStats& stats);
 // Passes one client datagram to its session, creating the session first (udp_session.cpp).
 void udp_from_client(std::shared_ptr<Proxy::Impl> impl, Listener& listener,
                      const udp::endpoint& client, util::Bytes datagram);

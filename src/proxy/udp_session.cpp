@@ -3,6 +3,9 @@
 // splitting or merging datagrams would change the messages themselves.
 #include "proxy/proxy_impl.hpp"
 
+#include <linux/sock_diag.h>
+#include <sys/socket.h>
+
 namespace sniff::proxy {
 
 using model::Direction;
@@ -17,6 +20,7 @@ public:
     bool open(std::string& error);
     void from_client(util::Bytes datagram);
     void close() override { end(reassembly::CloseReason::end_of_input, "proxy stopped"); }
+    std::uint64_t queue_drops() { return udp_queue_drops(m_upstream); }
 
 private:
     asio::awaitable<void> read_upstream();
@@ -66,6 +70,8 @@ void UdpSession::from_client(util::Bytes datagram) {
     m_upstream.send(asio::buffer(datagram.data(), datagram.size()), 0, ec);
     if (!ec)
         ++m_impl->stats().chunks_out[0];
+    else
+        ++m_impl->stats().udp_dropped[0];
 }
 
 asio::awaitable<void> UdpSession::read_upstream() {
@@ -86,6 +92,8 @@ asio::awaitable<void> UdpSession::read_upstream() {
         m_listener.udp_socket->send_to(asio::buffer(m_buffer.data(), size), m_client, 0, send_ec);
         if (!send_ec)
             ++m_impl->stats().chunks_out[1];
+        else
+            ++m_impl->stats().udp_dropped[1];
     }
 }
 
@@ -108,6 +116,7 @@ void UdpSession::end(reassembly::CloseReason reason, const std::string& why) {
         return;
     m_closed = true;
     auto self = shared_from_this(); // erasing from the map below may drop the last owner
+    m_impl->stats().udp_dropped[1] += udp_queue_drops(m_upstream); // lost with the socket
     boost::system::error_code ignored;
     m_upstream.close(ignored);
     m_idle.cancel();
@@ -116,6 +125,24 @@ void UdpSession::end(reassembly::CloseReason reason, const std::string& why) {
     m_impl->report(ProxyEventKind::udp_session_closed, m_flow.id,
                    m_flow.client.to_string() + ": " + why);
     m_impl->close_flow(m_flow, reason);
+}
+
+std::uint64_t udp_queue_drops(udp::socket& socket) {
+    if (!socket.is_open())
+        return 0;
+    std::array<std::uint32_t, SK_MEMINFO_VARS> info{};
+    socklen_t length = sizeof info;
+    if (getsockopt(socket.native_handle(), SOL_SOCKET, SO_MEMINFO, info.data(), &length) != 0 ||
+        length <= SK_MEMINFO_DROPS * sizeof(std::uint32_t))
+        return 0;
+    return info[SK_MEMINFO_DROPS];
+}
+
+void add_udp_queue_drops(Listener& listener, ProxyStats& stats) {
+    if (listener.udp_socket)
+        stats.udp_dropped[0] += udp_queue_drops(*listener.udp_socket);
+    for (auto& [client, session] : listener.udp_sessions)
+        stats.udp_dropped[1] += session->queue_drops();
 }
 
 void udp_from_client(std::shared_ptr<Proxy::Impl> impl, Listener& listener,

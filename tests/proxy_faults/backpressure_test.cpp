@@ -19,28 +19,6 @@ constexpr std::uint64_t k_rss_margin_kib = 20 * 1024;
 // a sender stalled below this bound was stopped by the proxy, not by running out of data.
 constexpr std::uint64_t k_stall_bound = 120ULL << 20;
 
-// Samples this process's RSS until destroyed; peak() is the highest value seen.
-class RssMonitor {
-public:
-    RssMonitor()
-        : m_thread([this] {
-              while (!m_stop) {
-                  m_peak = std::max<std::uint64_t>(m_peak, rss_kib());
-                  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-              }
-          }) {}
-    ~RssMonitor() {
-        m_stop = true;
-        m_thread.join();
-    }
-    std::uint64_t peak() const { return m_peak; }
-
-private:
-    std::atomic<bool> m_stop{false};
-    std::atomic<std::uint64_t> m_peak{0};
-    std::thread m_thread;
-};
-
 // The side that stays silent until told to read.
 struct Reader {
     std::atomic<bool> go{false};

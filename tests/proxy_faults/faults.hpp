@@ -107,6 +107,28 @@ private:
     std::thread m_thread;
 };
 
+// Samples this process's RSS until destroyed; peak() is the highest value seen.
+class RssMonitor {
+public:
+    RssMonitor()
+        : m_thread([this] {
+              while (!m_stop) {
+                  m_peak = std::max<std::uint64_t>(m_peak, rss_kib());
+                  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+              }
+          }) {}
+    ~RssMonitor() {
+        m_stop = true;
+        m_thread.join();
+    }
+    std::uint64_t peak() const { return m_peak; }
+
+private:
+    std::atomic<bool> m_stop{false};
+    std::atomic<std::uint64_t> m_peak{0};
+    std::thread m_thread;
+};
+
 // Reads exactly `size` bytes (bounded by the socket's receive timeout); false on EOF or error.
 bool recv_exact(int fd, void* data, std::size_t size);
 

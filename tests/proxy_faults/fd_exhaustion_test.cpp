@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <map>
 #include <mutex>
 #include <spawn.h>
@@ -31,7 +32,9 @@ std::size_t count_of(const std::string& text, const std::string& word) {
 
 std::string read_text(const std::string& path) {
     std::ifstream in(path);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
 }
 
 // A free port right now (the proxy binds it a moment later; nothing else here takes ports).

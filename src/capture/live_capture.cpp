@@ -28,10 +28,13 @@ bool is_permission_problem(int status, const std::string& message) {
 // Text for a pcap_activate status: libpcap's own message when it left one, its generic text
 // otherwise (PCAP_ERROR_NO_SUCH_DEVICE often comes with an empty or terse message).
 std::string activate_message(pcap_t* pcap, int status) {
-    std::string message = pcap_geterr(pcap);
-    if (status == PCAP_ERROR || status == PCAP_WARNING || message.empty())
-        return message.empty() ? pcap_statustostr(status) : message;
-    return std::string(pcap_statustostr(status)) + ": " + message;
+    const std::string message = pcap_geterr(pcap);
+    const std::string generic = pcap_statustostr(status);
+    if (message.empty() || message == generic)
+        return generic;
+    if (status == PCAP_ERROR || status == PCAP_WARNING)
+        return message;
+    return generic + ": " + message;
 }
 
 struct DispatchContext {

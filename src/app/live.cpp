@@ -2,6 +2,7 @@
 
 #include "app/output_set.hpp"
 #include "app/packet_pipeline.hpp"
+#include "app/tui_proxy.hpp"
 #include "capture/interfaces.hpp"
 #include "capture/live_capture.hpp"
 #include "capture/rotating_writer.hpp"
@@ -51,6 +52,9 @@ public:
     }
     LiveSession(const LiveSession&) = delete;
     LiveSession& operator=(const LiveSession&) = delete;
+
+    // The same clean end as Ctrl-C (the inspector's q).
+    void request_stop() { stop(); }
 
     void start() {
         m_signals.async_wait([this](boost::system::error_code code, int) {
@@ -301,17 +305,32 @@ int analyze_live(const Options& options) {
         }
     }
 
-    PacketPipeline pipeline(reassembly_config(options), outputs.sink());
+    // On a terminal the inspector shows the capture live (on this loop), instead of the text views.
+    auto tui = make_proxy_tui(options);
+    Options session_options = options;
+    session_options.quiet = session_options.quiet || tui != nullptr; // no status line under it
+    PacketPipeline pipeline(reassembly_config(options), tui ? tui->sink() : outputs.sink());
     std::fprintf(stderr, "sniff: listening on %s, link-type %s, snapshot length %u bytes\n",
                  options.interface_name.c_str(), link_type_name(capture->link_type()).c_str(),
                  capture->snap_length());
     std::fflush(stderr);
 
     asio::io_context io;
-    LiveSession session(io, options, *capture, pipeline, saving ? &writer : nullptr);
+    LiveSession session(io, session_options, *capture, pipeline, saving ? &writer : nullptr);
     session.start();
+    if (tui) {
+        std::string error;
+        if (!tui->start(
+                io, "live " + options.interface_name, [&session] { session.request_stop(); },
+                error)) {
+            std::fprintf(stderr, "sniff: %s\n", error.c_str());
+            return 1;
+        }
+    }
     io.run();
     session.drain();
+    if (tui)
+        tui->finish(); // restores the terminal before anything below is printed
 
     pipeline.finish();
     int status = session.failed() ? 1 : 0;
@@ -321,8 +340,8 @@ int analyze_live(const Options& options) {
     }
     const auto stats = capture->stats();
     std::string error;
-    if (!outputs.finish("interface " + options.interface_name,
-                        end_object(pipeline.counts(), stats, options), error)) {
+    if (!tui && !outputs.finish("interface " + options.interface_name,
+                                end_object(pipeline.counts(), stats, options), error)) {
         std::fprintf(stderr, "sniff: %s\n", error.c_str());
         status = 1;
     }

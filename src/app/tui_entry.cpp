@@ -61,9 +61,9 @@ bool tui_wanted(const Options& options) {
     if (isatty(STDOUT_FILENO) == 0 || isatty(STDIN_FILENO) == 0 || options.no_tui || options.json ||
         options.summary || !options.write_streams.empty())
         return false;
-    // The proxy runs the inspector on its own event loop (app/tui_proxy.hpp). The live capture
-    // (-i) keeps its text output until it calls into TuiLoop the same way.
-    if (!options.proxies.empty())
+    // The proxy and the live capture run the inspector on their own event loop
+    // (app/tui_proxy.hpp).
+    if (!options.proxies.empty() || !options.interface_name.empty())
         return true;
     return !options.read_file.empty() && options.read_file != "-" && options.interface_name.empty();
 }

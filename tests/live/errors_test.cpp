@@ -39,13 +39,13 @@ TEST_CASE("an interface that does not exist is an error pointing at -D", "[live]
     CHECK(result.err.find("sniff -D") != std::string::npos);
 }
 
-TEST_CASE("-Z with an unknown user refuses to start", "[live]") {
+TEST_CASE("option -Z with an unknown user refuses to start", "[live]") {
     const auto result = run_command(sniff_bin() + " -i lo -c 1 -Z sniff-no-such-user");
     CHECK(result.exit_code == 1);
     CHECK(result.err.find("unknown user 'sniff-no-such-user'") != std::string::npos);
 }
 
-TEST_CASE("-Z drops root after the capture is open: the saved file belongs to the user", "[live]") {
+TEST_CASE("option -Z drops root after the capture is open: the saved file belongs to the user", "[live]") {
     LIVE_REQUIRE_ROOT();
     const auto dir = scratch_dir("live-dropuser");
     std::filesystem::permissions(dir, std::filesystem::perms::all); // writable by nobody
@@ -69,7 +69,7 @@ TEST_CASE("-Z drops root after the capture is open: the saved file belongs to th
     CHECK(end[0]["stream_bytes"] == sent.client_bytes.size() + sent.server_bytes.size());
 }
 
-TEST_CASE("-D lists the loopback interface with its address", "[live]") {
+TEST_CASE("option -D lists the loopback interface with its address", "[live]") {
     const auto result = run_command(sniff_bin() + " -D");
     REQUIRE(result.exit_code == 0);
     CHECK(result.out.starts_with("1. "));

@@ -84,7 +84,7 @@ TEST_CASE("the 100 KB message is reassembled from several loopback segments", "[
     CHECK(found);
 }
 
-TEST_CASE("-c N stops the capture by itself after N packets", "[live]") {
+TEST_CASE("option -c N stops the capture by itself after N packets", "[live]") {
     LIVE_REQUIRE_ROOT();
     const auto dir = scratch_dir("live-count");
     FramedServer server;
@@ -102,7 +102,7 @@ TEST_CASE("-c N stops the capture by itself after N packets", "[live]") {
     CHECK(sniff.err().find("3 packets captured") != std::string::npos);
 }
 
-TEST_CASE("--duration ends a capture that sees no traffic", "[live]") {
+TEST_CASE("option --duration ends a capture that sees no traffic", "[live]") {
     LIVE_REQUIRE_ROOT();
     const auto dir = scratch_dir("live-duration");
     const auto started = std::chrono::steady_clock::now();

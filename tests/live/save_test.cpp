@@ -84,7 +84,7 @@ TEST_CASE("a -w capture reads back by sniff -r and tshark as the streams that we
     CHECK(streams[0].from_node1 == run.sent.server_bytes);
 }
 
-TEST_CASE("--pcapng saves a pcapng file that reads back with the same messages", "[live]") {
+TEST_CASE("option --pcapng saves a pcapng file that reads back with the same messages", "[live]") {
     LIVE_REQUIRE_ROOT();
     const auto dir = scratch_dir("live-save-ng");
     const auto file = dir / "capture.pcapng";
@@ -103,7 +103,7 @@ TEST_CASE("--pcapng saves a pcapng file that reads back with the same messages",
     }
 }
 
-TEST_CASE("-C rotates the saved capture into FILE, FILE1, ... each readable on its own", "[live]") {
+TEST_CASE("option -C rotates the saved capture into FILE, FILE1, ... each readable on its own", "[live]") {
     LIVE_REQUIRE_ROOT();
     const auto dir = scratch_dir("live-rotate");
     const auto file = dir / "rot.pcap";

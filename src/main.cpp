@@ -1,3 +1,5 @@
 #include "app/main.hpp"
 
-int main(int argc, char** argv) { return sniff::app::run(argc, argv); }
+int main(int argc, char** argv) {
+    return sniff::app::run(argc, argv);
+}

@@ -17,8 +17,8 @@
 namespace sniff::capture {
 
 struct CaptureError {
-    std::string message;     // "truncated record header", "bad pcapng block length 7", ...
-    std::uint64_t offset = 0; // byte offset in the file where the problem starts
+    std::string message;           // "truncated record header", "bad pcapng block length 7", ...
+    std::uint64_t offset = 0;      // byte offset in the file where the problem starts
     std::string to_string() const; // "byte 1234: truncated record header"
 };
 
@@ -35,7 +35,7 @@ public:
     virtual const std::optional<CaptureError>& error() const = 0;
 
     virtual CaptureFormat format() const = 0;
-    virtual std::uint64_t file_size() const = 0;     // total bytes, for progress
+    virtual std::uint64_t file_size() const = 0;      // total bytes, for progress
     virtual std::uint64_t bytes_consumed() const = 0; // offset of the next record
     // Link type of the first interface (pcap: the file's), used to compile BPF filters.
     virtual std::uint32_t first_link_type() const = 0;

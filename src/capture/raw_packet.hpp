@@ -17,8 +17,8 @@ inline constexpr std::uint32_t null = 0, ethernet = 1, raw = 101, loop = 108, li
 }
 
 struct RawPacket {
-    std::uint64_t frame = 0;         // 1-based, in file order across sections and interfaces
-    model::Timestamp time = 0;       // ns since the epoch
+    std::uint64_t frame = 0;   // 1-based, in file order across sections and interfaces
+    model::Timestamp time = 0; // ns since the epoch
     std::uint32_t link_type = 0;
     std::uint32_t interface_id = 0;
     std::uint32_t original_length = 0; // length on the wire; > data.size() when cut by snaplen

@@ -21,8 +21,8 @@ struct DecodedPacket {
     model::Protocol protocol = model::Protocol::tcp;
     model::Endpoint source;
     model::Endpoint destination;
-    TcpHeader tcp;            // TCP only
-    util::Bytes payload;      // the captured part of the transport payload
+    TcpHeader tcp;       // TCP only
+    util::Bytes payload; // the captured part of the transport payload
     // Payload bytes announced by the IP/transport lengths but cut by the snap length. Reassembly
     // turns them into a gap of exactly this size right after payload.
     std::uint32_t payload_missing = 0;

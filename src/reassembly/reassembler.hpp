@@ -11,8 +11,8 @@
 // the new part; overlapping bytes that differ from the first copy are an overlap_conflict anomaly
 // (first copy wins) naming both versions. Sequence numbers wrap at 32 bits; stream offsets are 64
 // bits. Keep-alive probes (one old byte) and zero-window probes are never stream data. A hole that
-// is not filled when the flow ends, or when the buffering caps are hit, becomes a Gap of known size:
-// never zero-filled, and the stream goes on after it.
+// is not filled when the flow ends, or when the buffering caps are hit, becomes a Gap of known
+// size: never zero-filled, and the stream goes on after it.
 //
 // UDP: each datagram is one segment of its direction.
 
@@ -25,9 +25,9 @@
 namespace sniff::reassembly {
 
 struct ReassemblyConfig {
-    std::uint64_t max_buffered_per_flow = 8ull << 20;  // out-of-order bytes held per flow
-    std::uint64_t max_buffered_total = 256ull << 20;   // out-of-order bytes held in all
-    model::Timestamp idle_timeout = 600'000'000'000;   // ns without packets before a flow closes
+    std::uint64_t max_buffered_per_flow = 8ull << 20; // out-of-order bytes held per flow
+    std::uint64_t max_buffered_total = 256ull << 20;  // out-of-order bytes held in all
+    model::Timestamp idle_timeout = 600'000'000'000;  // ns without packets before a flow closes
 };
 
 class Reassembler {

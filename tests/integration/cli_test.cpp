@@ -60,7 +60,8 @@ TEST_CASE("a BPF filter applies to files and a bad one is a usage error", "[inte
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("reading with -r and writing with -w keeps the packets that pass the filter, readable by sniff and tshark",
+TEST_CASE("reading with -r and writing with -w keeps the packets that pass the filter, readable by "
+          "sniff and tshark",
           "[integration][cli]") {
     const std::string sniff = SNIFF_BIN;
     const auto dir = scratch_dir("rewrite");

@@ -45,7 +45,8 @@ TEST_CASE("option -Z with an unknown user refuses to start", "[live]") {
     CHECK(result.err.find("unknown user 'sniff-no-such-user'") != std::string::npos);
 }
 
-TEST_CASE("option -Z drops root after the capture is open: the saved file belongs to the user", "[live]") {
+TEST_CASE("option -Z drops root after the capture is open: the saved file belongs to the user",
+          "[live]") {
     LIVE_REQUIRE_ROOT();
     const auto dir = scratch_dir("live-dropuser");
     std::filesystem::permissions(dir, std::filesystem::perms::all); // writable by nobody

@@ -103,7 +103,8 @@ TEST_CASE("option --pcapng saves a pcapng file that reads back with the same mes
     }
 }
 
-TEST_CASE("option -C rotates the saved capture into FILE, FILE1, ... each readable on its own", "[live]") {
+TEST_CASE("option -C rotates the saved capture into FILE, FILE1, ... each readable on its own",
+          "[live]") {
     LIVE_REQUIRE_ROOT();
     const auto dir = scratch_dir("live-rotate");
     const auto file = dir / "rot.pcap";

@@ -73,6 +73,9 @@ void print_proxy_summary(const proxy::ProxyStats& stats, const ProxySetup& setup
     if (rechunk[0].mode != proxy::RechunkMode::none || rechunk[1].mode != proxy::RechunkMode::none)
         std::fprintf(stderr, "; rechunk c2s %s, s2c %s, seed %" PRIu64,
                      rechunk[0].to_string().c_str(), rechunk[1].to_string().c_str(), stats.seed);
+    if (stats.udp_dropped[0] + stats.udp_dropped[1] > 0) // never silently incomplete
+        std::fprintf(stderr, "; UDP datagrams dropped c2s %" PRIu64 ", s2c %" PRIu64,
+                     stats.udp_dropped[0], stats.udp_dropped[1]);
     std::fputc('\n', stderr);
 }
 

@@ -70,20 +70,6 @@ void read_step(DemoContext& demo, const commands::ReadExperiment& experiment) {
     print_sniff_view(report);
 }
 
-std::string sniff_spec(Framing framing) {
-    switch (framing) {
-    case Framing::none:
-        return "raw";
-    case Framing::ascii_len:
-        return "ascii-len:ack=ready\\n"; // sniff's client ends its acknowledgement with a newline
-    case Framing::struct_len:
-        return "struct";
-    case Framing::json_header:
-        return "json-header";
-    }
-    return "raw";
-}
-
 // Step 3: one connection, three commands, the middle answer larger than recv(1024).
 void answer_step(DemoContext& demo, Framing framing) {
     std::string error;
@@ -92,7 +78,7 @@ void answer_step(DemoContext& demo, Framing framing) {
     auto server = commands::start_loopback_server(serve, error);
     WatchedProxy watch;
     WatchOptions watch_options;
-    watch_options.framing = sniff_spec(framing);
+    watch_options.framing = commands::sniff_framing_spec(framing);
     if (!server || !watch.start(server->port(), watch_options, error)) {
         fail(demo, "cannot start: " + error);
         return;

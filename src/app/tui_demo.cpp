@@ -78,20 +78,6 @@ struct StepTap {
     std::unique_ptr<proxy::Proxy> proxy;
 };
 
-std::string sniff_spec(Framing framing) {
-    switch (framing) {
-    case Framing::none:
-        return "raw";
-    case Framing::ascii_len:
-        return "ascii-len:ack=ready\\n"; // sniff's client ends its acknowledgement with a newline
-    case Framing::struct_len:
-        return "struct";
-    case Framing::json_header:
-        return "json-header";
-    }
-    return "raw";
-}
-
 StepInfo answer_info(Framing framing) {
     switch (framing) {
     case Framing::none:
@@ -230,8 +216,9 @@ void define_steps(DemoRun& demo) {
             commands::ServeOptions serve;
             serve.framing = framing;
             auto server = commands::start_loopback_server(serve, error);
-            const std::uint16_t port =
-                server ? demo.front(server->port(), model::Protocol::tcp, sniff_spec(framing)) : 0;
+            const std::uint16_t port = server ? demo.front(server->port(), model::Protocol::tcp,
+                                                           commands::sniff_framing_spec(framing))
+                                              : 0;
             if (port == 0) {
                 demo.fail();
                 demo.status("cannot start step: " + error, true);

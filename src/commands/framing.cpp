@@ -5,6 +5,20 @@
 
 namespace sniff::commands {
 
+const char* sniff_framing_spec(Framing framing) {
+    switch (framing) {
+    case Framing::none:
+        return "raw";
+    case Framing::ascii_len:
+        return "ascii-len";
+    case Framing::struct_len:
+        return "struct";
+    case Framing::json_header:
+        return "json-header";
+    }
+    return "raw";
+}
+
 const char* framing_name(Framing framing) {
     for (const auto& info : k_framings)
         if (info.value == framing)

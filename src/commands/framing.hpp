@@ -55,6 +55,9 @@ inline constexpr std::array<FramingInfo, 4> k_framings{{
 }};
 
 const char* framing_name(Framing framing);
+// The --framing spec sniff dissects this wire framing with ("raw" for none; presets otherwise:
+// the ascii-len preset takes the client's "ready\n" acknowledgement as one message).
+const char* sniff_framing_spec(Framing framing);
 std::optional<Framing> parse_framing(std::string_view name);
 std::string framing_names(); // "none|ascii-len|struct|json-header", for usage text
 

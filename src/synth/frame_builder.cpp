@@ -9,6 +9,7 @@ namespace {
 constexpr std::uint16_t k_ethertype_ipv4 = 0x0800;
 constexpr std::uint16_t k_ethertype_ipv6 = 0x86dd;
 constexpr std::uint16_t k_ethertype_vlan = 0x8100;
+constexpr std::uint16_t k_ethertype_qinq = 0x88a8;
 
 // Ones' complement sum over 16-bit big-endian words.
 std::uint32_t sum_words(util::Bytes bytes, std::uint32_t sum = 0) {
@@ -141,9 +142,11 @@ Frame ethernet_frame(util::Bytes ip, std::uint8_t ip_version,
     for (std::uint8_t byte :
          {0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01})
         put_u8(frame, byte);
-    for (const std::uint16_t vlan : vlan_ids) {
-        put_be16(frame, k_ethertype_vlan);
-        put_be16(frame, vlan & 0x0fff);
+    for (std::size_t i = 0; i < vlan_ids.size(); ++i) {
+        // QinQ: the outer of two or more tags is an 802.1ad service tag.
+        const bool outer_of_several = vlan_ids.size() > 1 && i == 0;
+        put_be16(frame, outer_of_several ? k_ethertype_qinq : k_ethertype_vlan);
+        put_be16(frame, vlan_ids[i] & 0x0fff);
     }
     put_be16(frame, ip_version == 6 ? k_ethertype_ipv6 : k_ethertype_ipv4);
     put_bytes(frame, ip);

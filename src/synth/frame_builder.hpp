@@ -37,7 +37,8 @@ Frame udp_datagram(const model::Endpoint& source, const model::Endpoint& destina
 Frame ip_packet(const model::Endpoint& source, const model::Endpoint& destination,
                 std::uint8_t protocol, util::Bytes transport, std::uint16_t ip_id = 0);
 
-// Ethernet II frame around an IP packet (EtherType from the IP version), optional 802.1Q tags.
+// Ethernet II frame around an IP packet (EtherType from the IP version), optional VLAN tags
+// (802.1Q; the outer one 802.1ad when there are several).
 Frame ethernet_frame(util::Bytes ip, std::uint8_t ip_version,
                      const std::vector<std::uint16_t>& vlan_ids = {});
 

@@ -29,21 +29,6 @@ void put_le32(synth::Frame& frame, std::uint32_t value) {
         put_u8(frame, static_cast<std::uint8_t>(value >> (8 * i)));
 }
 
-synth::Frame ethernet_with_tags(util::Bytes ip, std::uint8_t ip_version,
-                                const std::vector<std::uint16_t>& vlan_ids) {
-    synth::Frame frame;
-    for (std::uint8_t byte : {0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1})
-        put_u8(frame, byte);
-    for (std::size_t i = 0; i < vlan_ids.size(); ++i) {
-        const bool outer_of_two = vlan_ids.size() > 1 && i == 0;
-        put_be16(frame, outer_of_two ? 0x88a8 : 0x8100);
-        put_be16(frame, vlan_ids[i] & 0x0fff);
-    }
-    put_be16(frame, ip_version == 6 ? 0x86dd : 0x0800);
-    put_bytes(frame, ip);
-    return frame;
-}
-
 } // namespace
 
 synth::Frame link_frame(std::uint32_t link_type, util::Bytes ip_packet, std::uint8_t ip_version,
@@ -53,7 +38,7 @@ synth::Frame link_frame(std::uint32_t link_type, util::Bytes ip_packet, std::uin
     synth::Frame frame;
     switch (link_type) {
     case lt::ethernet:
-        return ethernet_with_tags(ip_packet, ip_version, vlan_ids);
+        return synth::ethernet_frame(ip_packet, ip_version, vlan_ids);
     case lt::linux_sll: // packet type, ARPHRD, address length, 8 address bytes, protocol
         put_be16(frame, 0);
         put_be16(frame, 1);

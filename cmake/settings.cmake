@@ -9,6 +9,6 @@ target_compile_definitions(sniff_settings INTERFACE $<$<CONFIG:Debug>:_GLIBCXX_A
   SNIFF_VERSION="${PROJECT_VERSION}")
 if(SNIFF_SANITIZE)
   target_compile_options(sniff_settings INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
-    -fno-sanitize-recover=undefined)
+    -fno-sanitize-recover=all) # every UBSan finding is fatal, so a test cannot pass over one
   target_link_options(sniff_settings INTERFACE -fsanitize=address,undefined)
 endif()

@@ -5,8 +5,8 @@
 #include "app/demo.hpp"
 #include "app/framing_commands.hpp"
 #include "app/live.hpp"
+#include "app/live_run.hpp"
 #include "app/options.hpp"
-#include "app/proxy_run.hpp"
 #include "app/tui_entry.hpp"
 
 #include <cstdio>
@@ -47,12 +47,11 @@ int run(int argc, char** argv) {
     }
     if (!options.export_lua.empty())
         return export_lua(options);
-    if (!options.proxies.empty())
-        return run_proxy(options);
     if (options.command == Command::list_interfaces)
         return list_interfaces();
-    if (!options.interface_name.empty())
-        return analyze_live(options);
+    // -i, --proxy, or both on one event loop.
+    if (!options.proxies.empty() || !options.interface_name.empty())
+        return run_live(options);
     if (!options.read_file.empty())
         return tui_wanted(options) ? run_tui_on_file(options) : analyze_file(options);
     return usage_error("nothing to do: give -r FILE, -i IFACE, --proxy SPEC or a command");

@@ -84,6 +84,11 @@ const std::vector<ValueOption>& value_options() {
              o.proxies.push_back(v);
              return std::string();
          }},
+        {"--proxy-pcap",
+         [](Options& o, const std::string& v) {
+             o.proxy_pcap = v;
+             return std::string();
+         }},
         {"--framing",
          [](Options& o, const std::string& v) {
              o.framings.push_back(v);
@@ -183,6 +188,32 @@ const std::vector<FlagOption>& flag_options() {
     return k_flags;
 }
 
+// Options that only one source understands, given where they would be ignored or could mean two
+// things. Returns the usage error, or empty.
+std::string combination_error(const Options& o) {
+    const bool capture = !o.interface_name.empty();
+    const bool proxy = !o.proxies.empty();
+    if (!o.read_file.empty() && (capture || proxy))
+        return "-r reads a file: it cannot be combined with -i or --proxy";
+    if (!capture && proxy) {
+        if (!o.write_file.empty() && !o.proxy_pcap.empty())
+            return "-w and --proxy-pcap both name the proxy's recording: give one";
+        if (o.pcapng || o.rotate_megabytes)
+            return "--pcapng and -C apply to -w of a live capture (-i); the proxy records pcap";
+        if (o.count)
+            return "-c counts captured packets: it needs -i or -r";
+        if (!o.filter.empty())
+            return "a BPF filter selects captured packets: it needs -i or -r";
+        if (!o.drop_user.empty())
+            return "-Z drops privileges once a capture is open: it needs -i";
+    }
+    if (!o.proxy_pcap.empty() && !proxy)
+        return "--proxy-pcap records the proxy: it needs --proxy";
+    if (!o.proxy_pcap.empty() && o.proxy_pcap == o.write_file)
+        return "-w (the capture) and --proxy-pcap (the proxy) need different files";
+    return {};
+}
+
 const std::map<std::string, Command> k_subcommands{
     {"serve", Command::serve}, {"client", Command::client}, {"demo", Command::demo}};
 
@@ -246,6 +277,8 @@ ParseResult parse_options(int argc, char** argv) {
         for (const auto& word : filter_words)
             options.filter += (options.filter.empty() ? "" : " ") + word;
     }
+    if (options.command == Command::analyze)
+        result.error = combination_error(options);
     return result;
 }
 
@@ -258,6 +291,8 @@ usage:
   sniff -i IFACE [options] [FILTER]       analyse a live capture
   sniff --proxy [tcp:|udp:][ADDR:]PORT:HOST:PORT [options]
                                           proxy and watch a connection live
+  sniff -i IFACE --proxy SPEC [options] [FILTER]
+                                          both at once: captured and proxied flows side by side
   sniff serve | client ...                the article's command server and client (see --help)
 
 sources:
@@ -293,9 +328,10 @@ output:
   --summary             one line per flow and totals (the default without a terminal)
   --json                JSON Lines: flow, segment, gap, anomaly, message, end
   --write-streams DIR   one file per flow direction with its reassembled bytes + index.json
-  -w FILE               write packets (live capture, proxy) as pcap
+  -w FILE               write packets as pcap: the live capture's with -i, else the proxy's
   --pcapng              with -w on a live capture: write pcapng
   -C MB                 with -w on a live capture: rotate files every MB megabytes
+  --proxy-pcap FILE     write the proxy's recv() chunks as pcap (needed with -i and --proxy)
   --no-tui              text output even on a terminal
   -q                    no progress on standard error
 

@@ -26,6 +26,7 @@ struct Options {
     std::string interface_name;                    // -i
     std::string filter;                            // -f (also the trailing words, as tcpdump)
     std::string write_file;                        // -w
+    std::string proxy_pcap;                        // --proxy-pcap FILE
     std::optional<std::uint64_t> count;            // -c
     std::uint32_t snap_length = 262144;            // -s
     bool no_promiscuous = false;                   // -p

@@ -74,7 +74,7 @@ std::unique_ptr<ProxyTui> make_proxy_tui(const Options& options) {
     std::string error;
     auto selector = framing_selector(options, error);
     if (!selector)
-        return nullptr; // run_proxy's own views report the bad spec
+        return nullptr; // run_live's text views report the bad spec
     // The inspector is about message boundaries: without --framing it guesses one per flow.
     if (options.framings.empty())
         selector->set_default(std::get<dissect::FramingSpec>(dissect::parse_spec("auto")));

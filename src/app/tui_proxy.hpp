@@ -1,8 +1,9 @@
 #pragma once
-// `sniff --proxy` in the inspector: the proxy's chunks go into a FlowStore (and the dissector
-// engine behind it) instead of the text views, and the inspector runs on the proxy's own
-// io_context (TuiLoop). run_proxy() asks make_proxy_tui() for one and, when it gets one, routes
-// its sink, events, quit and end of run through it.
+// The live sources (`sniff --proxy`, `sniff -i`, or both) in the inspector: the proxy's chunks and
+// the captured segments go into a FlowStore (and the dissector engine behind it) instead of the
+// text views, and the inspector runs on the sources' own io_context (TuiLoop). run_live() asks
+// make_proxy_tui() for one and, when it gets one, routes its sink, events, quit and end of run
+// through it.
 
 #include "app/options.hpp"
 #include "app/tui_loop.hpp"

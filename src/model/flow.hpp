@@ -19,6 +19,14 @@ inline const char* direction_name(Direction direction) {
     return direction == Direction::c2s ? "c2s" : "s2c";
 }
 
+// Where a flow's events come from: packets (a capture file or a live interface), whose segments
+// are what the wire carried, or the proxy, whose segments are its recv() chunks. One run can
+// have both (`-i` with `--proxy`): the views say which is which.
+enum class FlowOrigin : std::uint8_t { capture = 0, proxy = 1 };
+inline const char* origin_name(FlowOrigin origin) {
+    return origin == FlowOrigin::capture ? "capture" : "proxy";
+}
+
 // TCP header flag bits as on the wire.
 namespace tcp_flags {
 inline constexpr std::uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10,
@@ -50,6 +58,7 @@ struct Flow {
     Timestamp last_seen = 0;
     std::uint64_t first_frame = 0;
     bool saw_syn = false; // client/server roles come from a SYN, not a guess
+    FlowOrigin origin = FlowOrigin::capture;
     std::array<DirectionStats, 2> stats{};
 
     const Endpoint& source(Direction direction) const {

@@ -14,6 +14,10 @@ void put_flow_fields(json& object, const model::Flow& flow, model::Direction dir
     object["src"] = flow.source(direction).to_string();
     object["dst"] = flow.destination(direction).to_string();
     object["dir"] = model::direction_name(direction);
+    // Only the proxy's flows say so: their segments are recv() chunks, not packets. Absent
+    // means captured packets, as in every file read.
+    if (flow.origin == model::FlowOrigin::proxy)
+        object["origin"] = model::origin_name(flow.origin);
 }
 
 namespace {

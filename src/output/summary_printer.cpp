@@ -56,14 +56,17 @@ void SummaryPrinter::print_flow(const model::Flow& flow, reassembly::CloseReason
     m_anomalies_by_flow.erase(flow.id);
     const double duration = static_cast<double>(flow.last_seen - flow.first_seen) / 1e9;
     std::string label = "#" + std::to_string(flow.id);
-    std::fprintf(m_out, "%-5s %-5s %-45s %-21s %-21s %-7s %-5s %-7s %-5s %-5" PRIu64 " %8.3fs %s\n",
-                 label.c_str(), model::protocol_name(flow.protocol), endpoints.c_str(),
-                 pair(c2s.packets, c2s.stream_bytes).c_str(),
-                 pair(s2c.packets, s2c.stream_bytes).c_str(),
-                 both(c2s.segments, s2c.segments).c_str(), both(c2s.gaps, s2c.gaps).c_str(),
-                 both(c2s.retransmissions, s2c.retransmissions).c_str(),
-                 both(c2s.out_of_order, s2c.out_of_order).c_str(), anomalies, duration,
-                 reassembly::close_reason_name(reason));
+    // A proxied flow's "segments" are the proxy's recv() chunks: said at the end of its line, so
+    // a run with a capture and a proxy keeps the two apart.
+    const char* origin = flow.origin == model::FlowOrigin::proxy ? " via proxy" : "";
+    std::fprintf(
+        m_out, "%-5s %-5s %-45s %-21s %-21s %-7s %-5s %-7s %-5s %-5" PRIu64 " %8.3fs %s%s\n",
+        label.c_str(), model::protocol_name(flow.protocol), endpoints.c_str(),
+        pair(c2s.packets, c2s.stream_bytes).c_str(), pair(s2c.packets, s2c.stream_bytes).c_str(),
+        both(c2s.segments, s2c.segments).c_str(), both(c2s.gaps, s2c.gaps).c_str(),
+        both(c2s.retransmissions, s2c.retransmissions).c_str(),
+        both(c2s.out_of_order, s2c.out_of_order).c_str(), anomalies, duration,
+        reassembly::close_reason_name(reason), origin);
 }
 
 void SummaryPrinter::print_totals(const std::string& source_label) {

@@ -45,9 +45,13 @@ std::string Inspector::flow_row_text(const store::FlowRecord& record) const {
                   class_total(record, MessageClass::split, MessageClass::coalesced_split),
                   anomaly_count(record),
                   record.closed ? reassembly::close_reason_name(record.close_reason) : "open");
+    std::string row = line;
+    // The proxy's flows are marked (their segments are recv() chunks); `/proxy` filters them.
+    if (flow.origin == model::FlowOrigin::proxy)
+        row += "  proxy";
     if (const auto caption = caption_of(record))
-        return std::string(line) + "  " + caption->tag;
-    return line;
+        row += "  " + caption->tag;
+    return row;
 }
 
 std::vector<std::uint64_t> Inspector::visible_flows() const {

@@ -180,6 +180,8 @@ int run_live(const Options& options) {
     if (run.capture) {
         run.capture->announce();
         const bool status_line = !options.quiet && !tui && isatty(STDERR_FILENO) != 0;
+        if (tui) // standard error is the inspector's screen
+            run.capture->set_warning_handler([&tui](const std::string& text) { tui->warn(text); });
         run.capture->start(run.io, captured, status_line, [&run] { run.shut_down(); });
     }
     run.arm_stops();

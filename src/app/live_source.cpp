@@ -47,8 +47,9 @@ public:
     LiveSession(const LiveSession&) = delete;
     LiveSession& operator=(const LiveSession&) = delete;
 
-    void start(std::function<void()> on_end) {
+    void start(std::function<void()> on_end, std::function<void(const std::string&)> warn) {
         m_on_end = std::move(on_end);
+        m_warn = std::move(warn);
         schedule_tick();
         wait_readable();
     }
@@ -142,7 +143,7 @@ private:
                          " dropped",
                          m_packets, m_pipeline.reassembler().flows_seen(), dropped);
         else if (dropped > m_dropped_reported)
-            std::fprintf(stderr, "sniff: warning: %" PRIu64 " packets dropped so far\n", dropped);
+            m_warn(std::to_string(dropped) + " packets dropped so far");
         m_dropped_reported = dropped;
     }
 
@@ -154,6 +155,7 @@ private:
     asio::steady_timer m_tick;
     bool m_status_line;
     std::function<void()> m_on_end;
+    std::function<void(const std::string&)> m_warn;
     std::uint64_t m_packets = 0;
     std::uint64_t m_dropped_reported = 0;
     bool m_stopping = false;
@@ -273,7 +275,14 @@ void LiveSource::start(asio::io_context& io, reassembly::StreamSink& sink, bool 
     m_pipeline = std::make_unique<PacketPipeline>(reassembly_config(m_options), sink);
     m_session = std::make_unique<LiveSession>(io, m_options, *m_capture, *m_pipeline,
                                               m_saving ? &m_writer : nullptr, status_line);
-    m_session->start(std::move(on_end));
+    m_session->start(
+        std::move(on_end), m_warn ? m_warn : [](const std::string& text) {
+            std::fprintf(stderr, "sniff: warning: %s\n", text.c_str());
+        });
+}
+
+void LiveSource::set_warning_handler(std::function<void(const std::string&)> warn) {
+    m_warn = std::move(warn);
 }
 
 void LiveSource::stop() {

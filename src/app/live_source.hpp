@@ -45,6 +45,9 @@ public:
     // reached, a capture error), so the run can stop its other sources too.
     void start(boost::asio::io_context& io, reassembly::StreamSink& sink, bool status_line,
                std::function<void()> on_end);
+    // Where a warning during the run goes (new kernel drops), instead of standard error: the
+    // inspector's status line, which owns the screen. Call before start().
+    void set_warning_handler(std::function<void(const std::string&)> warn);
     // Stops reading (Ctrl-C, --duration, q, the end of another source). Idempotent.
     void stop();
     // After the loop: takes what is still in the kernel's ring, closes the pipeline's flows and
@@ -63,6 +66,7 @@ private:
     bool m_saving = false;
     std::unique_ptr<PacketPipeline> m_pipeline;
     std::unique_ptr<LiveSession> m_session;
+    std::function<void(const std::string&)> m_warn;
     std::optional<capture::LiveStats> m_final_stats;
 };
 

@@ -33,6 +33,11 @@ std::function<void(const proxy::ProxyEvent&)> ProxyTui::event_handler() {
     };
 }
 
+void ProxyTui::warn(const std::string& text) {
+    if (m_loop)
+        m_loop->session().inspector().set_status("warning: " + text, true);
+}
+
 bool ProxyTui::start(boost::asio::io_context& io, const std::string& source,
                      std::function<void()> quit, std::string& error) {
     m_loop = std::make_unique<TuiLoop>(io, m_store);

@@ -29,6 +29,8 @@ public:
     reassembly::StreamSink& sink() { return m_fanout; }
     // Proxy events go to the status line instead of standard error (which is the screen).
     std::function<void(const proxy::ProxyEvent&)> event_handler();
+    // A warning from a source (a live capture's new drops) on the status line, highlighted.
+    void warn(const std::string& text);
     // Opens the inspector on io; q calls quit on the loop (the same path as SIGINT). Call after
     // the signal_set exists, so its handlers stay in charge. False and error when no terminal.
     bool start(boost::asio::io_context& io, const std::string& source, std::function<void()> quit,

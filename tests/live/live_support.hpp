@@ -70,15 +70,11 @@ public:
     // True once standard error contains text (sniff's "listening on" line means the capture
     // is active), false after the timeout or when the process ended first.
     bool wait_for_err(const std::string& text, std::chrono::milliseconds timeout) {
-        const auto end = std::chrono::steady_clock::now() + timeout;
-        while (std::chrono::steady_clock::now() < end) {
-            if (err().find(text) != std::string::npos)
-                return true;
-            if (poll_exit())
-                return err().find(text) != std::string::npos;
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        return false;
+        return wait_for(m_err, text, timeout);
+    }
+    // The same on standard output (sniff serve says there where it listens).
+    bool wait_for_out(const std::string& text, std::chrono::milliseconds timeout) {
+        return wait_for(m_out, text, timeout);
     }
 
     void signal(int number) const {
@@ -101,6 +97,19 @@ public:
     std::string err() const { return read_file(m_err); }
 
 private:
+    bool wait_for(const std::filesystem::path& file, const std::string& text,
+                  std::chrono::milliseconds timeout) {
+        const auto end = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < end) {
+            if (read_file(file).find(text) != std::string::npos)
+                return true;
+            if (poll_exit())
+                return read_file(file).find(text) != std::string::npos;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return false;
+    }
+
     bool poll_exit() {
         if (m_exit_code)
             return true;

@@ -1,4 +1,5 @@
-// End-to-end on live sources: sniff --proxy and sniff demo inside tmux, driven by a real client.
+// End-to-end on live sources: sniff --proxy, sniff -i with --proxy and sniff demo inside tmux,
+// driven by a real client.
 // The inspector must show the traffic while the proxy runs, quit with q through the proxy's clean
 // shutdown, and print its summary on the restored terminal.
 
@@ -8,7 +9,10 @@
 #include <arpa/inet.h>
 #include <catch2/catch.hpp>
 #include <netinet/in.h>
+#include <sstream>
 #include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
 
 using namespace sniff;
 using test::session_name;
@@ -111,4 +115,64 @@ TEST_CASE("tmux: sniff demo opens the inspector with a caption per step, q quits
     REQUIRE(tmux.wait_for("EXITED=0", &screen));
     CHECK(screen.find("sniff: demo: 7 flows") != std::string::npos);
     CHECK(screen.find("Done: every framed answer arrived intact") != std::string::npos);
+}
+
+TEST_CASE("tmux: -i and --proxy together show the captured and the proxied flow live, q stops "
+          "both",
+          "[tui][tmux][live]") {
+    REQUIRE(test::have_program("tmux"));
+    if (::geteuid() != 0) {
+        WARN("not root: live capture test skipped (CI runs it as root)");
+        return;
+    }
+    const std::uint16_t front = free_port();
+    const std::uint16_t target = free_port();
+    REQUIRE(front != 0);
+    REQUIRE(target != 0);
+    REQUIRE(front != target);
+    // The capture watches the proxy's upstream leg: the same conversation, seen twice.
+    TmuxSession tmux(session_name("live-capture-proxy"),
+                     keep_open(std::string(SNIFF_BIN) + " -i lo -f 'tcp port " +
+                               std::to_string(target) + "' --proxy " + std::to_string(front) +
+                               ":127.0.0.1:" + std::to_string(target) +
+                               " --serve --framing struct"));
+    REQUIRE(tmux.started());
+    std::string screen;
+    REQUIRE(tmux.wait_for("0 flows", &screen));
+    CHECK(screen.find("live lo + proxy " + std::to_string(front)) != std::string::npos);
+
+    const auto client = test::run_command("timeout 10 " + std::string(SNIFF_BIN) +
+                                          " client 127.0.0.1:" + std::to_string(front) +
+                                          " --framing struct -e 'bytes 3000' -e 'echo hi'");
+    REQUIRE(client.exit_code == 0);
+    // Both rows reach 25 B c2s, 3011 B s2c, 4 messages (see the proxy-only test above); only
+    // the proxied one is marked.
+    const std::string counts = "25       3011       4";
+    auto both_done = [&] {
+        screen = tmux.pane();
+        const auto first = screen.find(counts);
+        return first != std::string::npos && screen.find(counts, first + 1) != std::string::npos;
+    };
+    for (int i = 0; i < 200 && !both_done(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    INFO(screen);
+    REQUIRE(both_done());
+    CHECK(screen.find("2 flows") != std::string::npos);
+    std::size_t proxied_rows = 0;
+    std::istringstream lines(screen);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.find(counts) == std::string::npos)
+            continue;
+        while (!line.empty() && line.back() == ' ')
+            line.pop_back();
+        proxied_rows += line.ends_with("  proxy") ? 1 : 0;
+    }
+    CHECK(proxied_rows == 1);
+
+    tmux.keys("q");
+    REQUIRE(tmux.wait_for("EXITED=0", &screen));
+    CHECK(screen.find("sniff: inspector: 2 flows, c2s 50 B, s2c 6022 B, 8 messages") !=
+          std::string::npos);
+    CHECK(screen.find("sniff: proxy: 1 connections") != std::string::npos);
+    CHECK(screen.find("packets dropped by the kernel") != std::string::npos);
 }

@@ -147,12 +147,8 @@ int run_live(const Options& options) {
         std::fprintf(stderr, "sniff: -Z: unknown user '%s'\n", options.drop_user.c_str());
         return 1;
     }
-    LiveRun run(options);
-    if (!options.proxies.empty()) {
-        run.proxy = std::make_unique<ProxySource>();
-        if (const int status = run.proxy->configure(options); status != 0)
-            return status;
-    }
+    // The views and the origin sinks are declared before the run (its io_context and sources),
+    // so they outlive anything the loop still holds when the run is destroyed.
     OutputSet outputs;
     if (auto failure = outputs.build(options)) {
         std::fprintf(stderr, "sniff: %s\n", failure->message.c_str());
@@ -164,6 +160,12 @@ int run_live(const Options& options) {
     FlowIds flow_ids;
     OriginSink captured(flow_ids, model::FlowOrigin::capture, views);
     OriginSink proxied(flow_ids, model::FlowOrigin::proxy, views);
+    LiveRun run(options);
+    if (!options.proxies.empty()) {
+        run.proxy = std::make_unique<ProxySource>();
+        if (const int status = run.proxy->configure(options); status != 0)
+            return status;
+    }
     if (run.proxy) {
         // The proxy's events name its own flow ids: the views know the run-wide ones.
         auto show = tui ? tui->event_handler() : print_proxy_event;

@@ -44,12 +44,15 @@ bool ProxyTui::start(boost::asio::io_context& io, const std::string& source,
     auto& inspector = m_loop->session().inspector();
     inspector.set_source(source);
     inspector.set_follow(true); // live: the newest flow and bytes stay in view
-    return m_loop->start(std::move(quit), error);
+    if (m_loop->start(std::move(quit), error))
+        return true;
+    m_loop.reset(); // its descriptor and timer must not outlive io
+    return false;
 }
 
 void ProxyTui::finish() {
-    if (m_loop)
-        m_loop->stop();
+    // Dropped here, while the io_context it waits on still exists: the store may outlive it.
+    m_loop.reset(); // ~TuiLoop restores the terminal
     print_store_summary(m_store, "inspector");
 }
 

@@ -35,7 +35,8 @@ public:
     // the signal_set exists, so its handlers stay in charge. False and error when no terminal.
     bool start(boost::asio::io_context& io, const std::string& source, std::function<void()> quit,
                std::string& error);
-    // After the loop stopped: restores the terminal, then prints what the inspector saw.
+    // After the loop stopped, before io is destroyed: restores the terminal and lets go of the
+    // loop's waits on io, then prints what the inspector saw.
     void finish();
 
     store::FlowStore& store() { return m_store; }

@@ -53,8 +53,17 @@ dissect::FramingSpec spec_at(std::size_t index) {
 
 class CheckingSink final : public dissect::MessageSink {
 public:
-    void on_message(const model::Flow&, const dissect::Message& message) override {
+    void on_message(const model::Flow&, const dissect::Message& message,
+                    util::Bytes preview) override {
         auto& last = m_last[static_cast<std::size_t>(message.direction)];
+        // The preview is the message's first bytes; reading them all lets ASan catch a view that
+        // outlived its segment.
+        SNIFF_FUZZ_CHECK(preview.size() <= message.length);
+        SNIFF_FUZZ_CHECK(preview.size() <= dissect::EngineConfig{}.preview_bytes);
+        std::uint8_t sum = 0;
+        for (const std::byte b : preview)
+            sum = static_cast<std::uint8_t>(sum + static_cast<std::uint8_t>(b));
+        preview_sum += sum;
         SNIFF_FUZZ_CHECK(message.index == last.count);
         SNIFF_FUZZ_CHECK(message.offset >= last.end);
         SNIFF_FUZZ_CHECK(message.length >= message.header_length ||
@@ -69,6 +78,7 @@ public:
     }
     void on_direction_end(const model::Flow&, const dissect::DirectionSummary&) override { ++ends; }
     std::size_t ends = 0;
+    std::uint64_t preview_sum = 0; // keeps the reads above from being optimised away
 
 private:
     struct Last {

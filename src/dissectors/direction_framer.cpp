@@ -2,9 +2,8 @@
 
 #include "dissectors/direction_framer.hpp"
 
-#include "util/escape.hpp"
-
 #include <algorithm>
+#include <array>
 
 namespace sniff::dissect {
 
@@ -17,8 +16,9 @@ void DirectionFramer::start(Framing* framing, std::string spec, bool datagrams) 
     m_started = true;
 }
 
-void DirectionFramer::open_segment(const model::SegmentInfo& segment) {
+void DirectionFramer::open_segment(const model::SegmentInfo& segment, util::Bytes bytes) {
     m_segment = segment;
+    m_bytes = bytes;
     SegmentReport report;
     report.direction = m_direction;
     report.index = segment.index;
@@ -44,6 +44,7 @@ void DirectionFramer::data(const model::Flow& flow, const model::SegmentInfo& se
     flush_segment(flow);
     if (m_datagrams) {
         datagram(flow, segment, bytes);
+        m_bytes = {};
         return;
     }
     if (segment.offset != m_pos && m_pos < segment.offset) {
@@ -53,20 +54,21 @@ void DirectionFramer::data(const model::Flow& flow, const model::SegmentInfo& se
         implied.length = segment.offset - m_pos;
         gap(flow, implied);
     }
-    open_segment(segment);
+    open_segment(segment, bytes);
     std::size_t p = 0;
     while (p < bytes.size())
         p = step(flow, bytes, p);
     m_pos = segment.offset + bytes.size();
+    carry_preview();
+    m_bytes = {};
 }
 
 void DirectionFramer::datagram(const model::Flow& flow, const model::SegmentInfo& segment,
                                util::Bytes bytes) {
-    open_segment(segment);
+    open_segment(segment, bytes);
     m_pos = segment.offset;
     if (m_framing == nullptr) {
         begin_message(segment.offset);
-        keep_preview(bytes);
         m_current.total = bytes.size();
         emit(flow, segment.offset + bytes.size(), MessageStatus::complete, {});
     } else {
@@ -103,14 +105,16 @@ std::size_t DirectionFramer::step(const model::Flow& flow, util::Bytes bytes, st
     case Mode::framing:
         break;
     }
-    if (!m_current.active)
+    if (!m_current.active) {
+        p = emit_run(flow, bytes, p);
+        if (p == bytes.size())
+            return p;
         begin_message(here(p));
+    }
     if (m_current.total) {
         // Known length: skip the body without reading it.
         const std::uint64_t end = m_current.start + *m_current.total;
-        const std::uint64_t take = std::min<std::uint64_t>(end - here(p), bytes.size() - p);
-        keep_preview(bytes.subspan(p, take));
-        p += take;
+        p += static_cast<std::size_t>(std::min<std::uint64_t>(end - here(p), bytes.size() - p));
         if (here(p) == end)
             emit(flow, end, MessageStatus::complete, {});
         return p;
@@ -128,7 +132,6 @@ std::size_t DirectionFramer::step_head(const model::Flow& flow, util::Bytes byte
     const std::size_t want = static_cast<std::size_t>(
         m_current.need - std::min<std::uint64_t>(m_current.need, m_head.size()));
     const std::size_t take = std::min(want, rest.size());
-    keep_preview(rest.first(take));
     m_head.insert(m_head.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(take));
     p += take;
     if (m_head.size() < m_current.need)
@@ -179,7 +182,6 @@ std::size_t DirectionFramer::apply(const model::Flow& flow, const FrameResult& r
             current.feed = Feed::tail;
             current.fed = passed;
             m_head.clear();
-            keep_preview(bytes.subspan(p, static_cast<std::size_t>(passed - consumed)));
             return static_cast<std::size_t>(p + (passed - consumed));
         }
         if (result.need <= passed || result.need > m_config.max_head) {
@@ -196,8 +198,6 @@ std::size_t DirectionFramer::apply(const model::Flow& flow, const FrameResult& r
     const std::uint64_t covers =
         std::max<std::uint64_t>(1, result.total != 0 ? result.total : passed);
     const std::uint64_t end = current.start + std::min(covers, passed);
-    if (end > here(p))
-        keep_preview(bytes.subspan(p, static_cast<std::size_t>(end - here(p))));
     emit(flow, end, MessageStatus::malformed, result.reason);
     m_head.clear();
     if (result.resync == Resync::skip_to_delimiter && m_framing->can_resync()) {
@@ -213,30 +213,68 @@ std::size_t DirectionFramer::apply(const model::Flow& flow, const FrameResult& r
 }
 
 void DirectionFramer::begin_message(std::uint64_t offset) {
-    m_current = Current{};
-    m_current.active = true;
-    m_current.start = offset;
-    m_current.first_segment = m_segment.index;
-    m_current.first_frame = m_segment.frame;
-    m_current.first_time = m_segment.time;
-    m_current.first_segment_offset = m_segment.offset;
+    // Field by field rather than `= Current{}`: this runs once per message, and the strings keep
+    // their buffers.
+    Current& current = m_current;
+    current.active = true;
+    current.start = offset;
+    current.total.reset();
+    current.header = 0;
+    current.header_json.clear();
+    current.feed = Feed::head;
+    current.need = 1;
+    current.fed = 0;
+    current.first_segment = m_segment.index;
+    current.first_frame = m_segment.frame;
+    current.first_time = m_segment.time;
+    current.first_segment_offset = m_segment.offset;
+    current.truncation.clear();
     m_head.clear();
     m_preview.clear();
-    if (m_report) {
-        ++m_report->message_starts;
-        if (!m_report->has_messages)
-            m_report->first_message = m_next_index;
-        m_report->has_messages = true;
-        m_report->last_message = m_next_index;
-    }
+    count_message_start();
 }
 
-void DirectionFramer::keep_preview(util::Bytes bytes) {
+void DirectionFramer::count_message_start() {
+    if (!m_report)
+        return;
+    ++m_report->message_starts;
+    if (!m_report->has_messages)
+        m_report->first_message = m_next_index;
+    m_report->has_messages = true;
+    m_report->last_message = m_next_index;
+}
+
+void DirectionFramer::append_preview(util::Bytes bytes) {
     const std::size_t room =
         m_config.preview_bytes - std::min(m_config.preview_bytes, m_preview.size());
     const std::size_t take = std::min(room, bytes.size());
     m_preview.insert(m_preview.end(), bytes.begin(),
                      bytes.begin() + static_cast<std::ptrdiff_t>(take));
+}
+
+void DirectionFramer::carry_preview() {
+    if (!m_current.active || m_preview.size() >= m_config.preview_bytes)
+        return;
+    const std::uint64_t from = std::max(m_current.start, m_segment.offset);
+    if (from - m_segment.offset < m_bytes.size())
+        append_preview(m_bytes.subspan(static_cast<std::size_t>(from - m_segment.offset)));
+}
+
+util::Bytes DirectionFramer::preview_until(std::uint64_t end) {
+    const std::uint64_t start = m_current.start;
+    const auto want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(end - start, m_config.preview_bytes));
+    const std::uint64_t segment_start = m_segment.offset;
+    if (!m_bytes.empty() && start >= segment_start) {
+        // The message began in the segment being processed: a view, no copy (the usual case).
+        const auto at = static_cast<std::size_t>(start - segment_start);
+        return at < m_bytes.size() ? m_bytes.subspan(at, std::min(want, m_bytes.size() - at))
+                                   : util::Bytes{};
+    }
+    if (!m_bytes.empty() && end > segment_start)
+        append_preview(m_bytes.first(static_cast<std::size_t>(
+            std::min<std::uint64_t>(end - segment_start, m_bytes.size()))));
+    return util::Bytes(m_preview).first(std::min(want, m_preview.size()));
 }
 
 void DirectionFramer::emit(const model::Flow& flow, std::uint64_t end, MessageStatus status,
@@ -267,11 +305,49 @@ void DirectionFramer::emit(const model::Flow& flow, std::uint64_t end, MessageSt
     }
     message.status = status;
     message.reason = std::move(reason);
-    const std::size_t shown =
-        static_cast<std::size_t>(std::min<std::uint64_t>(m_preview.size(), message.length));
-    message.preview =
-        util::escape_bytes(util::Bytes(m_preview).first(shown), 4 * m_config.preview_bytes);
+    const util::Bytes preview = preview_until(end);
     message.header_json = std::move(current.header_json);
+    m_current.active = false;
+    m_head.clear();
+    deliver(flow, message, preview);
+    m_preview.clear(); // after the sink: `preview` may point into it
+}
+
+std::size_t DirectionFramer::emit_run(const model::Flow& flow, util::Bytes bytes, std::size_t p) {
+    std::array<RunMessage, 64> run;
+    for (;;) {
+        const std::size_t found = m_framing->frame_run(m_direction, bytes.subspan(p), run);
+        for (std::size_t i = 0; i < found; ++i) {
+            emit_in_place(flow, p, run[i]);
+            p += static_cast<std::size_t>(run[i].total);
+        }
+        if (found < run.size() || p == bytes.size())
+            return p;
+    }
+}
+
+void DirectionFramer::emit_in_place(const model::Flow& flow, std::size_t at,
+                                    const RunMessage& run) {
+    count_message_start();
+    Message message;
+    message.flow_id = flow.id;
+    message.direction = m_direction;
+    message.index = m_next_index++;
+    message.offset = m_segment.offset + at;
+    message.length = run.total;
+    message.header_length = run.header;
+    message.first_time = message.last_time = m_segment.time;
+    message.first_segment = message.last_segment = m_segment.index;
+    message.first_frame = message.last_frame = m_segment.frame;
+    const bool alone = at == 0 && run.total == m_bytes.size();
+    message.message_class = alone ? MessageClass::whole : MessageClass::coalesced;
+    const auto shown =
+        static_cast<std::size_t>(std::min<std::uint64_t>(run.total, m_config.preview_bytes));
+    deliver(flow, message, m_bytes.subspan(at, shown));
+}
+
+void DirectionFramer::deliver(const model::Flow& flow, Message& message, util::Bytes preview) {
+    const std::uint64_t end = message.offset + message.length;
     if (m_datagrams && m_config.udp_bufsize != 0 && end - m_segment.offset > m_config.udp_bufsize) {
         message.would_truncate = true;
         message.recv_buffer = m_config.udp_bufsize;
@@ -283,10 +359,7 @@ void DirectionFramer::emit(const model::Flow& flow, std::uint64_t end, MessageSt
     ++m_summary.messages;
     ++m_summary.by_class[static_cast<std::size_t>(message.message_class)];
     ++m_summary.by_status[static_cast<std::size_t>(message.status)];
-    m_current = Current{};
-    m_head.clear();
-    m_preview.clear();
-    m_sink.on_message(flow, message);
+    m_sink.on_message(flow, message, preview);
 }
 
 void DirectionFramer::gap(const model::Flow& flow, const model::Gap& gap) {

@@ -46,7 +46,7 @@ private:
         std::string truncation; // a gap fell inside; the message goes on to its known end
     };
 
-    void open_segment(const model::SegmentInfo& segment);
+    void open_segment(const model::SegmentInfo& segment, util::Bytes bytes);
     void flush_segment(const model::Flow& flow);
     void datagram(const model::Flow& flow, const model::SegmentInfo& segment, util::Bytes bytes);
     // Advances through bytes[p..]; returns the new position.
@@ -58,8 +58,19 @@ private:
     std::size_t apply(const model::Flow& flow, const FrameResult& result, std::uint64_t passed,
                       std::uint64_t consumed, util::Bytes bytes, std::size_t p);
     void begin_message(std::uint64_t offset);
-    void keep_preview(util::Bytes bytes);
+    void count_message_start(); // in the open segment's report
+    // Previews: a message that began in the segment being processed is shown from its bytes in
+    // place; only one that spans segments has its first bytes carried over in m_preview.
+    void append_preview(util::Bytes bytes);
+    void carry_preview(); // end of a segment: keep the current message's first bytes
+    util::Bytes preview_until(std::uint64_t end);
     void emit(const model::Flow& flow, std::uint64_t end, MessageStatus status, std::string reason);
+    // The fast path: the messages that Framing::frame_run finds wholly in bytes from p, each
+    // emitted without the general state machine; returns the position after them.
+    std::size_t emit_run(const model::Flow& flow, util::Bytes bytes, std::size_t p);
+    void emit_in_place(const model::Flow& flow, std::size_t at, const RunMessage& run);
+    // Counts a finished message and hands it to the sink (both emit paths end here).
+    void deliver(const model::Flow& flow, Message& message, util::Bytes preview);
     std::uint64_t here(std::size_t p) const { return m_segment.offset + p; }
 
     model::Direction m_direction;
@@ -74,8 +85,9 @@ private:
     std::uint64_t m_next_index = 0;
     Current m_current;
     std::vector<std::byte> m_head;         // buffered header bytes of the current message
-    std::vector<std::byte> m_preview;      // first bytes of the current message
+    std::vector<std::byte> m_preview;      // first bytes of the current message, from past segments
     model::SegmentInfo m_segment;          // the segment being (or last) processed
+    util::Bytes m_bytes;                   // its bytes, only while data() runs
     std::optional<SegmentReport> m_report; // its report, open until its last byte's owner is known
     DirectionSummary m_summary;
 };

@@ -63,7 +63,10 @@ struct DirectionSummary {
 class MessageSink {
 public:
     virtual ~MessageSink() = default;
-    virtual void on_message(const model::Flow&, const Message&) = 0;
+    // preview: the message's first bytes (at most EngineConfig::preview_bytes), raw and valid only
+    // during the call: a sink that shows them escapes them, one that keeps them copies them. Most
+    // messages are never shown, so the engine neither copies nor escapes them.
+    virtual void on_message(const model::Flow&, const Message&, util::Bytes preview) = 0;
     virtual void on_segment(const model::Flow&, const SegmentReport&) {}
     virtual void on_framing(const model::Flow&, const FramingChoice&) {}
     // At flow close, for each direction, after its last message and segment.
@@ -72,7 +75,7 @@ public:
 
 struct EngineConfig {
     std::uint64_t udp_bufsize = 0;          // flag UDP datagrams longer than this; 0 = off
-    std::size_t preview_bytes = 48;         // bytes of each message kept for its preview
+    std::size_t preview_bytes = 48;         // first bytes of each message given to sinks
     std::size_t auto_window = 64u << 10;    // bytes sampled per direction before `auto` decides
     std::size_t max_head = (1u << 20) + 64; // most header bytes a framing may ask to buffer
 };

@@ -56,6 +56,28 @@ public:
         return 0;
     }
 
+    // Like scan() from a fresh start, for the fast path: the count of bytes up to and including
+    // the first separator, or 0. No state machine: a candidate first byte, then the rest compared.
+    std::size_t find_end(util::Bytes bytes) const {
+        const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+        const std::size_t size = bytes.size();
+        const std::size_t sep_size = m_sep.size();
+        for (std::size_t i = 0; i + sep_size <= size;) {
+            const void* hit = std::memchr(data + i, m_sep[0], size - sep_size + 1 - i);
+            if (hit == nullptr)
+                return 0;
+            i = static_cast<std::size_t>(static_cast<const unsigned char*>(hit) - data);
+            // Separators are a few bytes: a loop beats a call to memcmp.
+            std::size_t k = 1;
+            while (k < sep_size && data[i + k] == static_cast<unsigned char>(m_sep[k]))
+                ++k;
+            if (k == sep_size)
+                return i + sep_size;
+            ++i;
+        }
+        return 0;
+    }
+
 private:
     std::string m_sep;
     std::vector<std::size_t> m_fail;
@@ -80,6 +102,22 @@ public:
                                               std::to_string(m_spec.max) + " bytes",
                                           Resync::skip_to_delimiter, m_spec.max);
         return FrameResult::need_more(from + bytes.size() + 1, Feed::tail);
+    }
+
+    std::size_t frame_run(model::Direction, util::Bytes bytes, std::span<RunMessage> out) override {
+        std::size_t count = 0;
+        std::size_t at = 0;
+        while (count < out.size() && at < bytes.size()) {
+            const std::size_t left = bytes.size() - at;
+            const util::Bytes window = bytes.subspan(
+                at, static_cast<std::size_t>(std::min<std::uint64_t>(left, m_spec.max)));
+            const std::size_t end = m_matcher.find_end(window);
+            if (end == 0)
+                break;
+            out[count++] = RunMessage{end, 0};
+            at += end;
+        }
+        return count;
     }
 
     std::optional<std::size_t> find_resync(model::Direction direction, util::Bytes bytes,

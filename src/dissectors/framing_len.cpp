@@ -74,6 +74,27 @@ LengthField read_field(const FramingSpec& spec, util::Bytes head) {
     return field;
 }
 
+// What a complete, well-formed length field says of its message.
+enum class LengthVerdict : std::uint8_t { ok, value_over_max, shorter_than_header, total_over_max };
+
+struct LengthCheck {
+    LengthVerdict verdict = LengthVerdict::ok;
+    std::uint64_t total = 0; // when ok
+};
+
+LengthCheck check_length(const FramingSpec& spec, const LengthField& field) {
+    // Compare with max before adding anything: value may be up to 2^64-1.
+    if (field.value > spec.max)
+        return {LengthVerdict::value_over_max};
+    // value <= 2^40, header <= 72, |adj| <= 2^32: the signed sum cannot overflow.
+    const std::int64_t total = static_cast<std::int64_t>(field.header + field.value) + spec.adj;
+    if (total < static_cast<std::int64_t>(field.header) || total <= 0)
+        return {LengthVerdict::shorter_than_header};
+    if (static_cast<std::uint64_t>(total) > spec.max)
+        return {LengthVerdict::total_over_max, static_cast<std::uint64_t>(total)};
+    return {LengthVerdict::ok, static_cast<std::uint64_t>(total)};
+}
+
 class LenFraming final : public Framing {
 public:
     explicit LenFraming(FramingSpec spec) : m_spec(std::move(spec)) {}
@@ -82,7 +103,31 @@ public:
         return frame_length_prefix(m_spec, bytes);
     }
 
+    std::size_t frame_run(model::Direction, util::Bytes bytes, std::span<RunMessage> out) override {
+        std::size_t count = 0;
+        std::size_t at = 0;
+        while (count < out.size() && at < bytes.size()) {
+            const auto message = whole_message_at(bytes.subspan(at));
+            if (!message)
+                break;
+            out[count++] = *message;
+            at += static_cast<std::size_t>(message->total);
+        }
+        return count;
+    }
+
 private:
+    // A valid message wholly inside bytes, else nullopt (frame() then says what is wrong).
+    std::optional<RunMessage> whole_message_at(util::Bytes bytes) const {
+        const LengthField field = read_field(m_spec, bytes);
+        if (!field.complete || !field.error.empty())
+            return std::nullopt;
+        const LengthCheck check = check_length(m_spec, field);
+        if (check.verdict != LengthVerdict::ok || check.total > bytes.size())
+            return std::nullopt;
+        return RunMessage{check.total, field.header};
+    }
+
     FramingSpec m_spec;
 };
 
@@ -98,24 +143,26 @@ FrameResult frame_length_prefix(const FramingSpec& spec, util::Bytes head) {
         return FrameResult::malformed(field.error, Resync::give_up, covers);
     if (!field.complete)
         return FrameResult::need_more(field.need);
-    // Compare with max before adding anything: value may be up to 2^64-1.
-    if (field.value > spec.max)
+    const LengthCheck check = check_length(spec, field);
+    switch (check.verdict) {
+    case LengthVerdict::ok:
+        return FrameResult::message(check.total, field.header);
+    case LengthVerdict::value_over_max:
         return FrameResult::malformed("length " + std::to_string(field.value) + " over max " +
                                           std::to_string(spec.max),
                                       Resync::give_up, covers);
-    // value <= 2^40, header <= 72, |adj| <= 2^32: the signed sum cannot overflow.
-    const std::int64_t total = static_cast<std::int64_t>(field.header + field.value) + spec.adj;
-    if (total < static_cast<std::int64_t>(field.header) || total <= 0)
+    case LengthVerdict::shorter_than_header:
         return FrameResult::malformed("length " + std::to_string(field.value) +
                                           " with adjustment " + std::to_string(spec.adj) +
                                           " is shorter than its " + std::to_string(field.header) +
                                           "-byte header",
                                       Resync::give_up, covers);
-    if (static_cast<std::uint64_t>(total) > spec.max)
-        return FrameResult::malformed("message of " + std::to_string(total) + " bytes over max " +
-                                          std::to_string(spec.max),
-                                      Resync::give_up, covers);
-    return FrameResult::message(static_cast<std::uint64_t>(total), field.header);
+    case LengthVerdict::total_over_max:
+        break;
+    }
+    return FrameResult::malformed("message of " + std::to_string(check.total) + " bytes over max " +
+                                      std::to_string(spec.max),
+                                  Resync::give_up, covers);
 }
 
 std::unique_ptr<Framing> make_len_framing(const FramingSpec& spec) {

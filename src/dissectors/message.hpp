@@ -32,7 +32,6 @@ struct Message {
     MessageClass message_class = MessageClass::whole;
     MessageStatus status = MessageStatus::complete;
     std::string reason;      // why malformed/truncated; empty when complete
-    std::string preview;     // first bytes, already escaped
     std::string header_json; // a JSON header's fields as compact JSON text; empty when none
     // UDP: a recvfrom() with a buffer of recv_buffer bytes (--udp-bufsize) would have cut this
     // datagram (the article's lost-data case). False when no buffer size is set.

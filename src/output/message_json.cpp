@@ -1,5 +1,7 @@
 #include "output/message_json.hpp"
 
+#include "util/escape.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace sniff::output {
@@ -14,7 +16,8 @@ std::uint64_t key_of(const model::Flow& flow, model::Direction direction) {
 
 } // namespace
 
-void MessageJsonWriter::on_message(const model::Flow& flow, const dissect::Message& message) {
+void MessageJsonWriter::on_message(const model::Flow& flow, const dissect::Message& message,
+                                   util::Bytes preview) {
     json object{{"type", "message"}};
     put_flow_fields(object, flow, message.direction);
     object["index"] = message.index;
@@ -34,7 +37,7 @@ void MessageJsonWriter::on_message(const model::Flow& flow, const dissect::Messa
     object["last_time"] = static_cast<double>(message.last_time) / 1e9;
     const auto spec = m_specs.find(key_of(flow, message.direction));
     object["framing"] = spec == m_specs.end() ? "raw" : spec->second;
-    object["preview"] = message.preview;
+    object["preview"] = util::escape_bytes(preview);
     if (message.would_truncate)
         object["would_truncate"] = true;
     if (!message.header_json.empty()) {

@@ -15,7 +15,8 @@ class MessageJsonWriter final : public dissect::MessageSink {
 public:
     explicit MessageJsonWriter(JsonEventWriter& writer) : m_writer(writer) {}
 
-    void on_message(const model::Flow& flow, const dissect::Message& message) override;
+    void on_message(const model::Flow& flow, const dissect::Message& message,
+                    util::Bytes preview) override;
     void on_framing(const model::Flow& flow, const dissect::FramingChoice& choice) override;
     void on_direction_end(const model::Flow& flow,
                           const dissect::DirectionSummary& summary) override;

@@ -17,7 +17,7 @@ std::string segment_range(const dissect::Message& message) {
            std::to_string(message.last_segment);
 }
 
-std::string message_line(const dissect::Message& message) {
+std::string message_line(const dissect::Message& message, util::Bytes preview) {
     char line[160];
     std::snprintf(
         line, sizeof line, "    #%-5" PRIu64 " @%-9" PRIu64 " %7" PRIu64 " B  %-15s %-12s ",
@@ -31,18 +31,18 @@ std::string message_line(const dissect::Message& message) {
         text += "[recvfrom would cut it] ";
     if (!message.header_json.empty()) // JSON keeps non-ASCII as is: escape it for the terminal
         text += util::escape_text(message.header_json, 200) + " ";
-    return text + message.preview;
+    return text + util::escape_bytes(preview);
 }
 
 } // namespace
 
 void MessageReport::on_flow_open(const model::Flow& flow) {
-    m_flows[flow.id];
+    flow_report(flow.id);
 }
 
 void MessageReport::on_data(const model::Flow& flow, Direction direction,
                             const model::SegmentInfo& segment, util::Bytes bytes) {
-    auto& report = m_flows[flow.id].directions[static_cast<int>(direction)];
+    auto& report = flow_report(flow.id).directions[static_cast<int>(direction)];
     auto& picture = report.picture;
     if (report.gaps > 0 || segment.offset != picture.bytes.size() ||
         picture.bytes.size() >= k_picture_bytes)
@@ -54,25 +54,26 @@ void MessageReport::on_data(const model::Flow& flow, Direction direction,
 }
 
 void MessageReport::on_gap(const model::Flow& flow, Direction direction, const model::Gap&) {
-    auto& report = m_flows[flow.id].directions[static_cast<int>(direction)];
+    auto& report = flow_report(flow.id).directions[static_cast<int>(direction)];
     ++report.gaps; // the picture stops at the first gap: offsets after it are not drawn
 }
 
-void MessageReport::on_message(const model::Flow& flow, const dissect::Message& message) {
+void MessageReport::on_message(const model::Flow& flow, const dissect::Message& message,
+                               util::Bytes preview) {
     ++m_messages_total;
-    auto& report = m_flows[flow.id].directions[static_cast<int>(message.direction)];
+    auto& report = flow_report(flow.id).directions[static_cast<int>(message.direction)];
     if (message.offset < k_picture_bytes) {
         report.picture.message_starts.push_back(message.offset);
         report.picture.messages_end = message.offset + message.length;
     }
     if (report.lines.size() < k_max_listed)
-        report.lines.push_back(message_line(message));
+        report.lines.push_back(message_line(message, preview));
     else
         ++report.unlisted;
 }
 
 void MessageReport::on_framing(const model::Flow& flow, const dissect::FramingChoice& choice) {
-    auto& report = m_flows[flow.id].directions[static_cast<int>(choice.direction)];
+    auto& report = flow_report(flow.id).directions[static_cast<int>(choice.direction)];
     report.framing = choice.spec;
     if (choice.guessed) {
         char note[96];
@@ -84,7 +85,7 @@ void MessageReport::on_framing(const model::Flow& flow, const dissect::FramingCh
 
 void MessageReport::on_direction_end(const model::Flow& flow,
                                      const dissect::DirectionSummary& summary) {
-    auto& report = m_flows[flow.id].directions[static_cast<int>(summary.direction)];
+    auto& report = flow_report(flow.id).directions[static_cast<int>(summary.direction)];
     report.summary = summary;
     report.has_summary = true;
 }
@@ -137,6 +138,7 @@ void MessageReport::on_flow_close(const model::Flow& flow, reassembly::CloseReas
         print_direction(flow, direction, found->second.directions[static_cast<int>(direction)]);
     std::fputc('\n', m_out);
     m_flows.erase(found);
+    m_last = nullptr;
 }
 
 } // namespace sniff::output

@@ -30,7 +30,8 @@ public:
     void on_flow_close(const model::Flow& flow, reassembly::CloseReason reason) override;
 
     // MessageSink
-    void on_message(const model::Flow& flow, const dissect::Message& message) override;
+    void on_message(const model::Flow& flow, const dissect::Message& message,
+                    util::Bytes preview) override;
     void on_framing(const model::Flow& flow, const dissect::FramingChoice& choice) override;
     void on_direction_end(const model::Flow& flow,
                           const dissect::DirectionSummary& summary) override;
@@ -52,11 +53,21 @@ private:
         DirectionReport directions[2];
     };
 
+    // The flow's report; remembers the last one, as consecutive messages mostly share a flow.
+    FlowReport& flow_report(std::uint64_t flow_id) {
+        if (m_last == nullptr || m_last_id != flow_id) {
+            m_last = &m_flows[flow_id];
+            m_last_id = flow_id;
+        }
+        return *m_last;
+    }
     void print_direction(const model::Flow& flow, model::Direction direction,
                          const DirectionReport& report);
 
     std::FILE* m_out;
     std::map<std::uint64_t, FlowReport> m_flows;
+    std::uint64_t m_last_id = 0;
+    FlowReport* m_last = nullptr; // m_flows[m_last_id], or null
     std::uint64_t m_messages_total = 0;
 };
 

@@ -136,7 +136,9 @@ void FlowStore::on_flow_close(const model::Flow& flow, reassembly::CloseReason r
     found->close_reason = reason;
 }
 
-void FlowStore::on_message(const model::Flow& flow, const dissect::Message& message) {
+// The preview is not kept: a view reads the message's first bytes from the stored stream.
+void FlowStore::on_message(const model::Flow& flow, const dissect::Message& message,
+                           util::Bytes /*preview*/) {
     record(flow)->of(message.direction).messages.push_back(message);
     ++m_items;
     enforce_budget();

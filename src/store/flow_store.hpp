@@ -87,7 +87,8 @@ public:
     void on_flow_close(const model::Flow& flow, reassembly::CloseReason reason) override;
 
     // dissect::MessageSink
-    void on_message(const model::Flow& flow, const dissect::Message& message) override;
+    void on_message(const model::Flow& flow, const dissect::Message& message,
+                    util::Bytes preview) override;
     void on_framing(const model::Flow& flow, const dissect::FramingChoice& choice) override;
     void on_direction_end(const model::Flow& flow,
                           const dissect::DirectionSummary& summary) override;

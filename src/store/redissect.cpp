@@ -14,7 +14,8 @@ public:
     std::array<std::optional<dissect::FramingChoice>, 2> framings;
     std::array<std::optional<dissect::DirectionSummary>, 2> summaries;
 
-    void on_message(const model::Flow&, const dissect::Message& message) override {
+    void on_message(const model::Flow&, const dissect::Message& message,
+                    util::Bytes /*preview*/) override {
         messages[static_cast<int>(message.direction)].push_back(message);
     }
     void on_framing(const model::Flow&, const dissect::FramingChoice& choice) override {

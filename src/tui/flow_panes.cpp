@@ -194,13 +194,14 @@ void Inspector::render_details(Screen& screen, int top, int left, int height, in
     const bool bad = m.status != dissect::MessageStatus::complete;
     lines.emplace_back(std::string("status ") + dissect::message_status_name(m.status),
                        bad ? Style::bad : Style::normal);
-    // The reason and preview are escaped by the dissector; put() also drops control codes.
+    // The reason is escaped by the dissector; put() also drops control codes.
     if (!m.reason.empty())
         lines.emplace_back("reason: " + m.reason, Style::bad);
     if (m.would_truncate)
         lines.emplace_back("a " + std::to_string(m.recv_buffer) + " B recv buffer would cut it",
                            Style::bad);
-    lines.emplace_back("preview: " + m.preview, Style::normal);
+    const auto first_bytes = data.bytes.read(m.offset, std::min<std::uint64_t>(m.length, 48));
+    lines.emplace_back("preview: " + util::escape_bytes(first_bytes), Style::normal);
     if (!m.header_json.empty()) {
         lines.emplace_back("header:", Style::normal);
         const auto json = nlohmann::json::parse(m.header_json, nullptr, false);

@@ -80,8 +80,8 @@ Stream make_stream(const FramingSpec& spec, std::size_t count, std::size_t max_b
     return stream;
 }
 
-std::vector<Message> run(const FramingSpec& spec, const std::string& bytes,
-                         const std::vector<std::size_t>& chunks, Recorder& recorder) {
+std::vector<RecordedMessage> run(const FramingSpec& spec, const std::string& bytes,
+                                 const std::vector<std::size_t>& chunks, Recorder& recorder) {
     FramingSelector selector;
     selector.set_default(spec);
     DissectorEngine engine(selector, recorder);
@@ -92,7 +92,7 @@ std::vector<Message> run(const FramingSpec& spec, const std::string& bytes,
     return recorder.of(model::Direction::c2s);
 }
 
-void check_same(const std::vector<Message>& got, const Stream& stream) {
+void check_same(const std::vector<RecordedMessage>& got, const Stream& stream) {
     REQUIRE(got.size() == stream.messages.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
         INFO("message " << i);
@@ -101,6 +101,12 @@ void check_same(const std::vector<Message>& got, const Stream& stream) {
         CHECK(got[i].length == stream.messages[i].length);
         CHECK(got[i].header_length == stream.messages[i].header);
         CHECK(got[i].status == MessageStatus::complete);
+        // The preview is the message's first bytes however they were chunked.
+        const std::string first = stream.bytes.substr(
+            stream.messages[i].offset, std::min<std::size_t>(stream.messages[i].length, 48));
+        CHECK(got[i].preview ==
+              util::escape_bytes(
+                  util::Bytes(reinterpret_cast<const std::byte*>(first.data()), first.size())));
     }
 }
 

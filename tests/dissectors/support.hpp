@@ -4,6 +4,7 @@
 
 #include "dissectors/engine.hpp"
 #include "dissectors/spec.hpp"
+#include "util/escape.hpp"
 
 #include <cstring>
 #include <random>
@@ -12,14 +13,19 @@
 
 namespace sniff::dissect::test {
 
+// A message as a test sees it: with its preview escaped, as a view would show it.
+struct RecordedMessage : Message {
+    std::string preview;
+};
+
 struct Recorder final : MessageSink {
-    std::vector<Message> messages;
+    std::vector<RecordedMessage> messages;
     std::vector<SegmentReport> segments;
     std::vector<FramingChoice> choices;
     std::vector<DirectionSummary> summaries;
 
-    void on_message(const model::Flow&, const Message& message) override {
-        messages.push_back(message);
+    void on_message(const model::Flow&, const Message& message, util::Bytes preview) override {
+        messages.push_back(RecordedMessage{message, util::escape_bytes(preview)});
     }
     void on_segment(const model::Flow&, const SegmentReport& report) override {
         segments.push_back(report);
@@ -30,8 +36,8 @@ struct Recorder final : MessageSink {
     void on_direction_end(const model::Flow&, const DirectionSummary& summary) override {
         summaries.push_back(summary);
     }
-    std::vector<Message> of(model::Direction direction) const {
-        std::vector<Message> out;
+    std::vector<RecordedMessage> of(model::Direction direction) const {
+        std::vector<RecordedMessage> out;
         for (const auto& message : messages)
             if (message.direction == direction)
                 out.push_back(message);

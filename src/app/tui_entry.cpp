@@ -1,58 +1,22 @@
 #include "app/tui_entry.hpp"
 
-#include "app/output_set.hpp"
-#include "app/packet_pipeline.hpp"
+#include "app/capture_load.hpp"
+#include "app/event_loop.hpp"
+#include "app/tui_loop.hpp"
 #include "capture/file_reader.hpp"
-#include "output/progress.hpp"
 #include "store/flow_store.hpp"
-#include "tui/session.hpp"
 
+#include <csignal>
 #include <cstdio>
+#include <functional>
 #include <unistd.h>
 
 namespace sniff::app {
 
 namespace {
 
-// Reads the whole capture into the store. Returns an exit code; 0 on success.
-int load(const Options& options, capture::FileReader& reader, store::FlowStore& store,
-         const dissect::EngineConfig& engine_config) {
-    std::string error;
-    auto selector = framing_selector(options, error);
-    if (!selector) {
-        std::fprintf(stderr, "sniff: %s\n", error.c_str());
-        return 2;
-    }
-    // The inspector is about message boundaries: without --framing it guesses one per flow.
-    if (options.framings.empty())
-        selector->set_default(std::get<dissect::FramingSpec>(dissect::parse_spec("auto")));
-    dissect::DissectorEngine engine(std::move(*selector), store, engine_config);
-    reassembly::SinkFanout fanout;
-    fanout.add(store); // first: the store knows a flow before the engine reports its messages
-    fanout.add(engine);
-    PacketPipeline pipeline(reassembly_config(options), fanout);
-    if (!options.filter.empty()) {
-        auto filter = capture::BpfFilter::compile(options.filter, reader.first_link_type(),
-                                                  reader.snap_length(), error);
-        if (!filter) {
-            std::fprintf(stderr, "sniff: bad filter '%s': %s\n", options.filter.c_str(),
-                         error.c_str());
-            return 2;
-        }
-        pipeline.set_filter(std::move(filter));
-    }
-    output::Progress progress(!options.quiet && isatty(STDERR_FILENO), reader.file_size());
-    capture::RawPacket packet;
-    std::uint64_t packets = 0;
-    while ((!options.count || packets < *options.count) && reader.next(packet)) {
-        ++packets;
-        pipeline.add(packet);
-        progress.update(reader.bytes_consumed(), pipeline.reassembler().flows_seen());
-    }
-    progress.done();
-    pipeline.finish();
-    return 0;
-}
+// A slice of reading between looks at the keyboard: short enough that keys feel immediate.
+constexpr int k_slice_ms = 30;
 
 } // namespace
 
@@ -80,20 +44,43 @@ int run_tui_on_file(const Options& options) {
     engine_config.udp_bufsize = options.udp_bufsize.value_or(0);
     // The store points into the reader's mapping, so the reader lives as long as the store.
     store::FlowStore store(reader->mapped_data(), engine_config);
-    if (const int status = load(options, *reader, store, engine_config); status != 0)
+    CaptureLoad load(options, *reader, store, engine_config);
+    if (const int status = load.prepare(); status != 0)
         return status;
 
-    tui::Session session(store);
-    if (reader->error())
-        session.inspector().set_status("damaged capture at " + reader->error()->to_string() +
-                                           "; flows before it are shown",
-                                       true);
+    // The file is read in slices on the inspector's event loop: the first flows show at once and
+    // keys work while a big capture is still loading.
+    boost::asio::io_context io;
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&io](boost::system::error_code code, int) {
+        if (!code)
+            io.stop();
+    });
+    TuiLoop tui(io, store);
+    auto& inspector = tui.session().inspector();
+    inspector.set_status(load.status_text());
     std::string error;
-    if (!session.start(error)) {
+    if (!tui.start([&io] { io.stop(); }, error)) {
         std::fprintf(stderr, "sniff: %s\n", error.c_str());
         return 1;
     }
-    return session.run();
+    std::function<void()> read_slice = [&] {
+        const bool more = load.step(std::chrono::milliseconds(k_slice_ms));
+        if (more) {
+            inspector.set_status(load.status_text());
+            boost::asio::post(io, read_slice);
+        } else if (reader->error()) {
+            inspector.set_status("damaged capture at " + reader->error()->to_string() +
+                                     "; flows before it are shown",
+                                 true);
+        } else {
+            inspector.set_status({}); // loaded: the key hints come back
+        }
+    };
+    boost::asio::post(io, read_slice);
+    io.run();
+    tui.stop();
+    return 0;
 }
 
 } // namespace sniff::app

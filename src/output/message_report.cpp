@@ -131,9 +131,12 @@ void MessageReport::on_flow_close(const model::Flow& flow, reassembly::CloseReas
     const auto found = m_flows.find(flow.id);
     if (found == m_flows.end())
         return;
-    std::fprintf(m_out, "flow #%" PRIu64 " %s %s -> %s (%s)\n", flow.id,
+    // A proxied flow's segments are the proxy's recv() chunks: said, so a run with a capture and
+    // a proxy keeps the two apart.
+    std::fprintf(m_out, "flow #%" PRIu64 " %s %s -> %s (%s)%s\n", flow.id,
                  model::protocol_name(flow.protocol), flow.client.to_string().c_str(),
-                 flow.server.to_string().c_str(), reassembly::close_reason_name(reason));
+                 flow.server.to_string().c_str(), reassembly::close_reason_name(reason),
+                 flow.origin == model::FlowOrigin::proxy ? " via proxy" : "");
     for (const auto direction : {Direction::c2s, Direction::s2c})
         print_direction(flow, direction, found->second.directions[static_cast<int>(direction)]);
     std::fputc('\n', m_out);

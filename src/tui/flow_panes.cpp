@@ -57,6 +57,8 @@ void Inspector::render_flow(Screen& screen) {
     std::string title = " flow #" + std::to_string(record.flow.id) + " " +
                         model::protocol_name(record.flow.protocol) + " " +
                         record.flow.client.to_string() + " ⇄ " + record.flow.server.to_string();
+    if (record.flow.origin == model::FlowOrigin::proxy)
+        title += " · via proxy"; // its segments are the proxy's recv() chunks
     title += record.closed ? std::string(" · closed (") +
                                  reassembly::close_reason_name(record.close_reason) + ")"
                            : std::string(" · open");

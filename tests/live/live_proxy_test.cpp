@@ -179,6 +179,33 @@ TEST_CASE("-i and --proxy together: text marks the proxied flow, -w and --proxy-
     }
 }
 
+TEST_CASE("-i and --proxy together: the message report marks the proxied flow's header",
+          "[live][proxy]") {
+    LIVE_REQUIRE_ROOT();
+    const auto dir = scratch_dir("live-proxy-report");
+    const auto run = run_combined(dir, "--framing struct");
+    INFO(run.out << run.err);
+    REQUIRE(run.client_exit == 0);
+    REQUIRE(run.exit_code == 0);
+    std::size_t headers = 0;
+    std::size_t marked = 0;
+    std::istringstream lines(run.out);
+    for (std::string line; std::getline(lines, line);) {
+        if (!line.starts_with("flow #"))
+            continue;
+        ++headers;
+        marked += line.ends_with(") via proxy") ? 1 : 0;
+    }
+    CHECK(headers == 2);
+    CHECK(marked == 1);
+    // Three messages each way in both flows.
+    std::size_t directions = 0;
+    for (auto at = run.out.find("    3 messages: "); at != std::string::npos;
+         at = run.out.find("    3 messages: ", at + 1))
+        ++directions;
+    CHECK(directions == 4);
+}
+
 TEST_CASE("-i and --proxy together: -c ends the proxy too", "[live][proxy]") {
     LIVE_REQUIRE_ROOT();
     const auto dir = scratch_dir("live-proxy-count");

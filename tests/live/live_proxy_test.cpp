@@ -85,7 +85,7 @@ std::vector<std::size_t> flow_message_lengths(const std::vector<nlohmann::json>&
 
 } // namespace
 
-TEST_CASE("-i and --proxy together: the captured and the proxied flow both carry every message",
+TEST_CASE("a live capture with --proxy: the captured and the proxied flow both carry every message",
           "[live][proxy]") {
     LIVE_REQUIRE_ROOT();
     const auto dir = scratch_dir("live-proxy");
@@ -144,7 +144,7 @@ TEST_CASE("-i and --proxy together: the captured and the proxied flow both carry
     CHECK(run.err.find("sniff: proxy: 1 connections") != std::string::npos);
 }
 
-TEST_CASE("-i and --proxy together: text marks the proxied flow, -w and --proxy-pcap replay "
+TEST_CASE("a live capture with --proxy: text marks the proxied flow, -w and --proxy-pcap replay "
           "each source",
           "[live][proxy]") {
     LIVE_REQUIRE_ROOT();
@@ -179,7 +179,7 @@ TEST_CASE("-i and --proxy together: text marks the proxied flow, -w and --proxy-
     }
 }
 
-TEST_CASE("-i and --proxy together: the message report marks the proxied flow's header",
+TEST_CASE("a live capture with --proxy: the message report marks the proxied flow's header",
           "[live][proxy]") {
     LIVE_REQUIRE_ROOT();
     const auto dir = scratch_dir("live-proxy-report");
@@ -206,7 +206,7 @@ TEST_CASE("-i and --proxy together: the message report marks the proxied flow's 
     CHECK(directions == 4);
 }
 
-TEST_CASE("-i and --proxy together: -c ends the proxy too", "[live][proxy]") {
+TEST_CASE("a live capture with --proxy: -c ends the proxy too", "[live][proxy]") {
     LIVE_REQUIRE_ROOT();
     const auto dir = scratch_dir("live-proxy-count");
     const auto server_port = free_port();

@@ -33,8 +33,8 @@ const auto k_segment_start = [](const model::SegmentInfo& s) { return s.offset; 
 const auto k_segment_length = [](const model::SegmentInfo& s) {
     return static_cast<std::uint64_t>(s.length);
 };
-const auto k_message_start = [](const dissect::Message& m) { return m.offset; };
-const auto k_message_length = [](const dissect::Message& m) { return m.length; };
+const auto k_message_start = [](const StoredMessage& m) { return m.offset; };
+const auto k_message_length = [](const StoredMessage& m) { return m.length; };
 
 } // namespace
 
@@ -54,18 +54,14 @@ std::size_t DirectionData::first_message_from(std::uint64_t offset) const {
     return first_from(messages, offset, k_message_start);
 }
 
-std::array<std::uint64_t, 4> DirectionData::class_counts() const {
-    std::array<std::uint64_t, 4> counts = dropped_classes;
-    for (const auto& message : messages)
-        ++counts[static_cast<std::size_t>(message.message_class)];
-    return counts;
-}
-
-std::uint64_t DirectionData::bad_messages() const {
-    return dropped_bad + static_cast<std::uint64_t>(std::count_if(
-                             messages.begin(), messages.end(), [](const dissect::Message& m) {
-                                 return m.status != dissect::MessageStatus::complete;
-                             }));
+std::optional<std::uint64_t> DirectionData::frame_of_segment(std::uint64_t index) const {
+    const auto it = std::lower_bound(segments.begin(), segments.end(), index,
+                                     [](const model::SegmentInfo& segment, std::uint64_t value) {
+                                         return segment.index < value;
+                                     });
+    if (it == segments.end() || it->index != index)
+        return std::nullopt;
+    return it->frame;
 }
 
 std::uint64_t FlowRecord::message_count() const {
@@ -139,7 +135,7 @@ void FlowStore::on_flow_close(const model::Flow& flow, reassembly::CloseReason r
 // The preview is not kept: a view reads the message's first bytes from the stored stream.
 void FlowStore::on_message(const model::Flow& flow, const dissect::Message& message,
                            util::Bytes /*preview*/) {
-    record(flow)->of(message.direction).messages.push_back(message);
+    record(flow)->of(message.direction).messages.add(message);
     ++m_items;
     enforce_budget();
 }
@@ -186,18 +182,10 @@ void FlowStore::enforce_budget() {
             break;
         const std::size_t segments = (data->segments.size() + 3) / 4;
         const std::size_t messages = (data->messages.size() + 3) / 4;
-        for (std::size_t i = 0; i < messages; ++i) {
-            const auto& message = data->messages[i];
-            ++data->dropped_classes[static_cast<std::size_t>(message.message_class)];
-            if (message.status != dissect::MessageStatus::complete)
-                ++data->dropped_bad;
-        }
         data->segments.erase(data->segments.begin(),
                              data->segments.begin() + static_cast<std::ptrdiff_t>(segments));
-        data->messages.erase(data->messages.begin(),
-                             data->messages.begin() + static_cast<std::ptrdiff_t>(messages));
+        data->messages.drop_front(messages);
         data->dropped_segments += segments;
-        data->dropped_messages += messages;
         m_items -= segments + messages;
     }
 }

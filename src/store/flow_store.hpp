@@ -15,6 +15,7 @@
 
 #include "dissectors/engine.hpp"
 #include "reassembly/stream_sink.hpp"
+#include "store/message_list.hpp"
 #include "store/stream_bytes.hpp"
 
 #include <array>
@@ -31,15 +32,12 @@ struct DirectionData {
 
     std::vector<model::SegmentInfo> segments; // in stream order
     std::vector<model::Gap> gaps;             // in stream order
-    std::vector<dissect::Message> messages;   // in stream order
+    MessageList messages;                     // in stream order
     std::optional<dissect::FramingChoice> framing;
     std::optional<dissect::DirectionSummary> summary;
     StreamBytes bytes;
-    // Oldest list entries given up to stay within the store's budget, with their classes.
+    // Oldest segments given up to stay within the store's budget (messages: messages.dropped()).
     std::uint64_t dropped_segments = 0;
-    std::uint64_t dropped_messages = 0;
-    std::array<std::uint64_t, 4> dropped_classes{};
-    std::uint64_t dropped_bad = 0;
 
     // Index of the segment / message holding stream offset `offset`, or nullopt.
     std::optional<std::size_t> segment_at(std::uint64_t offset) const;
@@ -48,11 +46,13 @@ struct DirectionData {
     std::size_t first_segment_from(std::uint64_t offset) const;
     std::size_t first_message_from(std::uint64_t offset) const;
     std::uint64_t segment_total() const { return dropped_segments + segments.size(); }
-    std::uint64_t message_total() const { return dropped_messages + messages.size(); }
+    std::uint64_t message_total() const { return messages.dropped() + messages.size(); }
     // Messages of each class (indexed by dissect::MessageClass) and malformed/truncated ones,
     // dropped ones included.
-    std::array<std::uint64_t, 4> class_counts() const;
-    std::uint64_t bad_messages() const;
+    const std::array<std::uint64_t, 4>& class_counts() const { return messages.class_counts(); }
+    std::uint64_t bad_messages() const { return messages.bad_count(); }
+    // Frame number of the segment with SegmentInfo::index `index`, when it is still kept.
+    std::optional<std::uint64_t> frame_of_segment(std::uint64_t index) const;
 };
 
 struct FlowRecord {

@@ -10,13 +10,13 @@ namespace {
 // Collects what the engine reports for one flow.
 class Collector final : public dissect::MessageSink {
 public:
-    std::array<std::vector<dissect::Message>, 2> messages;
+    std::array<MessageList, 2> messages;
     std::array<std::optional<dissect::FramingChoice>, 2> framings;
     std::array<std::optional<dissect::DirectionSummary>, 2> summaries;
 
     void on_message(const model::Flow&, const dissect::Message& message,
                     util::Bytes /*preview*/) override {
-        messages[static_cast<int>(message.direction)].push_back(message);
+        messages[static_cast<int>(message.direction)].add(message);
     }
     void on_framing(const model::Flow&, const dissect::FramingChoice& choice) override {
         framings[static_cast<int>(choice.direction)] = choice;
@@ -102,9 +102,6 @@ bool FlowStore::redissect(std::uint64_t flow_id, const dissect::FramingSpec& spe
         auto& data = target->directions[d];
         // The replay found the messages of the kept segments only: the dropped ones are gone.
         m_items = m_items - data.messages.size() + collector.messages[d].size();
-        data.dropped_messages = 0;
-        data.dropped_classes = {};
-        data.dropped_bad = 0;
         target->directions[d].messages = std::move(collector.messages[d]);
         target->directions[d].framing = collector.framings[d];
         target->directions[d].summary = collector.summaries[d];

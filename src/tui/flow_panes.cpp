@@ -183,33 +183,38 @@ void Inspector::render_details(Screen& screen, int top, int left, int height, in
     const auto& m = data.messages[std::min(view.message, data.messages.size() - 1)];
     std::vector<std::pair<std::string, Style>> lines;
     lines.emplace_back("message #" + std::to_string(m.index) + " " +
-                           model::direction_name(m.direction) + " · " +
+                           model::direction_name(m_direction) + " · " +
                            dissect::message_class_name(m.message_class),
                        Style::normal);
     lines.emplace_back("offset " + std::to_string(m.offset) + " · " + std::to_string(m.length) +
                            " B (header " + std::to_string(m.header_length) + ")",
                        Style::normal);
+    const auto frame_text = [&](std::uint64_t segment) {
+        const auto frame = data.frame_of_segment(segment); // none once dropped for the budget
+        return frame ? std::to_string(*frame) : std::string("?");
+    };
     lines.emplace_back("segments " + std::to_string(m.first_segment) + "–" +
                            std::to_string(m.last_segment) + " · frames " +
-                           std::to_string(m.first_frame) + "–" + std::to_string(m.last_frame),
+                           frame_text(m.first_segment) + "–" + frame_text(m.last_segment),
                        Style::normal);
     const bool bad = m.status != dissect::MessageStatus::complete;
     lines.emplace_back(std::string("status ") + dissect::message_status_name(m.status),
                        bad ? Style::bad : Style::normal);
+    const store::MessageNotes* notes = data.messages.notes_of(m);
     // The reason is escaped by the dissector; put() also drops control codes.
-    if (!m.reason.empty())
-        lines.emplace_back("reason: " + m.reason, Style::bad);
-    if (m.would_truncate)
-        lines.emplace_back("a " + std::to_string(m.recv_buffer) + " B recv buffer would cut it",
-                           Style::bad);
+    if (notes != nullptr && !notes->reason.empty())
+        lines.emplace_back("reason: " + notes->reason, Style::bad);
+    if (notes != nullptr && notes->recv_buffer != 0)
+        lines.emplace_back(
+            "a " + std::to_string(notes->recv_buffer) + " B recv buffer would cut it", Style::bad);
     const auto first_bytes = data.bytes.read(m.offset, std::min<std::uint64_t>(m.length, 48));
     lines.emplace_back("preview: " + util::escape_bytes(first_bytes), Style::normal);
-    if (!m.header_json.empty()) {
+    if (notes != nullptr && !notes->header_json.empty()) {
         lines.emplace_back("header:", Style::normal);
-        const auto json = nlohmann::json::parse(m.header_json, nullptr, false);
+        const auto json = nlohmann::json::parse(notes->header_json, nullptr, false);
         // ensure_ascii: every non-ASCII or control character becomes a \u escape.
         const std::string pretty =
-            json.is_discarded() ? util::escape_text(m.header_json) : json.dump(2, ' ', true);
+            json.is_discarded() ? util::escape_text(notes->header_json) : json.dump(2, ' ', true);
         std::size_t start = 0;
         while (start <= pretty.size()) {
             const auto end = pretty.find('\n', start);

@@ -30,7 +30,6 @@ public:
     bool finish(const std::string& source_label, const nlohmann::json& end_fields,
                 std::string& error);
     const output::Totals& totals() const { return m_summary->totals(); }
-    std::uint64_t messages() const { return m_report ? m_report->messages_total() : 0; }
 
 private:
     reassembly::SinkFanout m_fanout;

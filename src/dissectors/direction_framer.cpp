@@ -55,6 +55,8 @@ void DirectionFramer::data(const model::Flow& flow, const model::SegmentInfo& se
         gap(flow, implied);
     }
     open_segment(segment, bytes);
+    if (m_each_message) // a "no" is final (MessageSink::wants_each_message)
+        m_each_message = m_sink.wants_each_message(flow, m_direction);
     std::size_t p = 0;
     while (p < bytes.size())
         p = step(flow, bytes, p);
@@ -106,7 +108,7 @@ std::size_t DirectionFramer::step(const model::Flow& flow, util::Bytes bytes, st
         break;
     }
     if (!m_current.active) {
-        p = emit_run(flow, bytes, p);
+        p = m_each_message ? emit_run(flow, bytes, p) : count_in_place(bytes, p);
         if (p == bytes.size())
             return p;
         begin_message(here(p));
@@ -344,6 +346,28 @@ void DirectionFramer::emit_in_place(const model::Flow& flow, std::size_t at,
     const auto shown =
         static_cast<std::size_t>(std::min<std::uint64_t>(run.total, m_config.preview_bytes));
     deliver(flow, message, m_bytes.subspan(at, shown));
+}
+
+std::size_t DirectionFramer::count_in_place(util::Bytes bytes, std::size_t p) {
+    const RunCount run = m_framing->count_run(m_direction, bytes.subspan(p));
+    if (run.messages == 0)
+        return p;
+    const bool alone = run.messages == 1 && p == 0 && run.bytes == bytes.size();
+    const MessageClass message_class = alone ? MessageClass::whole : MessageClass::coalesced;
+    if (m_report) {
+        const auto count = static_cast<std::uint32_t>(run.messages); // <= segment length
+        m_report->message_starts += count;
+        m_report->message_ends += count;
+        if (!m_report->has_messages)
+            m_report->first_message = m_next_index;
+        m_report->has_messages = true;
+        m_report->last_message = m_next_index + run.messages - 1;
+    }
+    m_next_index += run.messages;
+    m_summary.messages += run.messages;
+    m_summary.by_class[static_cast<std::size_t>(message_class)] += run.messages;
+    m_summary.by_status[static_cast<std::size_t>(MessageStatus::complete)] += run.messages;
+    return p + run.bytes;
 }
 
 void DirectionFramer::deliver(const model::Flow& flow, Message& message, util::Bytes preview) {

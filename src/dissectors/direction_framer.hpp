@@ -69,6 +69,9 @@ private:
     // emitted without the general state machine; returns the position after them.
     std::size_t emit_run(const model::Flow& flow, util::Bytes bytes, std::size_t p);
     void emit_in_place(const model::Flow& flow, std::size_t at, const RunMessage& run);
+    // The counting path (no sink wants each message): Framing::count_run's messages from p are
+    // counted as emit_in_place would count them; returns the position after them.
+    std::size_t count_in_place(util::Bytes bytes, std::size_t p);
     // Counts a finished message and hands it to the sink (both emit paths end here).
     void deliver(const model::Flow& flow, Message& message, util::Bytes preview);
     std::uint64_t here(std::size_t p) const { return m_segment.offset + p; }
@@ -79,6 +82,7 @@ private:
     Framing* m_framing = nullptr;
     bool m_started = false;
     bool m_datagrams = false;
+    bool m_each_message = true; // the sink's answer for the segment being processed
     Mode m_mode = Mode::raw;
     bool m_resync_restart = false;
     std::uint64_t m_pos = 0; // next stream offset

@@ -67,6 +67,13 @@ public:
     // during the call: a sink that shows them escapes them, one that keeps them copies them. Most
     // messages are never shown, so the engine neither copies nor escapes them.
     virtual void on_message(const model::Flow&, const Message&, util::Bytes preview) = 0;
+    // Whether on_message is wanted for each message of this direction from now on; asked once per
+    // segment. A sink that only counts from some point (the text report past its listed
+    // messages) answers false: the engine then counts the messages lying wholly in a segment
+    // instead of building each (Framing::count_run). Counts, segment reports and summaries stay
+    // the same; messages that span segments or are not complete are still reported one by one.
+    // A "no" is final: the direction is not asked again.
+    virtual bool wants_each_message(const model::Flow&, model::Direction) { return true; }
     virtual void on_segment(const model::Flow&, const SegmentReport&) {}
     virtual void on_framing(const model::Flow&, const FramingChoice&) {}
     // At flow close, for each direction, after its last message and segment.

@@ -19,6 +19,7 @@
 #include "model/flow.hpp"
 #include "util/byte_reader.hpp"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -73,6 +74,12 @@ struct RunMessage {
     std::uint64_t header = 0;
 };
 
+// What Framing::count_run found: how many messages, covering how many bytes.
+struct RunCount {
+    std::uint64_t messages = 0;
+    std::size_t bytes = 0;
+};
+
 class Framing {
 public:
     virtual ~Framing() = default;
@@ -102,6 +109,21 @@ public:
     virtual std::size_t frame_run(model::Direction /*direction*/, util::Bytes /*bytes*/,
                                   std::span<RunMessage> /*out*/) {
         return 0;
+    }
+    // frame_run's counting form, for when no view wants each message: every message lying wholly
+    // in `bytes`, back to back from its first byte, counted (not limited to a buffer's size). The
+    // default counts what frame_run finds; a framing overrides it only with the same answer.
+    virtual RunCount count_run(model::Direction direction, util::Bytes bytes) {
+        RunCount run;
+        std::array<RunMessage, 64> found;
+        for (;;) {
+            const std::size_t count = frame_run(direction, bytes.subspan(run.bytes), found);
+            for (std::size_t i = 0; i < count; ++i)
+                run.bytes += static_cast<std::size_t>(found[i].total);
+            run.messages += count;
+            if (count < found.size())
+                return run;
+        }
     }
     // True when the framing can find a boundary after a gap (a delimiter framing).
     virtual bool can_resync() const { return false; }

@@ -7,6 +7,7 @@
 // after the next separator; after a gap it resyncs the same way.
 
 #include "dissectors/framings.hpp"
+#include "dissectors/separator_count.hpp"
 
 #include <array>
 #include <cstring>
@@ -118,6 +119,15 @@ public:
             at += end;
         }
         return count;
+    }
+
+    RunCount count_run(model::Direction direction, util::Bytes bytes) override {
+        // In a block no longer than max, no message can be over max: counting separators is then
+        // the same as finding the messages one by one.
+        if (bytes.size() <= m_spec.max)
+            if (const auto counted = count_separators(bytes, m_spec.bytes))
+                return RunCount{counted->count, counted->end};
+        return Framing::count_run(direction, bytes);
     }
 
     std::optional<std::size_t> find_resync(model::Direction direction, util::Bytes bytes,

@@ -60,7 +60,6 @@ void MessageReport::on_gap(const model::Flow& flow, Direction direction, const m
 
 void MessageReport::on_message(const model::Flow& flow, const dissect::Message& message,
                                util::Bytes preview) {
-    ++m_messages_total;
     auto& report = flow_report(flow.id).directions[static_cast<int>(message.direction)];
     if (message.offset < k_picture_bytes) {
         report.picture.message_starts.push_back(message.offset);
@@ -68,8 +67,6 @@ void MessageReport::on_message(const model::Flow& flow, const dissect::Message& 
     }
     if (report.lines.size() < k_max_listed)
         report.lines.push_back(message_line(message, preview));
-    else
-        ++report.unlisted;
 }
 
 void MessageReport::on_framing(const model::Flow& flow, const dissect::FramingChoice& choice) {
@@ -123,8 +120,10 @@ void MessageReport::print_direction(const model::Flow& flow, Direction direction
     }
     for (const auto& line : report.lines)
         std::fprintf(m_out, "%s\n", line.c_str());
-    if (report.unlisted > 0)
-        std::fprintf(m_out, "    ... %" PRIu64 " more messages (see --json)\n", report.unlisted);
+    const std::uint64_t listed = report.lines.size();
+    if (report.has_summary && report.summary.messages > listed)
+        std::fprintf(m_out, "    ... %" PRIu64 " more messages (see --json)\n",
+                     report.summary.messages - listed);
 }
 
 void MessageReport::on_flow_close(const model::Flow& flow, reassembly::CloseReason reason) {

@@ -9,7 +9,7 @@
 #include "output/boundary_picture.hpp"
 
 #include <cstdio>
-#include <map>
+#include <unordered_map>
 
 namespace sniff::output {
 
@@ -32,11 +32,15 @@ public:
     // MessageSink
     void on_message(const model::Flow& flow, const dissect::Message& message,
                     util::Bytes preview) override;
+    // Past k_max_listed messages of a direction (the picture is complete long before), only
+    // counts are needed: they come from the direction's summary.
+    bool wants_each_message(const model::Flow& flow, model::Direction direction) override {
+        return flow_report(flow.id).directions[static_cast<int>(direction)].lines.size() <
+               k_max_listed;
+    }
     void on_framing(const model::Flow& flow, const dissect::FramingChoice& choice) override;
     void on_direction_end(const model::Flow& flow,
                           const dissect::DirectionSummary& summary) override;
-
-    std::uint64_t messages_total() const { return m_messages_total; }
 
 private:
     struct DirectionReport {
@@ -44,7 +48,6 @@ private:
         std::string framing_note;
         PictureInput picture;
         std::vector<std::string> lines;
-        std::uint64_t unlisted = 0;
         std::uint64_t gaps = 0;
         dissect::DirectionSummary summary;
         bool has_summary = false;
@@ -65,10 +68,9 @@ private:
                          const DirectionReport& report);
 
     std::FILE* m_out;
-    std::map<std::uint64_t, FlowReport> m_flows;
+    std::unordered_map<std::uint64_t, FlowReport> m_flows; // node-based: m_last stays valid
     std::uint64_t m_last_id = 0;
     FlowReport* m_last = nullptr; // m_flows[m_last_id], or null
-    std::uint64_t m_messages_total = 0;
 };
 
 } // namespace sniff::output

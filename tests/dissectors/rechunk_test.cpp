@@ -226,3 +226,51 @@ TEST_CASE("a small stream split at every point gives the same messages", "[disse
               stream.messages.size());
     }
 }
+
+TEST_CASE("counting instead of building messages gives the same counts and segment reports",
+          "[dissectors]") {
+    const std::string text = GENERATE(from_range(std::begin(k_specs), std::end(k_specs)));
+    const FramingSpec spec = spec_of(text);
+    const Stream stream = make_stream(spec, 60, 40, 11);
+    const bool one_per_segment = GENERATE(false, true);
+    std::vector<std::size_t> sizes;
+    if (one_per_segment) { // every message whole: the counted message alone in its segment
+        for (const auto& expected : stream.messages)
+            sizes.push_back(expected.length);
+    } else {
+        std::mt19937 rng(5);
+        for (std::size_t total = 0; total < stream.bytes.size();) {
+            sizes.push_back(1 + rng() % 300); // often several messages a segment: coalesced
+            total += sizes.back();
+        }
+    }
+    Recorder every;
+    run(spec, stream.bytes, sizes, every);
+    for (const std::size_t wanted : {std::size_t{0}, std::size_t{7}}) {
+        INFO("spec " << text << ", messages wanted one by one: " << wanted);
+        Recorder counting;
+        counting.wanted = wanted;
+        run(spec, stream.bytes, sizes, counting);
+        REQUIRE(counting.summaries.size() == every.summaries.size());
+        for (std::size_t i = 0; i < every.summaries.size(); ++i) {
+            CHECK(counting.summaries[i].messages == every.summaries[i].messages);
+            CHECK(counting.summaries[i].by_class == every.summaries[i].by_class);
+            CHECK(counting.summaries[i].by_status == every.summaries[i].by_status);
+        }
+        REQUIRE(counting.segments.size() == every.segments.size());
+        for (std::size_t i = 0; i < every.segments.size(); ++i) {
+            CHECK(counting.segments[i].message_starts == every.segments[i].message_starts);
+            CHECK(counting.segments[i].message_ends == every.segments[i].message_ends);
+            CHECK(counting.segments[i].has_messages == every.segments[i].has_messages);
+            CHECK(counting.segments[i].first_message == every.segments[i].first_message);
+            CHECK(counting.segments[i].last_message == every.segments[i].last_message);
+        }
+        // What is still reported keeps its index: the first ones, then split messages only.
+        for (std::size_t i = 0; i < counting.messages.size(); ++i) {
+            const auto index = counting.messages[i].index;
+            REQUIRE(index < every.messages.size());
+            CHECK(counting.messages[i].offset == every.messages[index].offset);
+            CHECK(counting.messages[i].message_class == every.messages[index].message_class);
+        }
+    }
+}

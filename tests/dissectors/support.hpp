@@ -23,7 +23,12 @@ struct Recorder final : MessageSink {
     std::vector<SegmentReport> segments;
     std::vector<FramingChoice> choices;
     std::vector<DirectionSummary> summaries;
+    // Messages wanted one by one; past this many the engine may only count (as the text report).
+    std::size_t wanted = SIZE_MAX;
 
+    bool wants_each_message(const model::Flow&, model::Direction) override {
+        return messages.size() < wanted;
+    }
     void on_message(const model::Flow&, const Message& message, util::Bytes preview) override {
         messages.push_back(RecordedMessage{message, util::escape_bytes(preview)});
     }

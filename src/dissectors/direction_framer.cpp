@@ -215,22 +215,13 @@ std::size_t DirectionFramer::apply(const model::Flow& flow, const FrameResult& r
 }
 
 void DirectionFramer::begin_message(std::uint64_t offset) {
-    // Field by field rather than `= Current{}`: this runs once per message, and the strings keep
-    // their buffers.
-    Current& current = m_current;
-    current.active = true;
-    current.start = offset;
-    current.total.reset();
-    current.header = 0;
-    current.header_json.clear();
-    current.feed = Feed::head;
-    current.need = 1;
-    current.fed = 0;
-    current.first_segment = m_segment.index;
-    current.first_frame = m_segment.frame;
-    current.first_time = m_segment.time;
-    current.first_segment_offset = m_segment.offset;
-    current.truncation.clear();
+    m_current = Current{};
+    m_current.active = true;
+    m_current.start = offset;
+    m_current.first_segment = m_segment.index;
+    m_current.first_frame = m_segment.frame;
+    m_current.first_time = m_segment.time;
+    m_current.first_segment_offset = m_segment.offset;
     m_head.clear();
     m_preview.clear();
     count_message_start();

@@ -51,7 +51,7 @@ void PcapRecorder::on_data(const model::Flow& flow, Direction direction,
     if (flow.protocol == model::Protocol::udp) {
         const auto endpoints = same_family(flow);
         const bool c2s = direction == Direction::c2s;
-        synth::udp_exchange(m_output, c2s ? endpoints.client : endpoints.server,
+        synth::udp_exchange(m_output, m_udp_frame, c2s ? endpoints.client : endpoints.server,
                             c2s ? endpoints.server : endpoints.client, segment.time, bytes);
         return;
     }

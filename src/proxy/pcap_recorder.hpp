@@ -37,6 +37,7 @@ private:
 
     capture::PcapWriter& m_writer;
     synth::FrameOutput m_output;
+    synth::Frame m_udp_frame; // reused for every datagram
     std::unordered_map<std::uint64_t, synth::TcpConversation> m_tcp;
     std::uint64_t m_frames = 0;
 };

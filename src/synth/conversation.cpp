@@ -22,8 +22,9 @@ void TcpConversation::emit(Direction direction, model::Timestamp time, std::uint
     fields.mss_option = (tcp_flags & flags::syn) != 0;
     if ((tcp_flags & flags::ack) == 0)
         fields.ack = 0;
-    m_output(time, tcp_frame(from_client ? m_client : m_server, from_client ? m_server : m_client,
-                             fields, payload));
+    build_tcp_frame(m_frame, from_client ? m_client : m_server, from_client ? m_server : m_client,
+                    fields, payload);
+    m_output(time, m_frame);
     const std::uint32_t consumed = static_cast<std::uint32_t>(payload.size()) +
                                    ((tcp_flags & (flags::syn | flags::fin)) ? 1u : 0u);
     m_next_seq[static_cast<int>(direction)] += consumed;
@@ -53,7 +54,14 @@ void TcpConversation::rst(Direction direction, model::Timestamp time) {
 
 void udp_exchange(const FrameOutput& output, const model::Endpoint& source,
                   const model::Endpoint& destination, model::Timestamp time, util::Bytes payload) {
-    output(time, udp_frame(source, destination, payload));
+    Frame frame;
+    udp_exchange(output, frame, source, destination, time, payload);
+}
+
+void udp_exchange(const FrameOutput& output, Frame& frame, const model::Endpoint& source,
+                  const model::Endpoint& destination, model::Timestamp time, util::Bytes payload) {
+    build_udp_frame(frame, source, destination, payload);
+    output(time, frame);
 }
 
 } // namespace sniff::synth

@@ -11,7 +11,8 @@
 
 namespace sniff::synth {
 
-// Receives each finished frame with its time; e.g. writes it to a pcap file.
+// Receives each finished frame with its time; e.g. writes it to a pcap file. The frame is only
+// valid during the call (TcpConversation reuses its buffer).
 using FrameOutput = std::function<void(model::Timestamp, const Frame&)>;
 
 class TcpConversation {
@@ -42,10 +43,13 @@ private:
     model::Endpoint m_client;
     model::Endpoint m_server;
     std::uint32_t m_next_seq[2];
+    Frame m_frame; // reused for every frame: no allocation per recorded chunk
 };
 
-// UDP needs no state, only the frames.
+// UDP needs no state, only the frames. frame is the buffer to build in (its capacity is reused).
 void udp_exchange(const FrameOutput& output, const model::Endpoint& source,
+                  const model::Endpoint& destination, model::Timestamp time, util::Bytes payload);
+void udp_exchange(const FrameOutput& output, Frame& frame, const model::Endpoint& source,
                   const model::Endpoint& destination, model::Timestamp time, util::Bytes payload);
 
 } // namespace sniff::synth

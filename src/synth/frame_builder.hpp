@@ -43,6 +43,13 @@ Frame ethernet_frame(util::Bytes ip, std::uint8_t ip_version,
                      const std::vector<std::uint16_t>& vlan_ids = {});
 
 // Shortcuts: a whole Ethernet frame.
+// The build_* forms replace frame's contents and reuse its capacity: a writer that keeps one Frame
+// allocates nothing per frame and copies the payload once.
+void build_tcp_frame(Frame& frame, const model::Endpoint& source,
+                     const model::Endpoint& destination, const TcpFields& fields,
+                     util::Bytes payload);
+void build_udp_frame(Frame& frame, const model::Endpoint& source,
+                     const model::Endpoint& destination, util::Bytes payload);
 Frame tcp_frame(const model::Endpoint& source, const model::Endpoint& destination,
                 const TcpFields& fields, util::Bytes payload);
 Frame udp_frame(const model::Endpoint& source, const model::Endpoint& destination,

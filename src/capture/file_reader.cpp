@@ -23,11 +23,13 @@ std::unique_ptr<FileReader> FileReader::open(const std::string& path, CaptureErr
         error = {message, 0};
         return nullptr;
     }
-    util::ByteReader header(input->bytes());
+    const util::Bytes start = input->window(0, 4);
+    util::ByteReader header(start);
     const std::uint32_t magic = header.read_le32();
     if (!header.ok()) {
-        error = {"file too short to be a capture (" + std::to_string(input->bytes().size()) +
-                     " bytes)",
+        error = {input->read_error().empty()
+                     ? "file too short to be a capture (" + std::to_string(start.size()) + " bytes)"
+                     : input->read_error(),
                  0};
         return nullptr;
     }

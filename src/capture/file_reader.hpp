@@ -2,7 +2,8 @@
 // Reader of capture files: pcap (µs and ns, either byte order) and pcapng (several sections,
 // several interfaces with different link types, unknown/custom blocks skipped). The file is
 // memory-mapped and packets are handed out as views into the mapping (zero-copy); standard input
-// ("-") and other unmappable inputs are read into memory first.
+// ("-") and other unmappable inputs are read as a stream, a window at a time, so packets come as
+// they arrive and memory stays bounded. A packet's bytes are valid until the next call to next().
 //
 // Errors are values: next() returns false at the end or on damage; error() then says what was
 // wrong and at which byte offset. Packets read before the damage were handed out normally.
@@ -41,8 +42,8 @@ public:
     virtual std::uint32_t first_link_type() const = 0;
     virtual std::uint32_t snap_length() const = 0;
     // The whole input as one region that stays valid and unchanged while the reader lives (the
-    // mapping, or the copy of standard input); empty when a reader has none. Packet views lie
-    // inside it, so a consumer may keep offsets into it instead of copying bytes.
+    // mapping); empty for a stream. Packet views lie inside it, so a consumer may keep offsets
+    // into it instead of copying bytes.
     virtual util::Bytes mapped_data() const { return {}; }
 };
 

@@ -17,27 +17,13 @@ std::string system_error(const std::string& what, const std::string& path) {
            std::strerror(errno);
 }
 
-// Closes the descriptor on every return path, except standard input which is not ours.
-class FdGuard {
-public:
-    explicit FdGuard(int fd, bool owned) : m_fd(fd), m_owned(owned) {}
-    ~FdGuard() {
-        if (m_owned && m_fd >= 0)
-            ::close(m_fd);
-    }
-    FdGuard(const FdGuard&) = delete;
-    FdGuard& operator=(const FdGuard&) = delete;
-
-private:
-    int m_fd;
-    bool m_owned;
-};
-
 } // namespace
 
 InputBuffer::~InputBuffer() {
     if (m_mapping != nullptr)
         ::munmap(m_mapping, m_mapping_size);
+    if (m_owns_fd)
+        ::close(m_fd);
 }
 
 bool InputBuffer::load(const std::string& path, std::string& error) {
@@ -47,11 +33,14 @@ bool InputBuffer::load(const std::string& path, std::string& error) {
         error = system_error("cannot open", path);
         return false;
     }
-    const FdGuard guard(fd, !is_stdin);
-
+    const auto close_unless_stdin = [&] {
+        if (!is_stdin)
+            ::close(fd);
+    };
     struct stat info {};
     if (::fstat(fd, &info) != 0) {
         error = system_error("cannot stat", path);
+        close_unless_stdin();
         return false;
     }
     // Only non-empty regular files are mapped: mmap refuses length 0, and pipes, FIFOs and
@@ -67,39 +56,61 @@ bool InputBuffer::load(const std::string& path, std::string& error) {
             m_mapping = mapping;
             m_mapping_size = size;
             m_bytes = util::as_bytes(mapping, size);
+            close_unless_stdin(); // the mapping stays valid without the descriptor
             return true;
         }
         // Some file systems cannot map; fall through to reading.
     }
-    return read_all(fd, path, error);
+    m_fd = fd;
+    m_owns_fd = !is_stdin;
+    m_path = path;
+    return true;
 }
 
-bool InputBuffer::read_all(int fd, const std::string& path, std::string& error) {
-    constexpr std::size_t k_chunk = 1 << 20;
-    std::size_t used = 0;
-    for (;;) {
-        if (m_copy.size() - used < k_chunk)
-            m_copy.resize(used + k_chunk);
-        const ssize_t got = ::read(fd, m_copy.data() + used, m_copy.size() - used);
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            error = system_error("cannot read", path);
-            return false;
-        }
-        if (got == 0)
-            break;
-        used += static_cast<std::size_t>(got);
+util::Bytes InputBuffer::window(std::size_t offset, std::size_t want) {
+    if (m_mapping != nullptr)
+        return offset < m_bytes.size() ? m_bytes.subspan(offset) : util::Bytes{};
+    if (offset < m_base)
+        return {}; // released: readers only go forward
+    while ((offset >= m_end || m_end - offset < want) && read_more()) {
     }
-    m_copy.resize(used);
-    m_copy.shrink_to_fit();
-    m_bytes = util::Bytes(m_copy.data(), m_copy.size());
+    if (offset >= m_end)
+        return {};
+    return util::Bytes(m_window.data() + (offset - m_base), m_end - offset);
+}
+
+bool InputBuffer::read_more() {
+    // Reads of this size keep system calls few; the window grows by at most this much per call,
+    // so its size follows the bytes that arrived, not what a length field asked for.
+    constexpr std::size_t k_chunk = 256u << 10;
+    if (m_eof)
+        return false;
+    const std::size_t used = m_end - m_base;
+    if (m_window.size() - used < k_chunk)
+        m_window.resize(used + k_chunk);
+    ssize_t got = 0;
+    do {
+        got = ::read(m_fd, m_window.data() + used, m_window.size() - used);
+    } while (got < 0 && errno == EINTR);
+    if (got <= 0) {
+        if (got < 0)
+            m_read_error = system_error("cannot read", m_path);
+        m_eof = true;
+        return false;
+    }
+    m_end += static_cast<std::size_t>(got);
     return true;
 }
 
 void InputBuffer::release_before(std::size_t offset) {
-    if (m_mapping == nullptr)
+    if (m_mapping == nullptr) {
+        if (offset <= m_base)
+            return;
+        const std::size_t drop = std::min(offset, m_end) - m_base;
+        std::memmove(m_window.data(), m_window.data() + drop, m_end - m_base - drop);
+        m_base += drop;
         return;
+    }
     const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
     const std::size_t end = std::min(offset, m_mapping_size) / page * page;
     if (end <= m_released)

@@ -23,9 +23,10 @@ std::unique_ptr<FileReader> PcapFileReader::create(std::unique_ptr<InputBuffer> 
 }
 
 bool PcapFileReader::read_global_header(CaptureError& error) {
-    util::ByteReader header(m_bytes);
+    util::ByteReader header(bytes_from(0, k_global_header_size));
     if (!header.has(k_global_header_size)) {
-        error = {"truncated pcap file header (" + std::to_string(m_bytes.size()) + " bytes)", 0};
+        error = {"truncated pcap file header (" + std::to_string(header.remaining()) + " bytes)",
+                 0};
         return false;
     }
     // Reading the magic as little-endian tells both the byte order and the time resolution.
@@ -59,9 +60,12 @@ bool PcapFileReader::read_global_header(CaptureError& error) {
 
 bool PcapFileReader::next(RawPacket& packet) {
     release_consumed();
-    if (m_error || m_pos == m_bytes.size())
+    if (m_error)
         return false;
-    util::ByteReader record(m_bytes.subspan(m_pos));
+    const util::Bytes head = bytes_from(m_pos, k_record_header_size);
+    if (head.empty())
+        return false; // a clean end
+    util::ByteReader record(head);
     if (!record.has(k_record_header_size))
         return fail("truncated record header", m_pos);
     const std::uint32_t seconds = record.read_u32(m_little_endian);
@@ -71,6 +75,8 @@ bool PcapFileReader::next(RawPacket& packet) {
     // The maximum first, so a wild length is named as such rather than as a truncation.
     if (included > k_max_capture_length)
         return fail("absurd capture length " + std::to_string(included), m_pos);
+    record = util::ByteReader(bytes_from(m_pos, k_record_header_size + included));
+    record.skip(k_record_header_size);
     if (!record.has(included))
         return fail("truncated record: " + std::to_string(included) + " bytes declared, " +
                         std::to_string(record.remaining()) + " remain",

@@ -88,7 +88,9 @@ PcapngFileReader::Step PcapngFileReader::step(RawPacket& packet) {
     if (m_error)
         return Step::failed;
     const std::size_t offset = m_pos;
-    util::ByteReader block(m_bytes.subspan(offset));
+    // The header first (type, length, a section header's byte-order magic), then the block.
+    const util::Bytes head = bytes_from(offset, k_block_overhead);
+    util::ByteReader block(head);
     if (block.remaining() == 0)
         return Step::end;
     if (!block.has(k_block_overhead)) {
@@ -99,7 +101,7 @@ PcapngFileReader::Step PcapngFileReader::step(RawPacket& packet) {
     if (raw_type == k_section_header) {
         // A section header sets the byte order for itself and everything up to the next one;
         // the byte-order magic follows the length field.
-        util::ByteReader magic(m_bytes.subspan(offset + 8));
+        util::ByteReader magic(head.subspan(8));
         const std::uint32_t as_little = magic.read_le32();
         if (as_little == k_byte_order_magic) {
             m_little_endian = true;
@@ -116,6 +118,13 @@ PcapngFileReader::Step PcapngFileReader::step(RawPacket& packet) {
         fail("bad pcapng block length " + number(length), offset);
         return Step::failed;
     }
+    // As for pcap records: a block this long is damage, and a stream must not buffer for it.
+    if (length > k_max_capture_length + 4096) {
+        fail("absurd pcapng block length " + number(length), offset);
+        return Step::failed;
+    }
+    block = util::ByteReader(bytes_from(offset, length));
+    block.skip(8);
     // length >= 12 here, and 8 bytes of it have been read.
     if (length - 8 > block.remaining()) {
         fail("truncated block: " + number(length) + " bytes declared, " +

@@ -166,7 +166,7 @@ TEST_CASE("pcapng section lengths are advisory: huge, unknown or too small still
     CHECK(result.frames[1].data == payload(31, 2));
 }
 
-TEST_CASE("pcapng block length near 2^32 is a truncated block at its offset, not a wrap",
+TEST_CASE("pcapng block length near 2^32 is damage at its offset, not a wrap",
           "[fuzz_regressions][capture]") {
     TempDir dir;
     ByteVector bytes = section_header(0xFFFFFFFFFFFFFFFF);

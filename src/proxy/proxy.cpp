@@ -49,11 +49,24 @@ constexpr auto k_accept_backoff = std::chrono::milliseconds(100);
 
 } // namespace
 
+namespace {
+
+ProxyOptions with_defaults(ProxyOptions options) {
+    if (options.buffer_size == 0)
+        options.buffer_size = ProxyOptions{}.buffer_size;
+    return options;
+}
+
+// Free read buffers kept for the next reads: enough for both directions of a couple of busy
+// connections; what a burst of many connections allocated beyond this is freed again.
+constexpr std::size_t k_free_buffers_kept = 4;
+
+} // namespace
+
 Proxy::Impl::Impl(asio::io_context& io, std::vector<ProxySpec> specs, ProxyOptions options,
                   reassembly::StreamSink& sink)
-    : m_io(io), m_specs(std::move(specs)), m_options(std::move(options)), m_sink(sink) {
-    if (m_options.buffer_size == 0)
-        m_options.buffer_size = 64 * 1024;
+    : m_io(io), m_specs(std::move(specs)), m_options(with_defaults(std::move(options))),
+      m_buffers(m_options.buffer_size, k_free_buffers_kept), m_sink(sink) {
     m_stats.seed = m_options.seed;
     while (m_stats.seed == 0)
         m_stats.seed = (std::uint64_t{std::random_device{}()} << 32) | std::random_device{}();
@@ -272,6 +285,7 @@ void Proxy::stop() {
 }
 ProxyStats Proxy::stats() const {
     ProxyStats stats = m_impl->stats();
+    stats.buffer_bytes = m_impl->buffers().allocated() * m_impl->buffers().buffer_size();
     for (auto& listener : m_impl->listeners())
         add_udp_queue_drops(listener, stats);
     return stats;

@@ -46,9 +46,11 @@ struct ProxyEvent {
 };
 
 struct ProxyOptions {
-    // Bytes held per direction of a connection; a slow reader stops the other side from being
-    // read, so memory never grows with the amount of data.
-    std::size_t buffer_size = 64 * 1024;
+    // Largest read, and bytes held per direction of a connection while they are written out; a
+    // slow reader stops the other side from being read, so memory never grows with the amount
+    // of data. Buffers are shared: a connection waiting for data holds none (TCP). Large reads
+    // mean few system calls and few recorded chunks per megabyte on bulk transfers.
+    std::size_t buffer_size = 1024 * 1024;
     RechunkPair rechunk{};           // per direction; none = forward each read whole
     std::uint64_t seed = 0;          // for random:A-B; 0 = pick one (ProxyStats::seed says which)
     int delay_ms = 0;                // pause between two writes of a direction
@@ -70,6 +72,9 @@ struct ProxyStats {
     // UDP datagrams lost inside the proxy, per direction: the receive queue of its socket
     // overflowed before it read them (the kernel's count) or forwarding them failed.
     std::array<std::uint64_t, 2> udp_dropped{};
+    // TCP read buffers allocated now: in use by a connection moving bytes, or kept for reuse.
+    // A connection waiting for data holds none.
+    std::uint64_t buffer_bytes = 0;
     std::uint64_t seed = 0;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 // Internal to src/proxy: the Asio side of Proxy. Not included by other modules.
 
+#include "proxy/buffer_pool.hpp"
 #include "proxy/proxy.hpp"
 
 // GCC's optimiser reports "potential null pointer dereference" inside Asio's scheduler once
@@ -64,6 +65,7 @@ public:
 
     asio::io_context& io() { return m_io; }
     const ProxyOptions& options() const { return m_options; }
+    BufferPool& buffers() { return m_buffers; }
     ProxyStats& stats() { return m_stats; }
     bool stopped() const { return m_stopped; }
     const std::vector<Listener>& listeners() const { return m_listeners; }
@@ -77,6 +79,7 @@ private:
     asio::io_context& m_io;
     std::vector<ProxySpec> m_specs;
     ProxyOptions m_options;
+    BufferPool m_buffers; // read buffers of every TCP connection, options().buffer_size each
     reassembly::StreamSink& m_sink;
     ProxyStats m_stats;
     std::vector<Listener> m_listeners;

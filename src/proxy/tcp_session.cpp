@@ -1,6 +1,9 @@
 // One accepted TCP connection: connect upstream (raced with a timer), then two pumps joined with
-// &&. Each pump reads into its own fixed buffer and writes it out fully before reading again,
-// which is the backpressure: a slow reader stalls the opposite socket's reads, not memory.
+// &&. Each pump reads into a buffer from the proxy's pool and writes it out fully before reading
+// again, which is the backpressure: a slow reader stalls the opposite socket's reads, not memory.
+// Reads and writes are tried at once on the non-blocking sockets and only wait on the event loop
+// when the socket is not ready: no trip through the loop per chunk, and no buffer held while a
+// connection waits for data.
 #include "proxy/proxy_impl.hpp"
 
 namespace sniff::proxy {
@@ -37,8 +40,12 @@ public:
 private:
     asio::awaitable<bool> connect_upstream();
     asio::awaitable<void> pump(Direction direction);
-    asio::awaitable<void> coalesce(Direction direction, std::size_t& filled, bool& eof,
-                                   boost::system::error_code& error, asio::steady_timer& timer);
+    asio::awaitable<std::size_t> read_chunk(Direction direction, BufferPool::Lease& buffer,
+                                            boost::system::error_code& error);
+    asio::awaitable<boost::system::error_code> write_chunk(Direction direction, util::Bytes bytes);
+    asio::awaitable<void> coalesce(Direction direction, std::byte* buffer, std::size_t& filled,
+                                   bool& eof, boost::system::error_code& error,
+                                   asio::steady_timer& timer);
     void fail(Direction sender);
     tcp::socket& from(Direction d) { return d == Direction::c2s ? m_client : m_upstream; }
     tcp::socket& to(Direction d) { return d == Direction::c2s ? m_upstream : m_client; }
@@ -49,8 +56,6 @@ private:
     tcp::socket m_client;
     tcp::socket m_upstream;
     model::Flow m_flow;
-    // Per direction; allocated uninitialised, so an idle connection's pages are never touched.
-    std::array<std::unique_ptr<std::byte[]>, 2> m_buffers;
     bool m_stopping = false; // stop() closed us
     bool m_reset = false;    // one side reset or failed: both were reset
 };
@@ -63,9 +68,8 @@ asio::awaitable<void> TcpSession::run() {
     if (co_await connect_upstream()) {
         set_nodelay(m_client);
         set_nodelay(m_upstream);
-        const std::size_t size = m_impl->options().buffer_size;
-        m_buffers[0] = std::make_unique_for_overwrite<std::byte[]>(size);
-        m_buffers[1] = std::make_unique_for_overwrite<std::byte[]>(size);
+        m_client.non_blocking(true, ec);
+        m_upstream.non_blocking(true, ec);
         co_await (pump(Direction::c2s) && pump(Direction::s2c));
     }
     m_client.close(ec);
@@ -136,6 +140,9 @@ void TcpSession::fail(Direction sender) {
     reset_socket(m_upstream);
 }
 
+// Consecutive chunks a pump forwards without waiting before it lets the other connections run.
+constexpr int k_rounds_before_yield = 4;
+
 asio::awaitable<void> TcpSession::pump(Direction direction) {
     const auto d = static_cast<std::size_t>(direction);
     const ProxyOptions& options = m_impl->options();
@@ -147,11 +154,12 @@ asio::awaitable<void> TcpSession::pump(Direction direction) {
                         std::move(planner));
     std::vector<std::size_t> sizes;
     asio::steady_timer timer(m_impl->io());
-    std::byte* const buffer = m_buffers[d].get();
+    BufferPool::Lease buffer;
     bool first_write = true;
+    int rounds = 0;
     for (;;) {
-        auto [ec, size] = co_await from(direction).async_read_some(
-            asio::buffer(buffer, options.buffer_size), k_use_tuple);
+        boost::system::error_code ec;
+        const std::size_t size = co_await read_chunk(direction, buffer, ec);
         bool eof = ec == asio::error::eof;
         if (ec && !eof) {
             fail(direction);
@@ -159,10 +167,10 @@ asio::awaitable<void> TcpSession::pump(Direction direction) {
         }
         std::size_t filled = size;
         if (size > 0)
-            m_impl->record(m_flow, direction, util::Bytes(buffer, size));
+            m_impl->record(m_flow, direction, util::Bytes(buffer.data(), size));
         if (!eof && spec.mode == RechunkMode::coalesce)
-            co_await coalesce(direction, filled, eof, ec, timer);
-        rechunker.plan(util::Bytes(buffer, filled), sizes);
+            co_await coalesce(direction, buffer.data(), filled, eof, ec, timer);
+        rechunker.plan(util::Bytes(buffer.data(), filled), sizes);
         std::size_t offset = 0;
         for (const std::size_t chunk : sizes) {
             if (options.delay_ms > 0 && !first_write) {
@@ -170,13 +178,11 @@ asio::awaitable<void> TcpSession::pump(Direction direction) {
                 co_await timer.async_wait(k_use_tuple);
             }
             first_write = false;
-            auto [write_ec, written] = co_await asio::async_write(
-                to(direction), asio::buffer(buffer + offset, chunk), k_use_tuple);
-            if (write_ec) {
+            if (co_await write_chunk(direction, util::Bytes(buffer.data() + offset, chunk))) {
                 fail(model::opposite(direction)); // the receiver went away
                 co_return;
             }
-            offset += written;
+            offset += chunk;
             ++m_impl->stats().chunks_out[d];
         }
         if (ec && !eof) { // a read during coalescing failed after some bytes were held
@@ -190,23 +196,65 @@ asio::awaitable<void> TcpSession::pump(Direction direction) {
             to(direction).shutdown(tcp::socket::shutdown_send, ignored);
             co_return;
         }
+        // A sender that keeps the socket full would otherwise never let the loop run others.
+        if (++rounds >= k_rounds_before_yield || size == m_impl->buffers().buffer_size()) {
+            rounds = 0;
+            co_await asio::post(m_impl->io(), k_use_tuple);
+        }
     }
+}
+
+// One read into buffer (taken from the pool when empty): what the socket holds now, else the
+// next bytes it gets. While it waits, the buffer is back in the pool. Returns the byte count;
+// error is eof at the end of the stream.
+asio::awaitable<std::size_t> TcpSession::read_chunk(Direction direction, BufferPool::Lease& buffer,
+                                                    boost::system::error_code& error) {
+    tcp::socket& socket = from(direction);
+    BufferPool& pool = m_impl->buffers();
+    for (;;) {
+        if (!buffer)
+            buffer = pool.take();
+        const std::size_t size =
+            socket.read_some(asio::buffer(buffer.data(), pool.buffer_size()), error);
+        if (error != asio::error::would_block && error != asio::error::try_again)
+            co_return size;
+        buffer.reset();
+        // Readiness, not a read, is awaited: the socket is edge-triggered in Asio's reactor and
+        // was just found empty, so the next bytes wake this wait.
+        std::tie(error) = co_await socket.async_wait(tcp::socket::wait_read, k_use_tuple);
+        if (error)
+            co_return 0;
+    }
+}
+
+// Writes all of bytes: at once when the socket takes them, the rest through the event loop.
+asio::awaitable<boost::system::error_code> TcpSession::write_chunk(Direction direction,
+                                                                   util::Bytes bytes) {
+    tcp::socket& socket = to(direction);
+    boost::system::error_code error;
+    const std::size_t written = socket.write_some(asio::buffer(bytes.data(), bytes.size()), error);
+    if (error == asio::error::would_block || error == asio::error::try_again)
+        error.clear();
+    if (error || written == bytes.size())
+        co_return error;
+    auto [write_error, rest] = co_await asio::async_write(
+        socket, asio::buffer(bytes.data() + written, bytes.size() - written), k_use_tuple);
+    co_return write_error;
 }
 
 // Keeps reading after a first read until coalesce_ms have passed or coalesce_bytes are held.
 // Readiness is awaited (not a read raced with the timer), so a read never loses bytes to a
 // cancellation; the reads themselves are non-blocking.
-asio::awaitable<void> TcpSession::coalesce(Direction direction, std::size_t& filled, bool& eof,
+asio::awaitable<void> TcpSession::coalesce(Direction direction, std::byte* buffer,
+                                           std::size_t& filled, bool& eof,
                                            boost::system::error_code& error,
                                            asio::steady_timer& timer) {
     const ProxyOptions& options = m_impl->options();
     const RechunkSpec& spec = options.rechunk[static_cast<std::size_t>(direction)];
-    const std::size_t limit = spec.coalesce_bytes > 0
-                                  ? std::min(spec.coalesce_bytes, options.buffer_size)
-                                  : options.buffer_size;
-    std::byte* const buffer = m_buffers[static_cast<std::size_t>(direction)].get();
+    const std::size_t capacity = m_impl->buffers().buffer_size();
+    const std::size_t limit =
+        spec.coalesce_bytes > 0 ? std::min(spec.coalesce_bytes, capacity) : capacity;
     tcp::socket& socket = from(direction);
-    socket.non_blocking(true, error);
     timer.expires_after(std::chrono::milliseconds(spec.coalesce_ms));
     while (filled < limit && !error) {
         const std::size_t size =

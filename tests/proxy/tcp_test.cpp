@@ -223,6 +223,38 @@ TEST_CASE("a reader that stops reading stops the proxy from reading the sender",
     close(listener);
 }
 
+TEST_CASE("connections waiting for data hold no read buffer", "[proxy]") {
+    std::uint16_t upstream_port = 0;
+    const int listener = listen_tcp(upstream_port);
+    ProxyOptions options;
+    options.buffer_size = 256 * 1024;
+    Harness harness({tcp_spec(upstream_port)}, options);
+    constexpr int k_connections = 40;
+    std::vector<std::pair<int, int>> pairs;
+    for (int i = 0; i < k_connections; ++i) {
+        const int client = connect_tcp(harness.port());
+        const int server = accept_tcp(listener);
+        REQUIRE((client >= 0 && server >= 0));
+        pairs.emplace_back(client, server);
+        // One byte each way, so both pumps of every connection have read and written.
+        char byte = 'a';
+        REQUIRE(send_all(client, &byte, 1));
+        REQUIRE(recv(server, &byte, 1, MSG_WAITALL) == 1);
+        REQUIRE(send_all(server, &byte, 1));
+        REQUIRE(recv(client, &byte, 1, MSG_WAITALL) == 1);
+    }
+    const auto stats = harness.stats();
+    CHECK(stats.active == k_connections);
+    // Fixed buffers per direction would be 80 of them; the pool keeps a few for reuse.
+    CHECK(stats.buffer_bytes > 0);
+    CHECK(stats.buffer_bytes <= 4 * options.buffer_size);
+    for (auto [client, server] : pairs) {
+        close(client);
+        close(server);
+    }
+    close(listener);
+}
+
 TEST_CASE("stop closes open connections and reports their end", "[proxy]") {
     std::uint16_t upstream_port = 0;
     const int listener = listen_tcp(upstream_port);

@@ -22,7 +22,6 @@ constexpr std::uint16_t k_if_tsresol = 9;
 constexpr std::uint16_t k_if_tsoffset = 14;
 
 constexpr std::uint64_t k_ns_per_second = 1'000'000'000;
-constexpr std::uint32_t k_default_snap_length = 262144;
 
 std::uint64_t power_of_ten(unsigned exponent) {
     std::uint64_t value = 1;

@@ -79,10 +79,17 @@ void decide(DissectorEngine::FlowState& state, const model::Flow& flow, model::D
 } // namespace
 
 DissectorEngine::FlowState& DissectorEngine::state_for(const model::Flow& flow) {
+    // A request and its answer usually come one after the other: remember the last flow.
+    if (m_last != nullptr && m_last_id == flow.id)
+        return *m_last;
     auto& slot = m_flows[flow.id];
-    if (slot)
+    m_last_id = flow.id;
+    if (slot) {
+        m_last = slot.get();
         return *slot;
+    }
     slot = std::make_unique<FlowState>(m_sink, m_config);
+    m_last = slot.get();
     slot->spec = m_selector.spec_for(flow);
     const bool udp = flow.protocol == model::Protocol::udp;
     if (slot->spec.family == Family::auto_detect && !udp)
@@ -161,6 +168,7 @@ void DissectorEngine::on_flow_close(const model::Flow& flow, reassembly::CloseRe
         m_sink.on_direction_end(flow, state.framers[d].summary());
     }
     m_flows.erase(it);
+    m_last = nullptr;
 }
 
 std::size_t DissectorEngine::buffered_bytes() const {

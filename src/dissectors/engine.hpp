@@ -114,6 +114,8 @@ private:
     MessageSink& m_sink;
     EngineConfig m_config;
     std::unordered_map<std::uint64_t, std::unique_ptr<FlowState>> m_flows;
+    std::uint64_t m_last_id = 0;
+    FlowState* m_last = nullptr; // m_flows[m_last_id], or null
 };
 
 } // namespace sniff::dissect

@@ -120,6 +120,21 @@ KeyResult Inspector::list_key(const Key& key) {
     return KeyResult::redraw;
 }
 
+KeyResult Inspector::list_click(int row) {
+    // Flow rows start below the title and the column header (render_list).
+    const auto ids = visible_flows();
+    if (row < 2 || ids.empty())
+        return KeyResult::ignored;
+    const std::size_t index = m_list_top + static_cast<std::size_t>(row - 2);
+    if (index >= ids.size())
+        return KeyResult::ignored;
+    if (index == m_list_selected)
+        open(ids[index]); // a click on the selected flow opens it, as Enter
+    m_list_selected = index;
+    m_follow = false;
+    return KeyResult::redraw;
+}
+
 void Inspector::render_list(Screen& screen) {
     const auto ids = visible_flows();
     char title[320];

@@ -63,6 +63,16 @@ KeyResult Inspector::handle_key(const Key& key) {
         return KeyResult::redraw;
     }
     m_status.clear();
+    if (key.code == KeyCode::wheel_up || key.code == KeyCode::wheel_down) {
+        const Key arrow = Key::of(key.code == KeyCode::wheel_up ? KeyCode::up : KeyCode::down);
+        KeyResult result = KeyResult::ignored;
+        for (int i = 0; i < k_wheel_rows; ++i)
+            if ((in_flow_view() ? flow_key(arrow) : list_key(arrow)) == KeyResult::redraw)
+                result = KeyResult::redraw;
+        return result;
+    }
+    if (key.code == KeyCode::click)
+        return in_flow_view() ? KeyResult::ignored : list_click(key.row);
     return in_flow_view() ? flow_key(key) : list_key(key);
 }
 

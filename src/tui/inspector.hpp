@@ -78,6 +78,8 @@ public:
 private:
     // Flow list (flow_list.cpp).
     KeyResult list_key(const Key& key);
+    KeyResult list_click(int row); // selects the flow on that screen row; opens it if selected
+    static constexpr int k_wheel_rows = 3; // rows a wheel step scrolls
     void render_list(Screen& screen);
     std::string flow_row_text(const store::FlowRecord& record) const;
 

@@ -58,6 +58,21 @@ constexpr std::array<Colour, static_cast<std::size_t>(Style::count_)> k_palette{
     {226, -1, COLOR_YELLOW, -1, A_BOLD},                    // focus
 }};
 
+Key translate_mouse() {
+    MEVENT event{};
+    if (getmouse(&event) != OK)
+        return {};
+    if ((event.bstate & BUTTON4_PRESSED) != 0)
+        return Key::of(KeyCode::wheel_up);
+#if defined(BUTTON5_PRESSED)
+    if ((event.bstate & BUTTON5_PRESSED) != 0)
+        return Key::of(KeyCode::wheel_down);
+#endif
+    if ((event.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) != 0)
+        return Key::click_at(event.y, event.x);
+    return {};
+}
+
 Key translate(int status, wint_t value) {
     if (status == KEY_CODE_YES) {
         switch (value) {
@@ -85,6 +100,8 @@ Key translate(int status, wint_t value) {
             return Key::of(KeyCode::back_tab);
         case KEY_RESIZE:
             return Key::of(KeyCode::resize);
+        case KEY_MOUSE:
+            return translate_mouse();
         default:
             return {};
         }
@@ -136,6 +153,14 @@ bool Terminal::start(std::string& error, bool own_signals) {
     nonl();
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE);
+    // Clicks select, the wheel scrolls; most terminals still select text with Shift held.
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED
+#if defined(BUTTON5_PRESSED)
+                  | BUTTON5_PRESSED
+#endif
+              ,
+              nullptr);
+    mouseinterval(0); // report a press at once, not after a click timeout
     curs_set(0);
     if (has_colors() && start_color() == OK) {
         use_default_colors();

@@ -116,3 +116,36 @@ TEST_CASE("the inspector opens a flow, steps through messages and segments", "[t
     }
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("the mouse: a click selects a flow, a click on the selection opens it, the wheel "
+          "scrolls",
+          "[tui]") {
+    const auto dir = test::scratch_dir("tui-mouse");
+    const auto generated = gencap::generate_case("fin_rst", dir.string());
+    auto loaded = test::load_capture(generated.file, "lines");
+    REQUIRE(loaded.store->size() >= 2);
+    tui::Inspector inspector(*loaded.store);
+    (void)draw(inspector);
+
+    CHECK(inspector.handle_key(Key::click_at(0, 5)) == tui::KeyResult::ignored);  // the title
+    CHECK(inspector.handle_key(Key::click_at(40, 5)) == tui::KeyResult::ignored); // no flow there
+    // Row 3 is the second flow: the first click selects it, the second opens it.
+    CHECK(inspector.handle_key(Key::click_at(3, 5)) == tui::KeyResult::redraw);
+    CHECK_FALSE(inspector.in_flow_view());
+    inspector.handle_key(Key::click_at(3, 5));
+    REQUIRE(inspector.in_flow_view());
+    const auto id = loaded.store->at(1).flow.id;
+    CHECK(draw(inspector).find(" flow #" + std::to_string(id) + " ") != std::string::npos);
+    CHECK(inspector.handle_key(Key::click_at(3, 5)) == tui::KeyResult::ignored);
+
+    // Back in the list, the wheel moves the selection by three rows (to the last flow here).
+    inspector.handle_key(Key::of(KeyCode::escape));
+    REQUIRE_FALSE(inspector.in_flow_view());
+    inspector.handle_key(Key::of(KeyCode::home));
+    inspector.handle_key(Key::of(KeyCode::wheel_down));
+    inspector.handle_key(Key::of(KeyCode::enter));
+    REQUIRE(inspector.in_flow_view());
+    const std::size_t expected = std::min<std::size_t>(3, loaded.store->size() - 1);
+    CHECK(draw(inspector).find(" flow #" + std::to_string(loaded.store->at(expected).flow.id) +
+                               " ") != std::string::npos);
+}

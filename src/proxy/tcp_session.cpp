@@ -41,7 +41,7 @@ private:
     asio::awaitable<bool> connect_upstream();
     asio::awaitable<void> pump(Direction direction);
     asio::awaitable<std::size_t> read_chunk(Direction direction, BufferPool::Lease& buffer,
-                                            boost::system::error_code& error);
+                                            bool wait_first, boost::system::error_code& error);
     asio::awaitable<boost::system::error_code> write_chunk(Direction direction, util::Bytes bytes);
     asio::awaitable<void> coalesce(Direction direction, std::byte* buffer, std::size_t& filled,
                                    bool& eof, boost::system::error_code& error,
@@ -140,9 +140,6 @@ void TcpSession::fail(Direction sender) {
     reset_socket(m_upstream);
 }
 
-// Consecutive chunks a pump forwards without waiting before it lets the other connections run.
-constexpr int k_rounds_before_yield = 4;
-
 asio::awaitable<void> TcpSession::pump(Direction direction) {
     const auto d = static_cast<std::size_t>(direction);
     const ProxyOptions& options = m_impl->options();
@@ -156,10 +153,10 @@ asio::awaitable<void> TcpSession::pump(Direction direction) {
     asio::steady_timer timer(m_impl->io());
     BufferPool::Lease buffer;
     bool first_write = true;
-    int rounds = 0;
+    bool drained = true; // the last read left the socket empty, as far as we know
     for (;;) {
         boost::system::error_code ec;
-        const std::size_t size = co_await read_chunk(direction, buffer, ec);
+        const std::size_t size = co_await read_chunk(direction, buffer, drained, ec);
         bool eof = ec == asio::error::eof;
         if (ec && !eof) {
             fail(direction);
@@ -196,34 +193,39 @@ asio::awaitable<void> TcpSession::pump(Direction direction) {
             to(direction).shutdown(tcp::socket::shutdown_send, ignored);
             co_return;
         }
-        // A sender that keeps the socket full would otherwise never let the loop run others.
-        if (++rounds >= k_rounds_before_yield || size == m_impl->buffers().buffer_size()) {
-            rounds = 0;
+        // A read that filled the buffer likely left more: read again at once, but first let the
+        // loop run the others (a sender that keeps the socket full would starve them).
+        drained = size < m_impl->buffers().buffer_size();
+        if (!drained)
             co_await asio::post(m_impl->io(), k_use_tuple);
-        }
     }
 }
 
 // One read into buffer (taken from the pool when empty): what the socket holds now, else the
-// next bytes it gets. While it waits, the buffer is back in the pool. Returns the byte count;
-// error is eof at the end of the stream.
+// next bytes it gets; with wait_first (the last read drained the socket) it waits for them
+// straight away, saving a read that would find nothing. While it waits, the buffer is back in
+// the pool. Returns the byte count; error is eof at the end of the stream.
 asio::awaitable<std::size_t> TcpSession::read_chunk(Direction direction, BufferPool::Lease& buffer,
+                                                    bool wait_first,
                                                     boost::system::error_code& error) {
     tcp::socket& socket = from(direction);
     BufferPool& pool = m_impl->buffers();
     for (;;) {
+        if (wait_first) {
+            buffer.reset();
+            // Asio re-arms the descriptor for a wait (EPOLL_CTL_MOD), which reports bytes that
+            // are already there: waiting before reading loses nothing.
+            std::tie(error) = co_await socket.async_wait(tcp::socket::wait_read, k_use_tuple);
+            if (error)
+                co_return 0;
+        }
         if (!buffer)
             buffer = pool.take();
         const std::size_t size =
             socket.read_some(asio::buffer(buffer.data(), pool.buffer_size()), error);
         if (error != asio::error::would_block && error != asio::error::try_again)
             co_return size;
-        buffer.reset();
-        // Readiness, not a read, is awaited: the socket is edge-triggered in Asio's reactor and
-        // was just found empty, so the next bytes wake this wait.
-        std::tie(error) = co_await socket.async_wait(tcp::socket::wait_read, k_use_tuple);
-        if (error)
-            co_return 0;
+        wait_first = true;
     }
 }
 

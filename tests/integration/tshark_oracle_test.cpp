@@ -110,7 +110,11 @@ class LoopbackCapture {
 public:
     LoopbackCapture(const std::string& file, int port) {
         const std::string filter = "tcp port " + std::to_string(port);
-        const char* argv[] = {"dumpcap", "-q",           "-P", "-i",         "lo",
+        // -B 64: a 64 MiB kernel buffer. The test sends ~5 MB in 64 KB loopback packets within
+        // milliseconds; with the default 2 MiB a busy machine drops packets, and sniff and tshark
+        // then (rightly) disagree about the bytes behind the gap.
+        // No -q: its log then ends with the counts received and dropped, shown when the test fails.
+        const char* argv[] = {"dumpcap", "-P",           "-B", "64",         "-i",   "lo",
                               "-f",      filter.c_str(), "-w", file.c_str(), nullptr};
         // stderr goes to a file: dumpcap keeps writing to it and a closed pipe would kill it.
         const std::string log = file + ".log";
@@ -223,6 +227,7 @@ TEST_CASE("sniff and tshark give the same streams on real loopback traffic",
     server.join();
     close(listener);
     capture.stop();
+    INFO("dumpcap: " << read_file(file + ".log"));
     INFO("capture " << file << ": " << run_command("tshark -r " + file + " -q -z conv,tcp").out);
     const int compared = compare_with_tshark(file, dir / "streams");
     CHECK(compared == 2 * k_connections);

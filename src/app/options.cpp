@@ -8,6 +8,10 @@ namespace sniff::app {
 
 namespace {
 
+// --proxy-buffer: below 1K a read per few bytes; above 64M a few connections hold gigabytes.
+constexpr std::uint64_t k_min_proxy_buffer = 1024;
+constexpr std::uint64_t k_max_proxy_buffer = 64ull << 20;
+
 bool parse_number(const std::string& text, std::uint64_t& value) {
     const auto [end, code] = std::from_chars(text.data(), text.data() + text.size(), value);
     return code == std::errc{} && end == text.data() + text.size();
@@ -128,6 +132,16 @@ const std::vector<ValueOption>& value_options() {
          [](Options& o, const std::string& v) { return set_number(o.seed, v, "--seed"); }},
         {"--delay",
          [](Options& o, const std::string& v) { return set_number(o.delay_ms, v, "--delay"); }},
+        {"--proxy-buffer",
+         [](Options& o, const std::string& v) {
+             std::uint64_t size = 0;
+             if (!parse_size(v, size))
+                 return "--proxy-buffer: not a size: '" + v + "'";
+             if (size < k_min_proxy_buffer || size > k_max_proxy_buffer)
+                 return "--proxy-buffer: " + v + " is outside 1K..64M";
+             o.proxy_buffer = size;
+             return std::string();
+         }},
         {"--export-lua",
          [](Options& o, const std::string& v) {
              o.export_lua = v;
@@ -209,6 +223,8 @@ std::string combination_error(const Options& o) {
     }
     if (!o.proxy_pcap.empty() && !proxy)
         return "--proxy-pcap records the proxy: it needs --proxy";
+    if (o.proxy_buffer && !proxy)
+        return "--proxy-buffer sizes the proxy's reads: it needs --proxy";
     if (!o.proxy_pcap.empty() && o.proxy_pcap == o.write_file)
         return "-w (the capture) and --proxy-pcap (the proxy) need different files";
     return {};
@@ -313,6 +329,8 @@ proxy:
                         coalesce:MS[:BYTES] | adversarial (uses --framing)
   --seed N              seed for random re-chunking (printed when not given)
   --delay MS            pause between re-chunked writes
+  --proxy-buffer SIZE   largest read and most bytes held per connection direction; a slow
+                        reader stops the other side there (default 1M, 1K..64M)
   --serve               run sniff's command server as the proxy's target
 
 analysis:

@@ -36,13 +36,14 @@ struct Options {
     bool pcapng = false;                           // --pcapng (with -w)
     std::optional<std::uint64_t> rotate_megabytes; // -C MB
     std::vector<std::string> proxies;              // --proxy (repeatable)
-    bool serve_with_proxy = false;         // --serve: the command server as the proxy's target
-    std::vector<std::string> rechunk;      // --rechunk [DIR=]MODE (repeatable)
-    std::optional<std::uint64_t> seed;     // --seed N
-    std::optional<std::uint64_t> delay_ms; // --delay MS
-    std::vector<std::string> framings;     // --framing SPEC | PORT=SPEC (repeatable)
-    std::string write_streams;             // --write-streams DIR
-    std::string export_lua;                // --export-lua FILE
+    bool serve_with_proxy = false;             // --serve: the command server as the proxy's target
+    std::vector<std::string> rechunk;          // --rechunk [DIR=]MODE (repeatable)
+    std::optional<std::uint64_t> seed;         // --seed N
+    std::optional<std::uint64_t> delay_ms;     // --delay MS
+    std::optional<std::uint64_t> proxy_buffer; // --proxy-buffer SIZE: largest read, bytes held
+    std::vector<std::string> framings;         // --framing SPEC | PORT=SPEC (repeatable)
+    std::string write_streams;                 // --write-streams DIR
+    std::string export_lua;                    // --export-lua FILE
     std::optional<std::uint64_t> udp_bufsize;
     bool json = false;                     // --json
     bool summary = false;                  // --summary

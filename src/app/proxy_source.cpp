@@ -85,6 +85,8 @@ int ProxySource::configure(const Options& options) {
     m_spec_texts = options.proxies;
     m_options.seed = options.seed.value_or(0);
     m_options.delay_ms = static_cast<int>(options.delay_ms.value_or(0));
+    if (options.proxy_buffer)
+        m_options.buffer_size = static_cast<std::size_t>(*options.proxy_buffer);
     m_options.on_event = print_proxy_event;
     return 0;
 }

@@ -111,3 +111,49 @@ TEST_CASE("the command server behind an adversarial proxy still answers intact, 
     CHECK(lengths(json_lines(replay.out)) == live);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("the proxy's read size: --proxy-buffer caps every read, bad sizes are usage errors",
+          "[integration][proxy]") {
+    const auto dir = scratch_dir("proxy-buffer");
+    const int server = free_port();
+    const int listen = free_port();
+    // The server sends 100,000 bytes at once; the proxy may read at most 4096 at a time.
+    const std::string script =
+        "python3 -c 'import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, "
+        "socket.SO_REUSEADDR, 1); s.bind((\"127.0.0.1\", " +
+        std::to_string(server) +
+        ")); s.listen(1); c, _ = s.accept(); c.sendall(b\"x\" * 100000); c.close()' & p=$!; " +
+        SNIFF_BIN + " --proxy " + std::to_string(listen) + ":127.0.0.1:" + std::to_string(server) +
+        " --proxy-buffer 4K --json > '" + (dir / "events.json").string() +
+        "' & s=$!; sleep 0.5; python3 -c 'import socket; "
+        "c=socket.create_connection((\"127.0.0.1\", " +
+        std::to_string(listen) +
+        "))\nn=0\nwhile True:\n  b=c.recv(65536)\n  if not b: break\n  n+=len(b)\nprint(n)'; "
+        "status=$?; sleep 0.3; kill -INT $s; wait $s; wait $p; exit $status";
+    const auto result = run_script(dir, script);
+    INFO(result.out << result.err);
+    REQUIRE(result.exit_code == 0);
+    CHECK(result.out.find("100000") != std::string::npos);
+    std::uint64_t bytes = 0;
+    std::size_t chunks = 0;
+    for (const auto& event : json_lines(read_file(dir / "events.json")))
+        if (event["type"] == "segment" && event["dir"] == "s2c") {
+            CHECK(event["length"].get<std::uint64_t>() <= 4096);
+            bytes += event["length"].get<std::uint64_t>();
+            ++chunks;
+        }
+    CHECK(bytes == 100000);
+    CHECK(chunks >= 25); // 100000 / 4096 rounded up
+
+    for (const std::string bad : {"0", "512", "65M", "lots"}) {
+        const auto refused =
+            run_command(std::string(SNIFF_BIN) + " --proxy " + std::to_string(listen) +
+                        ":127.0.0.1:" + std::to_string(server) + " --proxy-buffer " + bad);
+        INFO(bad << ": " << refused.err);
+        CHECK(refused.exit_code == 2);
+        CHECK(refused.err.find("--proxy-buffer") != std::string::npos);
+    }
+    const auto without_proxy = run_command(std::string(SNIFF_BIN) + " -r x.pcap --proxy-buffer 4K");
+    CHECK(without_proxy.exit_code == 2);
+    std::filesystem::remove_all(dir);
+}

@@ -20,6 +20,19 @@ void put_flow_fields(json& object, const model::Flow& flow, model::Direction dir
         object["origin"] = model::origin_name(flow.origin);
 }
 
+JsonLine flow_line(const char* type, const model::Flow& flow, model::Direction direction) {
+    JsonLine line;
+    line.field("type", type)
+        .field("flow", flow.id)
+        .field("proto", model::protocol_name(flow.protocol))
+        .field("src", flow.source(direction).to_string())
+        .field("dst", flow.destination(direction).to_string())
+        .field("dir", model::direction_name(direction));
+    if (flow.origin == model::FlowOrigin::proxy)
+        line.field("origin", model::origin_name(flow.origin));
+    return line;
+}
+
 namespace {
 
 json direction_stats(const model::DirectionStats& stats) {
@@ -43,6 +56,12 @@ void JsonEventWriter::write(const json& object) {
     // ASCII only: non-ASCII text (C1 controls among it) becomes \\uXXXX, safe on a terminal.
     const std::string line = object.dump(-1, ' ', true, json::error_handler_t::replace);
     std::fwrite(line.data(), 1, line.size(), m_out);
+    std::fputc('\n', m_out);
+}
+
+void JsonEventWriter::write(const JsonLine& line) {
+    const std::string text = line.finish();
+    std::fwrite(text.data(), 1, text.size(), m_out);
     std::fputc('\n', m_out);
 }
 

@@ -3,6 +3,7 @@
 // "event": "open" or "close" and, at close, the per-direction counters), "segment", "gap",
 // "anomaly", "message" (from the dissectors) and "end" (totals, last line).
 
+#include "output/json_line.hpp"
 #include "reassembly/stream_sink.hpp"
 
 #include <cstdio>
@@ -10,8 +11,10 @@
 
 namespace sniff::output {
 
-// Fields every flow-related object carries: proto, src, dst (IPv6 as "[IP]:PORT"), flow id.
+// Fields every flow-related object carries: proto, src, dst (IPv6 as "[IP]:PORT"), flow id, dir
+// and, for a proxied flow, origin. flow_line starts a JsonLine of `type` with the same fields.
 void put_flow_fields(nlohmann::json& object, const model::Flow& flow, model::Direction direction);
+JsonLine flow_line(const char* type, const model::Flow& flow, model::Direction direction);
 
 class JsonEventWriter final : public reassembly::StreamSink {
 public:
@@ -27,6 +30,7 @@ public:
     void on_flow_close(const model::Flow& flow, reassembly::CloseReason reason) override;
 
     void write(const nlohmann::json& object);
+    void write(const JsonLine& line); // one built field by field (JsonLine is ASCII already)
     void write_end(const nlohmann::json& totals);
 
 private:

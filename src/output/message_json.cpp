@@ -16,40 +16,51 @@ std::uint64_t key_of(const model::Flow& flow, model::Direction direction) {
 
 } // namespace
 
+MessageJsonWriter::DirectionText& MessageJsonWriter::text_of(const model::Flow& flow,
+                                                             model::Direction direction) {
+    DirectionText& text = m_directions[key_of(flow, direction)];
+    if (text.begun.empty())
+        text.begun = flow_line("message", flow, direction).text();
+    return text;
+}
+
 void MessageJsonWriter::on_message(const model::Flow& flow, const dissect::Message& message,
                                    util::Bytes preview) {
-    json object{{"type", "message"}};
-    put_flow_fields(object, flow, message.direction);
-    object["index"] = message.index;
-    object["offset"] = message.offset;
-    object["length"] = message.length;
-    object["header_length"] = message.header_length;
-    object["class"] = dissect::message_class_name(message.message_class);
-    object["status"] = dissect::message_status_name(message.status);
+    const DirectionText& text = text_of(flow, message.direction);
+    JsonLine line(text.begun);
+    line.field("index", message.index)
+        .field("offset", message.offset)
+        .field("length", message.length)
+        .field("header_length", message.header_length)
+        .field("class", dissect::message_class_name(message.message_class))
+        .field("status", dissect::message_status_name(message.status));
     if (!message.reason.empty())
-        object["reason"] = message.reason;
-    json segments = json::array();
-    for (auto index = message.first_segment; index <= message.last_segment; ++index)
-        segments.push_back(index);
-    object["segments"] = std::move(segments);
-    object["frames"] = {message.first_frame, message.last_frame};
-    object["first_time"] = static_cast<double>(message.first_time) / 1e9;
-    object["last_time"] = static_cast<double>(message.last_time) / 1e9;
-    const auto spec = m_specs.find(key_of(flow, message.direction));
-    object["framing"] = spec == m_specs.end() ? "raw" : spec->second;
-    object["preview"] = util::escape_bytes(preview);
-    if (message.would_truncate)
-        object["would_truncate"] = true;
-    if (!message.header_json.empty()) {
-        auto header = json::parse(message.header_json, nullptr, false);
-        if (!header.is_discarded())
-            object["header"] = std::move(header);
+        line.field("reason", message.reason);
+    std::string segments = "[";
+    for (auto index = message.first_segment; index <= message.last_segment; ++index) {
+        if (index != message.first_segment)
+            segments += ',';
+        segments += std::to_string(index);
     }
-    m_writer.write(object);
+    line.raw("segments", segments + "]")
+        .raw("frames", "[" + std::to_string(message.first_frame) + "," +
+                           std::to_string(message.last_frame) + "]")
+        .seconds("first_time", message.first_time)
+        .seconds("last_time", message.last_time)
+        .field("framing", text.spec)
+        .field("preview", util::escape_bytes(preview));
+    if (message.would_truncate)
+        line.field("would_truncate", true);
+    if (!message.header_json.empty()) {
+        const auto header = json::parse(message.header_json, nullptr, false);
+        if (!header.is_discarded())
+            line.raw("header", header.dump(-1, ' ', true, json::error_handler_t::replace));
+    }
+    m_writer.write(line);
 }
 
 void MessageJsonWriter::on_framing(const model::Flow& flow, const dissect::FramingChoice& choice) {
-    m_specs[key_of(flow, choice.direction)] = choice.spec;
+    text_of(flow, choice.direction).spec = choice.spec;
     json object{{"type", "framing"}};
     put_flow_fields(object, flow, choice.direction);
     object["spec"] = choice.spec;
@@ -61,7 +72,7 @@ void MessageJsonWriter::on_framing(const model::Flow& flow, const dissect::Frami
 
 void MessageJsonWriter::on_direction_end(const model::Flow& flow,
                                          const dissect::DirectionSummary& summary) {
-    m_specs.erase(key_of(flow, summary.direction));
+    m_directions.erase(key_of(flow, summary.direction));
     json object{{"type", "direction_summary"}};
     put_flow_fields(object, flow, summary.direction);
     object["framing"] = summary.spec;

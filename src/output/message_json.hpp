@@ -7,7 +7,7 @@
 #include "dissectors/engine.hpp"
 #include "output/json_events.hpp"
 
-#include <map>
+#include <unordered_map>
 
 namespace sniff::output {
 
@@ -22,9 +22,16 @@ public:
                           const dissect::DirectionSummary& summary) override;
 
 private:
+    // Per flow direction, until its end: the spec to name in each message, and the start of its
+    // message lines (type and flow fields), made once.
+    struct DirectionText {
+        std::string spec = "raw";
+        std::string begun;
+    };
+    DirectionText& text_of(const model::Flow& flow, model::Direction direction);
+
     JsonEventWriter& m_writer;
-    // Spec per flow direction, to name it in each message; erased at direction end.
-    std::map<std::uint64_t, std::string> m_specs;
+    std::unordered_map<std::uint64_t, DirectionText> m_directions;
 };
 
 } // namespace sniff::output

@@ -25,8 +25,10 @@ namespace sniff::commands {
 using FrontHook = std::function<std::uint16_t(std::uint16_t target_port)>;
 
 struct ReadExperiment {
-    std::vector<std::string> sends;      // the sender's send() calls, in order
-    int pause_ms = 5;                    // between sends
+    std::vector<std::string> sends; // the sender's send() calls, in order
+    // Between sends: long enough that sniff's proxy reads each send on its own even on a loaded
+    // machine (or under a sanitizer), short enough that all are sent before the receiver reads.
+    int pause_ms = 40;
     int server_delay_ms = 200;           // the receiver waits this long before its first recv
     std::vector<std::size_t> recv_sizes; // the receiver's recv(N) calls; the last one repeats
                                          // until every sent byte is read

@@ -46,17 +46,29 @@ TEST_CASE("dns-tcp counts the DNS messages tshark finds in dnsmasq's answers to 
 
 TEST_CASE("tls counts the records tshark finds between openssl s_client and s_server",
           "[protocols][tls]") {
+    // tshark 4.0 once counted 375 of 3214 server records fewer than sniff on a capture made
+    // while two sanitizer suites loaded the machine (sniff found every record complete, no gap),
+    // and agreed on every capture made otherwise: its TLS reassembly depends on how the records
+    // fell into segments. A disagreement is captured again once before it counts.
     Scratch dir("tls");
-    const auto capture = capture_tls(dir.path());
-    if (!capture.skip.empty()) {
-        WARN(capture.skip);
-        return;
+    ProtocolCapture capture;
+    SniffReport sniff;
+    DirectionCounts tshark;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        capture = capture_tls(dir.path());
+        if (!capture.skip.empty()) {
+            WARN(capture.skip);
+            return;
+        }
+        sniff = sniff_report(capture.file, capture.framing());
+        // Every record has a length field; tls.record.content_type would miss TLS 1.3's
+        // encrypted records, which tshark shows with tls.record.opaque_type instead.
+        tshark = count_occurrences(
+            tshark_frames(capture.file, capture.port, "tls", "tls.record.length"));
+        if (sniff.complete == tshark)
+            break;
+        WARN("tshark disagreed, capturing again: " << describe(capture, sniff, tshark));
     }
-    const auto sniff = sniff_report(capture.file, capture.framing());
-    // Every record has a length field; tls.record.content_type would miss TLS 1.3's encrypted
-    // records, which tshark shows with tls.record.opaque_type instead.
-    const auto tshark =
-        count_occurrences(tshark_frames(capture.file, capture.port, "tls", "tls.record.length"));
     INFO(describe(capture, sniff, tshark));
     CHECK(sniff.flows == 2);
     // ~330 kB in lines of up to 200 bytes, echoed line by line: hundreds of records each way.

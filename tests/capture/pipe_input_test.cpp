@@ -106,6 +106,28 @@ long resident_kib() {
     return -1;
 }
 
+// A little-endian microsecond pcap file header, Ethernet.
+ByteVector file_header(std::uint32_t snap_length) {
+    ByteVector header;
+    put_le32(header, 0xa1b2c3d4u);
+    put_le16(header, 2u);
+    put_le16(header, 4u);
+    put_le64(header, 0u);
+    put_le32(header, snap_length);
+    put_le32(header, 1u);
+    return header;
+}
+
+// A record header at time 0 whose captured and original lengths are `length`.
+ByteVector record_header(std::uint32_t length) {
+    ByteVector header;
+    put_le32(header, 0u);
+    put_le32(header, 0u);
+    put_le32(header, length);
+    put_le32(header, length);
+    return header;
+}
+
 // A pipe whose read end replaces standard input while it lives.
 class StdinPipe {
 public:
@@ -172,19 +194,8 @@ TEST_CASE("a long stream on standard input is read in bounded memory", "[capture
     constexpr int k_packets = 140000; // ~212 MB of records
     StdinPipe input;
     std::thread writer([&] {
-        ByteVector header;
-        put_le32(header, 0xa1b2c3d4u);
-        put_le16(header, 2u);
-        put_le16(header, 4u);
-        put_le64(header, 0u);
-        put_le32(header, 65535u);
-        put_le32(header, 1u);
-        write_all(input.writer(), header);
-        ByteVector record;
-        put_le32(record, 0u);
-        put_le32(record, 0u);
-        put_le32(record, 1500u);
-        put_le32(record, 1500u);
+        write_all(input.writer(), file_header(65535));
+        ByteVector record = record_header(1500);
         const ByteVector body = payload(1500, 3);
         record.insert(record.end(), body.begin(), body.end());
         for (int i = 0; i < k_packets; ++i)
@@ -211,17 +222,9 @@ TEST_CASE("a long stream on standard input is read in bounded memory", "[capture
 TEST_CASE("a record on a stream that claims more than comes is truncated, not awaited in memory",
           "[capture]") {
     StdinPipe input;
-    ByteVector bytes;
-    put_le32(bytes, 0xa1b2c3d4u);
-    put_le16(bytes, 2u);
-    put_le16(bytes, 4u);
-    put_le64(bytes, 0u);
-    put_le32(bytes, 262144u);
-    put_le32(bytes, 1u);
-    put_le32(bytes, 0u);
-    put_le32(bytes, 0u);
-    put_le32(bytes, 200u << 20); // claims 200 MiB
-    put_le32(bytes, 200u << 20);
+    ByteVector bytes = file_header(262144);
+    const ByteVector claim = record_header(200u << 20); // claims 200 MiB
+    bytes.insert(bytes.end(), claim.begin(), claim.end());
     bytes.resize(bytes.size() + 1000); // and brings 1000 bytes
     write_all(input.writer(), bytes);
     input.close_writer();

@@ -39,6 +39,23 @@ void write_all(int fd, const ByteVector& bytes) {
     }
 }
 
+// Reads bytes written into a FIFO by another thread (opening a FIFO blocks until both ends open).
+ReadResult read_through_fifo(const TempDir& dir, const ByteVector& bytes) {
+    const std::string fifo = dir.file("cut.fifo");
+    ::unlink(fifo.c_str());
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    std::thread writer([&] {
+        const int fd = ::open(fifo.c_str(), O_WRONLY);
+        if (fd >= 0) {
+            write_all(fd, bytes);
+            ::close(fd);
+        }
+    });
+    ReadResult result = read_capture(fifo);
+    writer.join();
+    return result;
+}
+
 void check_all_packets(const ReadResult& result) {
     REQUIRE(result.opened);
     CHECK_FALSE(result.error);
@@ -53,20 +70,7 @@ void check_all_packets(const ReadResult& result) {
 
 TEST_CASE("capture reader reads a FIFO that cannot be mapped", "[capture]") {
     TempDir dir;
-    const ByteVector bytes = make_capture(dir.file("source.pcap"));
-    const std::string fifo = dir.file("fifo");
-    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-    // Opening a FIFO blocks until the other end opens, so the writer runs on its own thread.
-    std::thread writer([&] {
-        const int fd = ::open(fifo.c_str(), O_WRONLY);
-        if (fd >= 0) {
-            write_all(fd, bytes);
-            ::close(fd);
-        }
-    });
-    const ReadResult result = read_capture(fifo);
-    writer.join();
-    check_all_packets(result);
+    check_all_packets(read_through_fifo(dir, make_capture(dir.file("source.pcap"))));
 }
 
 TEST_CASE("capture reader reads standard input for path '-'", "[capture]") {
@@ -239,22 +243,6 @@ TEST_CASE("a record on a stream that claims more than comes is truncated, not aw
 }
 
 namespace {
-
-ReadResult read_through_fifo(const TempDir& dir, const ByteVector& bytes) {
-    const std::string fifo = dir.file("cut.fifo");
-    ::unlink(fifo.c_str());
-    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-    std::thread writer([&] {
-        const int fd = ::open(fifo.c_str(), O_WRONLY);
-        if (fd >= 0) {
-            write_all(fd, bytes);
-            ::close(fd);
-        }
-    });
-    ReadResult result = read_capture(fifo);
-    writer.join();
-    return result;
-}
 
 void check_same_read(const ReadResult& streamed, const ReadResult& mapped) {
     REQUIRE(streamed.opened == mapped.opened);

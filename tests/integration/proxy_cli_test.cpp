@@ -1,6 +1,7 @@
 // sniff --proxy as a user runs it: a real client/server pair from Debian's packages through it,
 // the command server behind an adversarial re-chunking proxy, and -w read back by sniff -r.
 
+#include "support/ports.hpp"
 #include "support/process.hpp"
 
 #include <catch2/catch.hpp>
@@ -9,14 +10,6 @@
 using namespace sniff::test;
 
 namespace {
-
-// A free TCP port on 127.0.0.1 (bound then released; good enough for a test).
-int free_port() {
-    const auto result =
-        run_command("python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); "
-                    "print(s.getsockname()[1])'");
-    return std::stoi(result.out);
-}
 
 std::vector<nlohmann::json> json_lines(const std::string& text) {
     std::vector<nlohmann::json> objects;

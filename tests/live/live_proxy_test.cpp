@@ -4,28 +4,13 @@
 // segments, once as the proxy's recv() chunks.
 
 #include "live/live_support.hpp"
+#include "support/ports.hpp"
 
 using namespace sniff::test;
 using namespace sniff::test::live;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A loopback port nobody listens on right now (bound by the kernel's choice, then freed).
-std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    std::uint16_t port = 0;
-    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0)
-        port = ntohs(address.sin_port);
-    if (fd >= 0)
-        ::close(fd);
-    return port;
-}
 
 // What `sniff client --framing struct` sends and gets back: a 4-byte length, then the body.
 // bytes 3000 -> 3000 bytes; echo hi -> "hi\n"; bytes 100000 is larger than lo's MTU.

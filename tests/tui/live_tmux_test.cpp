@@ -3,6 +3,7 @@
 // The inspector must show the traffic while the proxy runs, quit with q through the proxy's clean
 // shutdown, and print its summary on the restored terminal.
 
+#include "support/ports.hpp"
 #include "support/process.hpp"
 #include "tui/tmux_session.hpp"
 
@@ -15,26 +16,11 @@
 #include <unistd.h>
 
 using namespace sniff;
+using test::free_port;
 using test::session_name;
 using test::TmuxSession;
 
 namespace {
-
-// A loopback port nobody listens on right now (bound once by the kernel's choice, then freed).
-std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    std::uint16_t port = 0;
-    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0)
-        port = ntohs(address.sin_port);
-    if (fd >= 0)
-        ::close(fd);
-    return port;
-}
 
 // The command leaves the pane open after sniff exits, with its exit status, so the test can read
 // what was printed on the restored terminal.

@@ -32,11 +32,18 @@ public:
     bool open(const std::string& path, const PcapFileOptions& options);
     // original_length 0 means data.size(); data longer than the snap length is cut to it.
     bool write(model::Timestamp time, util::Bytes data, std::uint32_t original_length = 0);
+    // One record made of head followed by tail (e.g. headers and a payload that lies elsewhere),
+    // without joining them first.
+    bool write(model::Timestamp time, util::Bytes head, util::Bytes tail);
     bool close();
     bool ok() const { return m_error.empty(); }
     const std::string& error() const { return m_error; }
 
 private:
+    std::size_t kept_length(std::size_t length) const;
+    bool write_record_header(model::Timestamp time, std::size_t kept,
+                             std::uint32_t original_length);
+
     std::FILE* m_file = nullptr;
     bool m_owns_file = false;
     PcapFileOptions m_options;

@@ -19,8 +19,9 @@ model::IpAddress v4_mapped(const model::IpAddress& ip) {
 } // namespace
 
 PcapRecorder::PcapRecorder(capture::PcapWriter& writer)
-    : m_writer(writer), m_output([this](model::Timestamp time, const synth::Frame& frame) {
-          m_writer.write(time, util::Bytes(frame.data(), frame.size()));
+    : m_writer(writer),
+      m_output([this](model::Timestamp time, util::Bytes headers, util::Bytes payload) {
+          m_writer.write(time, headers, payload);
           ++m_frames;
       }) {}
 

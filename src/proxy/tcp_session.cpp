@@ -2,9 +2,15 @@
 // &&. Each pump reads into a buffer from the proxy's pool and writes it out fully before reading
 // again, which is the backpressure: a slow reader stalls the opposite socket's reads, not memory.
 // Reads and writes are tried at once on the non-blocking sockets and only wait on the event loop
-// when the socket is not ready: no trip through the loop per chunk, and no buffer held while a
-// connection waits for data.
+// when the socket is not ready: no trip through the loop per chunk. A pump waits by reading into
+// a small buffer of its own, so a waiting connection holds no pool buffer, and a small message
+// (a request, a reply) is read, recorded and forwarded from there without one.
 #include "proxy/proxy_impl.hpp"
+
+#include <array>
+#include <cstring>
+#include <span>
+#include <utility>
 
 namespace sniff::proxy {
 
@@ -27,6 +33,17 @@ void set_nodelay(tcp::socket& socket) {
     socket.set_option(tcp::no_delay(true), ignored);
 }
 
+// What one pump reads into, and what its last read told it.
+struct ReadState {
+    // Reads after a wait land here first: big enough for most requests and replies, small
+    // enough that a thousand idle connections stay cheap.
+    static constexpr std::size_t k_wake_size = 4096;
+    std::array<std::byte, k_wake_size> wake{};
+    BufferPool::Lease buffer;           // held only while bytes are being moved
+    bool drained = true;                // the last read left the socket empty, as far as we know
+    boost::system::error_code deferred; // met after bytes that were returned first
+};
+
 class TcpSession final : public Session {
 public:
     TcpSession(std::shared_ptr<Proxy::Impl> impl, const Listener& listener, tcp::socket client,
@@ -40,12 +57,15 @@ public:
 private:
     asio::awaitable<bool> connect_upstream();
     asio::awaitable<void> pump(Direction direction);
-    asio::awaitable<std::size_t> read_chunk(Direction direction, BufferPool::Lease& buffer,
-                                            bool wait_first, boost::system::error_code& error);
+    asio::awaitable<std::span<std::byte>> read_chunk(Direction direction, ReadState& state,
+                                                     boost::system::error_code& error);
+    asio::awaitable<std::size_t> wait_and_read(tcp::socket& socket, ReadState& state,
+                                               boost::system::error_code& error);
     asio::awaitable<boost::system::error_code> write_chunk(Direction direction, util::Bytes bytes);
-    asio::awaitable<void> coalesce(Direction direction, std::byte* buffer, std::size_t& filled,
-                                   bool& eof, boost::system::error_code& error,
-                                   asio::steady_timer& timer);
+    asio::awaitable<std::span<std::byte>> coalesce(Direction direction, ReadState& state,
+                                                   std::span<std::byte> chunk, bool& eof,
+                                                   boost::system::error_code& error,
+                                                   asio::steady_timer& timer);
     void fail(Direction sender);
     tcp::socket& from(Direction d) { return d == Direction::c2s ? m_client : m_upstream; }
     tcp::socket& to(Direction d) { return d == Direction::c2s ? m_upstream : m_client; }
@@ -151,35 +171,33 @@ asio::awaitable<void> TcpSession::pump(Direction direction) {
                         std::move(planner));
     std::vector<std::size_t> sizes;
     asio::steady_timer timer(m_impl->io());
-    BufferPool::Lease buffer;
+    ReadState state;
     bool first_write = true;
-    bool drained = true; // the last read left the socket empty, as far as we know
     for (;;) {
         boost::system::error_code ec;
-        const std::size_t size = co_await read_chunk(direction, buffer, drained, ec);
+        std::span<std::byte> chunk = co_await read_chunk(direction, state, ec);
         bool eof = ec == asio::error::eof;
         if (ec && !eof) {
             fail(direction);
             co_return;
         }
-        std::size_t filled = size;
-        if (size > 0)
-            m_impl->record(m_flow, direction, util::Bytes(buffer.data(), size));
+        if (!chunk.empty())
+            m_impl->record(m_flow, direction, chunk);
         if (!eof && spec.mode == RechunkMode::coalesce)
-            co_await coalesce(direction, buffer.data(), filled, eof, ec, timer);
-        rechunker.plan(util::Bytes(buffer.data(), filled), sizes);
+            chunk = co_await coalesce(direction, state, chunk, eof, ec, timer);
+        rechunker.plan(chunk, sizes);
         std::size_t offset = 0;
-        for (const std::size_t chunk : sizes) {
+        for (const std::size_t size : sizes) {
             if (options.delay_ms > 0 && !first_write) {
                 timer.expires_after(std::chrono::milliseconds(options.delay_ms));
                 co_await timer.async_wait(k_use_tuple);
             }
             first_write = false;
-            if (co_await write_chunk(direction, util::Bytes(buffer.data() + offset, chunk))) {
+            if (co_await write_chunk(direction, chunk.subspan(offset, size))) {
                 fail(model::opposite(direction)); // the receiver went away
                 co_return;
             }
-            offset += chunk;
+            offset += size;
             ++m_impl->stats().chunks_out[d];
         }
         if (ec && !eof) { // a read during coalescing failed after some bytes were held
@@ -195,38 +213,57 @@ asio::awaitable<void> TcpSession::pump(Direction direction) {
         }
         // A read that filled the buffer likely left more: read again at once, but first let the
         // loop run the others (a sender that keeps the socket full would starve them).
-        drained = size < m_impl->buffers().buffer_size();
-        if (!drained)
+        state.drained = chunk.size() < m_impl->buffers().buffer_size();
+        if (!state.drained)
             co_await asio::post(m_impl->io(), k_use_tuple);
     }
 }
 
-// One read into buffer (taken from the pool when empty): what the socket holds now, else the
-// next bytes it gets; with wait_first (the last read drained the socket) it waits for them
-// straight away, saving a read that would find nothing. While it waits, the buffer is back in
-// the pool. Returns the byte count; error is eof at the end of the stream.
-asio::awaitable<std::size_t> TcpSession::read_chunk(Direction direction, BufferPool::Lease& buffer,
-                                                    bool wait_first,
-                                                    boost::system::error_code& error) {
+// One read: what the socket holds now, else (after a read that drained it) the next bytes it
+// gets. Returns the bytes read, in state.wake or state.buffer; error is eof at the end of the
+// stream. An error met after bytes is deferred to the next call, so the bytes go out first.
+asio::awaitable<std::span<std::byte>> TcpSession::read_chunk(Direction direction, ReadState& state,
+                                                             boost::system::error_code& error) {
     tcp::socket& socket = from(direction);
     BufferPool& pool = m_impl->buffers();
-    for (;;) {
-        if (wait_first) {
-            buffer.reset();
-            // Asio re-arms the descriptor for a wait (EPOLL_CTL_MOD), which reports bytes that
-            // are already there: waiting before reading loses nothing.
-            std::tie(error) = co_await socket.async_wait(tcp::socket::wait_read, k_use_tuple);
-            if (error)
-                co_return 0;
-        }
-        if (!buffer)
-            buffer = pool.take();
-        const std::size_t size =
-            socket.read_some(asio::buffer(buffer.data(), pool.buffer_size()), error);
-        if (error != asio::error::would_block && error != asio::error::try_again)
-            co_return size;
-        wait_first = true;
+    if (state.deferred) {
+        error = std::exchange(state.deferred, {});
+        co_return std::span<std::byte>{};
     }
+    if (!state.drained) {
+        if (!state.buffer)
+            state.buffer = pool.take();
+        const std::size_t size =
+            socket.read_some(asio::buffer(state.buffer.data(), pool.buffer_size()), error);
+        if (error != asio::error::would_block && error != asio::error::try_again)
+            co_return std::span(state.buffer.data(), size);
+        error.clear();
+    }
+    state.buffer.reset();
+    const std::size_t waked = co_await wait_and_read(socket, state, error);
+    if (error || waked < std::min(ReadState::k_wake_size, pool.buffer_size()))
+        co_return std::span(state.wake.data(), waked);
+    // The wake buffer filled: the rest goes after it into a full buffer, as one chunk, which is
+    // what one read with the full buffer would have returned.
+    state.buffer = pool.take();
+    std::memcpy(state.buffer.data(), state.wake.data(), waked);
+    const std::size_t more = socket.read_some(
+        asio::buffer(state.buffer.data() + waked, pool.buffer_size() - waked), state.deferred);
+    if (state.deferred == asio::error::would_block || state.deferred == asio::error::try_again)
+        state.deferred.clear();
+    co_return std::span(state.buffer.data(), waked + more);
+}
+
+// Waits for bytes by reading them into the wake buffer. A read, unlike async_wait (which re-arms
+// the descriptor with an epoll_ctl every time), is queued on the registration the socket already
+// has, and Asio tries it at once only when the socket may hold bytes.
+asio::awaitable<std::size_t> TcpSession::wait_and_read(tcp::socket& socket, ReadState& state,
+                                                       boost::system::error_code& error) {
+    const std::size_t capacity = std::min(ReadState::k_wake_size, m_impl->buffers().buffer_size());
+    auto [read_error, size] =
+        co_await socket.async_read_some(asio::buffer(state.wake.data(), capacity), k_use_tuple);
+    error = read_error;
+    co_return size;
 }
 
 // Writes all of bytes: at once when the socket takes them, the rest through the event loop.
@@ -244,18 +281,24 @@ asio::awaitable<boost::system::error_code> TcpSession::write_chunk(Direction dir
     co_return write_error;
 }
 
-// Keeps reading after a first read until coalesce_ms have passed or coalesce_bytes are held.
-// Readiness is awaited (not a read raced with the timer), so a read never loses bytes to a
-// cancellation; the reads themselves are non-blocking.
-asio::awaitable<void> TcpSession::coalesce(Direction direction, std::byte* buffer,
-                                           std::size_t& filled, bool& eof,
-                                           boost::system::error_code& error,
-                                           asio::steady_timer& timer) {
+// Keeps reading after a first read (chunk) until coalesce_ms have passed or coalesce_bytes are
+// held; returns all that is held, in state.buffer. Readiness is awaited (not a read raced with the
+// timer), so a read never loses bytes to a cancellation; the reads themselves are non-blocking.
+asio::awaitable<std::span<std::byte>> TcpSession::coalesce(Direction direction, ReadState& state,
+                                                           std::span<std::byte> chunk, bool& eof,
+                                                           boost::system::error_code& error,
+                                                           asio::steady_timer& timer) {
     const ProxyOptions& options = m_impl->options();
     const RechunkSpec& spec = options.rechunk[static_cast<std::size_t>(direction)];
     const std::size_t capacity = m_impl->buffers().buffer_size();
     const std::size_t limit =
         spec.coalesce_bytes > 0 ? std::min(spec.coalesce_bytes, capacity) : capacity;
+    if (!state.buffer) {
+        state.buffer = m_impl->buffers().take();
+        std::memcpy(state.buffer.data(), chunk.data(), chunk.size());
+    }
+    std::byte* buffer = state.buffer.data();
+    std::size_t filled = chunk.size();
     tcp::socket& socket = from(direction);
     timer.expires_after(std::chrono::milliseconds(spec.coalesce_ms));
     while (filled < limit && !error) {
@@ -280,6 +323,7 @@ asio::awaitable<void> TcpSession::coalesce(Direction direction, std::byte* buffe
         m_impl->record(m_flow, direction, util::Bytes(buffer + filled, size));
         filled += size;
     }
+    co_return std::span(buffer, filled);
 }
 
 void TcpSession::close() {

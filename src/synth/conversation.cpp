@@ -22,9 +22,9 @@ void TcpConversation::emit(Direction direction, model::Timestamp time, std::uint
     fields.mss_option = (tcp_flags & flags::syn) != 0;
     if ((tcp_flags & flags::ack) == 0)
         fields.ack = 0;
-    build_tcp_frame(m_frame, from_client ? m_client : m_server, from_client ? m_server : m_client,
-                    fields, payload);
-    m_output(time, m_frame);
+    build_tcp_headers(m_headers, from_client ? m_client : m_server,
+                      from_client ? m_server : m_client, fields, payload);
+    m_output(time, m_headers, payload);
     const std::uint32_t consumed = static_cast<std::uint32_t>(payload.size()) +
                                    ((tcp_flags & (flags::syn | flags::fin)) ? 1u : 0u);
     m_next_seq[static_cast<int>(direction)] += consumed;
@@ -61,7 +61,7 @@ void udp_exchange(const FrameOutput& output, const model::Endpoint& source,
 void udp_exchange(const FrameOutput& output, Frame& frame, const model::Endpoint& source,
                   const model::Endpoint& destination, model::Timestamp time, util::Bytes payload) {
     build_udp_frame(frame, source, destination, payload);
-    output(time, frame);
+    output(time, frame, {});
 }
 
 } // namespace sniff::synth

@@ -11,9 +11,10 @@
 
 namespace sniff::synth {
 
-// Receives each finished frame with its time; e.g. writes it to a pcap file. The frame is only
-// valid during the call (TcpConversation reuses its buffer).
-using FrameOutput = std::function<void(model::Timestamp, const Frame&)>;
+// Receives each finished frame with its time, as its headers and the payload that follows them
+// (empty when headers holds the whole frame); e.g. writes it to a pcap file. Both are only valid
+// during the call: TcpConversation reuses its header buffer and passes the caller's payload.
+using FrameOutput = std::function<void(model::Timestamp, util::Bytes headers, util::Bytes payload)>;
 
 class TcpConversation {
 public:
@@ -43,7 +44,7 @@ private:
     model::Endpoint m_client;
     model::Endpoint m_server;
     std::uint32_t m_next_seq[2];
-    Frame m_frame; // reused for every frame: no allocation per recorded chunk
+    Frame m_headers; // reused for every frame: no allocation per recorded chunk
 };
 
 // UDP needs no state, only the frames. frame is the buffer to build in (its capacity is reused).

@@ -1,6 +1,7 @@
 #include "synth/frame_builder.hpp"
 
 #include "model/flow.hpp"
+#include "synth/internet_checksum.hpp"
 
 #include <bit>
 #include <cstring>
@@ -14,49 +15,12 @@ constexpr std::uint16_t k_ethertype_ipv6 = 0x86dd;
 constexpr std::uint16_t k_ethertype_vlan = 0x8100;
 constexpr std::uint16_t k_ethertype_qinq = 0x88a8;
 
-// Ones' complement sum over 16-bit big-endian words (an odd last byte is padded with a zero),
-// not yet folded. The bulk is summed eight bytes at a time in the host's byte order, which RFC 1071
-// (section 2) shows gives the byte-swapped sum on a little-endian host; the proxy's -w checksums
-// every recorded byte, so this loop is on its hot path. The result is the same number the
-// word-by-word sum gives once folded.
-std::uint32_t sum_words(util::Bytes bytes, std::uint32_t sum = 0) {
-    const std::byte* data = bytes.data();
-    const std::size_t size = bytes.size();
-    std::uint64_t wide = 0; // 32-bit halves of 64-bit loads: no overflow below 2^31 loads
-    std::size_t i = 0;
-    for (; i + 8 <= size; i += 8) {
-        std::uint64_t word = 0;
-        std::memcpy(&word, data + i, 8);
-        wide += (word & 0xffffffffu) + (word >> 32);
-    }
-    for (; i + 1 < size; i += 2) {
-        std::uint16_t word = 0;
-        std::memcpy(&word, data + i, 2);
-        wide += word;
-    }
-    while (wide >> 16)
-        wide = (wide & 0xffff) + (wide >> 16);
-    auto folded = static_cast<std::uint32_t>(wide);
-    if constexpr (std::endian::native == std::endian::little)
-        folded = ((folded & 0xff) << 8) | (folded >> 8);
-    sum += folded;
-    if (size % 2 != 0)
-        sum += std::to_integer<std::uint32_t>(bytes.back()) << 8;
-    return sum;
-}
-
-std::uint16_t fold(std::uint32_t sum) {
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return static_cast<std::uint16_t>(~sum);
-}
-
 std::uint32_t pseudo_header_sum(const model::Endpoint& source, const model::Endpoint& destination,
                                 std::uint8_t protocol, std::size_t length) {
     const std::size_t address_size = source.ip.version == 6 ? 16 : 4;
     std::uint32_t sum =
-        sum_words({reinterpret_cast<const std::byte*>(source.ip.bytes.data()), address_size});
-    sum = sum_words({reinterpret_cast<const std::byte*>(destination.ip.bytes.data()), address_size},
+        add_words({reinterpret_cast<const std::byte*>(source.ip.bytes.data()), address_size});
+    sum = add_words({reinterpret_cast<const std::byte*>(destination.ip.bytes.data()), address_size},
                     sum);
     return sum + protocol + static_cast<std::uint32_t>(length & 0xffff) +
            static_cast<std::uint32_t>(length >> 16);
@@ -73,32 +37,14 @@ void put_address(Frame& frame, const model::IpAddress& address) {
         put_u8(frame, address.bytes[i]);
 }
 
-} // namespace
-
-void put_u8(Frame& frame, std::uint8_t value) {
-    frame.push_back(std::byte(value));
-}
-void put_be16(Frame& frame, std::uint16_t value) {
-    put_u8(frame, static_cast<std::uint8_t>(value >> 8));
-    put_u8(frame, static_cast<std::uint8_t>(value));
-}
-void put_be32(Frame& frame, std::uint32_t value) {
-    put_be16(frame, static_cast<std::uint16_t>(value >> 16));
-    put_be16(frame, static_cast<std::uint16_t>(value));
-}
-void put_bytes(Frame& frame, util::Bytes bytes) {
-    frame.insert(frame.end(), bytes.begin(), bytes.end());
-}
-
-namespace {
-
 // Each append_* writes one header (or header and payload) at the end of frame; the whole-frame
 // builders below put them one after the other into a single buffer, so the payload is copied once.
 
-// The TCP header and payload; the checksum is computed over them where they lie in frame.
-void append_tcp_segment(Frame& frame, const model::Endpoint& source,
-                        const model::Endpoint& destination, const TcpFields& fields,
-                        util::Bytes payload) {
+// The TCP header alone; its checksum covers payload, which the caller puts after it (or writes
+// after it), so the payload need not be copied to be summed.
+void append_tcp_header(Frame& frame, const model::Endpoint& source,
+                       const model::Endpoint& destination, const TcpFields& fields,
+                       util::Bytes payload) {
     const std::size_t at = frame.size();
     const std::uint8_t header_words = fields.mss_option ? 6 : 5;
     put_be16(frame, source.port);
@@ -115,11 +61,18 @@ void append_tcp_segment(Frame& frame, const model::Endpoint& source,
         put_u8(frame, 4);
         put_be16(frame, 1460);
     }
+    // The header's length is even, so its sum and the payload's add up to the segment's.
+    const util::Bytes header(frame.data() + at, frame.size() - at);
+    const std::uint32_t pseudo =
+        pseudo_header_sum(source, destination, 6, header.size() + payload.size());
+    set_be16(frame, at + 16, fold_checksum(add_words(payload, add_words(header, pseudo))));
+}
+
+void append_tcp_segment(Frame& frame, const model::Endpoint& source,
+                        const model::Endpoint& destination, const TcpFields& fields,
+                        util::Bytes payload) {
+    append_tcp_header(frame, source, destination, fields, payload);
     put_bytes(frame, payload);
-    const util::Bytes segment(frame.data() + at, frame.size() - at);
-    const auto checksum =
-        fold(sum_words(segment, pseudo_header_sum(source, destination, 6, segment.size())));
-    set_be16(frame, at + 16, checksum);
 }
 
 void append_udp_datagram(Frame& frame, const model::Endpoint& source,
@@ -131,8 +84,8 @@ void append_udp_datagram(Frame& frame, const model::Endpoint& source,
     put_be16(frame, 0);
     put_bytes(frame, payload);
     const util::Bytes datagram(frame.data() + at, frame.size() - at);
-    const auto checksum =
-        fold(sum_words(datagram, pseudo_header_sum(source, destination, 17, datagram.size())));
+    const auto checksum = fold_checksum(
+        add_words(datagram, pseudo_header_sum(source, destination, 17, datagram.size())));
     set_be16(frame, at + 6, checksum == 0 ? 0xffff : checksum);
 }
 
@@ -159,7 +112,7 @@ void append_ip_header(Frame& frame, const model::Endpoint& source,
     put_address(frame, source.ip);
     put_address(frame, destination.ip);
     if (source.ip.version == 4)
-        set_be16(frame, at + 10, fold(sum_words({frame.data() + at, 20})));
+        set_be16(frame, at + 10, fold_checksum(add_words({frame.data() + at, 20})));
 }
 
 void append_ethernet_header(Frame& frame, std::uint8_t ip_version,
@@ -214,15 +167,22 @@ Frame ethernet_frame(util::Bytes ip, std::uint8_t ip_version,
     return frame;
 }
 
+void build_tcp_headers(Frame& headers, const model::Endpoint& source,
+                       const model::Endpoint& destination, const TcpFields& fields,
+                       util::Bytes payload) {
+    headers.clear();
+    const std::size_t tcp_size = (fields.mss_option ? 24 : 20) + payload.size();
+    append_ethernet_header(headers, source.ip.version, {});
+    append_ip_header(headers, source, destination, 6, tcp_size, 0);
+    append_tcp_header(headers, source, destination, fields, payload);
+}
+
 void build_tcp_frame(Frame& frame, const model::Endpoint& source,
                      const model::Endpoint& destination, const TcpFields& fields,
                      util::Bytes payload) {
-    frame.clear();
     frame.reserve(k_max_headers + payload.size());
-    const std::size_t tcp_size = (fields.mss_option ? 24 : 20) + payload.size();
-    append_ethernet_header(frame, source.ip.version, {});
-    append_ip_header(frame, source, destination, 6, tcp_size, 0);
-    append_tcp_segment(frame, source, destination, fields, payload);
+    build_tcp_headers(frame, source, destination, fields, payload);
+    put_bytes(frame, payload);
 }
 
 void build_udp_frame(Frame& frame, const model::Endpoint& source,

@@ -22,10 +22,20 @@ struct TcpFields {
 };
 
 // Big-endian byte appends: the building blocks of every header below.
-void put_u8(Frame& frame, std::uint8_t value);
-void put_be16(Frame& frame, std::uint16_t value);
-void put_be32(Frame& frame, std::uint32_t value);
-void put_bytes(Frame& frame, util::Bytes bytes);
+inline void put_u8(Frame& frame, std::uint8_t value) {
+    frame.push_back(std::byte(value));
+}
+inline void put_be16(Frame& frame, std::uint16_t value) {
+    put_u8(frame, static_cast<std::uint8_t>(value >> 8));
+    put_u8(frame, static_cast<std::uint8_t>(value));
+}
+inline void put_be32(Frame& frame, std::uint32_t value) {
+    put_be16(frame, static_cast<std::uint16_t>(value >> 16));
+    put_be16(frame, static_cast<std::uint16_t>(value));
+}
+inline void put_bytes(Frame& frame, util::Bytes bytes) {
+    frame.insert(frame.end(), bytes.begin(), bytes.end());
+}
 
 // Transport segment (header + payload) with its checksum over the IP pseudo-header.
 Frame tcp_segment(const model::Endpoint& source, const model::Endpoint& destination,
@@ -45,6 +55,11 @@ Frame ethernet_frame(util::Bytes ip, std::uint8_t ip_version,
 // Shortcuts: a whole Ethernet frame.
 // The build_* forms replace frame's contents and reuse its capacity: a writer that keeps one Frame
 // allocates nothing per frame and copies the payload once.
+// Only the Ethernet, IP and TCP headers of that frame (checksum included): a writer puts payload
+// after them itself and so never copies it.
+void build_tcp_headers(Frame& headers, const model::Endpoint& source,
+                       const model::Endpoint& destination, const TcpFields& fields,
+                       util::Bytes payload);
 void build_tcp_frame(Frame& frame, const model::Endpoint& source,
                      const model::Endpoint& destination, const TcpFields& fields,
                      util::Bytes payload);

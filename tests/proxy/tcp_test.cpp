@@ -236,12 +236,25 @@ TEST_CASE("connections waiting for data hold no read buffer", "[proxy]") {
         const int server = accept_tcp(listener);
         REQUIRE((client >= 0 && server >= 0));
         pairs.emplace_back(client, server);
-        // One byte each way, so both pumps of every connection have read and written.
+        // One byte each way, so both pumps of every connection have read and written: a small
+        // read needs no pool buffer at all.
         char byte = 'a';
         REQUIRE(send_all(client, &byte, 1));
         REQUIRE(recv(server, &byte, 1, MSG_WAITALL) == 1);
         REQUIRE(send_all(server, &byte, 1));
         REQUIRE(recv(client, &byte, 1, MSG_WAITALL) == 1);
+    }
+    CHECK(harness.stats().buffer_bytes == 0);
+    // Then a message bigger than a small read each way, which takes buffers from the pool.
+    const std::vector<char> message(100'000, 'm');
+    std::vector<char> received(message.size());
+    for (auto [client, server] : pairs) {
+        REQUIRE(send_all(client, message.data(), message.size()));
+        REQUIRE(recv(server, received.data(), received.size(), MSG_WAITALL) ==
+                static_cast<ssize_t>(received.size()));
+        REQUIRE(send_all(server, message.data(), message.size()));
+        REQUIRE(recv(client, received.data(), received.size(), MSG_WAITALL) ==
+                static_cast<ssize_t>(received.size()));
     }
     const auto stats = harness.stats();
     CHECK(stats.active == k_connections);

@@ -22,8 +22,8 @@ std::string write_capture(int lines) {
                                  .string();
     capture::PcapWriter writer;
     REQUIRE(writer.open(path, {}));
-    const auto output = [&](model::Timestamp time, const synth::Frame& frame) {
-        writer.write(time, frame);
+    const auto output = [&](model::Timestamp time, util::Bytes headers, util::Bytes payload) {
+        writer.write(time, headers, payload);
     };
     std::vector<synth::TcpConversation> flows;
     for (std::uint16_t i = 0; i < 3; ++i)

@@ -1,6 +1,7 @@
 #include "app/live_run.hpp"
 
 #include "app/event_loop.hpp"
+#include "app/event_loop_runner.hpp"
 #include "app/live_source.hpp"
 #include "app/origin_sink.hpp"
 #include "app/output_set.hpp"
@@ -194,7 +195,7 @@ int run_live(const Options& options) {
         std::fprintf(stderr, "sniff: %s\n", error.c_str());
         return 1;
     }
-    run.io.run();
+    run_event_loop(run.io, std::chrono::microseconds(options.busy_poll_us.value_or(0)));
 
     int status = 0;
     if (run.capture && !run.capture->finish()) // the packets still in the ring, flows closed

@@ -11,6 +11,8 @@ namespace {
 // --proxy-buffer: below 1K a read per few bytes; above 64M a few connections hold gigabytes.
 constexpr std::uint64_t k_min_proxy_buffer = 1024;
 constexpr std::uint64_t k_max_proxy_buffer = 64ull << 20;
+// --busy-poll: past 10 ms between events a sleeping loop wakes in time anyway.
+constexpr std::uint64_t k_max_busy_poll_us = 10'000;
 
 bool parse_number(const std::string& text, std::uint64_t& value) {
     const auto [end, code] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -142,6 +144,14 @@ const std::vector<ValueOption>& value_options() {
              o.proxy_buffer = size;
              return std::string();
          }},
+        {"--busy-poll",
+         [](Options& o, const std::string& v) {
+             std::uint64_t microseconds = 0;
+             if (!parse_number(v, microseconds) || microseconds > k_max_busy_poll_us)
+                 return "--busy-poll: not a number of microseconds in 0..10000: '" + v + "'";
+             o.busy_poll_us = microseconds;
+             return std::string();
+         }},
         {"--export-lua",
          [](Options& o, const std::string& v) {
              o.export_lua = v;
@@ -225,6 +235,8 @@ std::string combination_error(const Options& o) {
         return "--proxy-pcap records the proxy: it needs --proxy";
     if (o.proxy_buffer && !proxy)
         return "--proxy-buffer sizes the proxy's reads: it needs --proxy";
+    if (o.busy_poll_us && !proxy && !capture)
+        return "--busy-poll applies to the live event loop: it needs --proxy or -i";
     if (!o.proxy_pcap.empty() && o.proxy_pcap == o.write_file)
         return "-w (the capture) and --proxy-pcap (the proxy) need different files";
     return {};
@@ -331,6 +343,9 @@ proxy:
   --delay MS            pause between re-chunked writes
   --proxy-buffer SIZE   largest read and most bytes held per connection direction; a slow
                         reader stops the other side there (default 1M, 1K..64M)
+  --busy-poll US        keep polling for US microseconds (0..10000) after each event before
+                        the event loop sleeps: lower latency on virtual machines, at the
+                        cost of CPU while traffic flows (default 0: sleep at once)
   --serve               run sniff's command server as the proxy's target
 
 analysis:

@@ -41,6 +41,7 @@ struct Options {
     std::optional<std::uint64_t> seed;         // --seed N
     std::optional<std::uint64_t> delay_ms;     // --delay MS
     std::optional<std::uint64_t> proxy_buffer; // --proxy-buffer SIZE: largest read, bytes held
+    std::optional<std::uint64_t> busy_poll_us; // --busy-poll US: poll that long before sleeping
     std::vector<std::string> framings;         // --framing SPEC | PORT=SPEC (repeatable)
     std::string write_streams;                 // --write-streams DIR
     std::string export_lua;                    // --export-lua FILE

@@ -150,3 +150,107 @@ TEST_CASE("the proxy's read size: --proxy-buffer caps every read, bad sizes are 
     CHECK(without_proxy.exit_code == 2);
     std::filesystem::remove_all(dir);
 }
+
+namespace {
+
+// Round trips through the proxy at PROXY_PID's port, then an idle second. Prints JSON: the
+// proxy's voluntary context switches (times it slept) during the round trips, and the CPU ticks
+// it used while idle.
+constexpr const char* k_busy_poll_probe = R"py(
+import json, socket, sys, threading, time
+listen, target, pid, trips = (int(a) for a in sys.argv[1:5])
+server = socket.socket()
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("127.0.0.1", target))
+server.listen(1)
+def echo():
+    conn, _ = server.accept()
+    while True:
+        data = conn.recv(65536)
+        if not data:
+            break
+        conn.sendall(data)
+threading.Thread(target=echo, daemon=True).start()
+def status(field):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith(field + ":"))
+def cpu_ticks():
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+deadline = time.monotonic() + 5
+while True:
+    try:
+        client = socket.create_connection(("127.0.0.1", listen))
+        break
+    except OSError:
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.05)
+client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+def trip():
+    client.sendall(b"p" * 64)
+    got = 0
+    while got < 64:
+        got += len(client.recv(64 - got))
+for _ in range(200):
+    trip()
+before = status("voluntary_ctxt_switches")
+for _ in range(trips):
+    trip()
+switches = status("voluntary_ctxt_switches") - before
+time.sleep(0.3)
+idle_before = cpu_ticks()
+time.sleep(1.0)
+print(json.dumps({"switches": switches, "idle_ticks": cpu_ticks() - idle_before}))
+client.close()
+)py";
+
+nlohmann::json busy_poll_probe(const std::filesystem::path& dir, const std::string& flags,
+                               int trips) {
+        std::ofstream(dir / "probe.py") << k_busy_poll_probe;
+        const int target = free_port();
+        const int listen = free_port();
+        const std::string script = std::string(SNIFF_BIN) + " --proxy " + std::to_string(listen) +
+                                   ":127.0.0.1:" + std::to_string(target) + " --no-tui -q " +
+                                   flags + " > /dev/null & s=$!; python3 '" +
+                                   (dir / "probe.py").string() + "' " + std::to_string(listen) +
+                                   " " + std::to_string(target) + " $s " + std::to_string(trips) +
+                                   "; status=$?; kill -INT $s; wait $s; exit $status";
+        const auto result = run_script(dir, script);
+        INFO(result.out << result.err);
+        REQUIRE(result.exit_code == 0);
+        return nlohmann::json::parse(result.out);
+    }
+
+} // namespace
+
+TEST_CASE("busy polling keeps the proxy's loop awake while traffic flows and lets it sleep after",
+          "[integration][proxy]") {
+    const auto dir = scratch_dir("proxy-busy-poll");
+    constexpr int k_trips = 2000;
+    // Without it the loop sleeps between round trips: the measure sees that.
+    const auto sleeping = busy_poll_probe(dir, "--framing crlf -w /dev/null", k_trips);
+    INFO("without --busy-poll: " << sleeping.dump());
+    CHECK(sleeping["switches"].get<int>() > k_trips / 2);
+    // With it (10 ms, far above a loopback round trip) the loop never sleeps between them, and
+    // once the traffic stops it sleeps: an idle second costs a few ticks, not the 100 of a spin.
+    const auto polling =
+        busy_poll_probe(dir, "--framing crlf -w /dev/null --busy-poll 10000", k_trips);
+    INFO("with --busy-poll 10000: " << polling.dump());
+    CHECK(polling["switches"].get<int>() < k_trips / 20);
+    CHECK(polling["idle_ticks"].get<int>() <= 5);
+
+    for (const std::string bad : {"-1", "10001", "soon"}) {
+        const auto refused =
+            run_command(std::string(SNIFF_BIN) + " --proxy " + std::to_string(free_port()) +
+                        ":127.0.0.1:9 --busy-poll " + bad);
+        INFO(bad << ": " << refused.err);
+        CHECK(refused.exit_code == 2);
+        CHECK(refused.err.find("--busy-poll") != std::string::npos);
+    }
+    const auto without_loop = run_command(std::string(SNIFF_BIN) + " -r x.pcap --busy-poll 50");
+    CHECK(without_loop.exit_code == 2);
+    CHECK(without_loop.err.find("--busy-poll") != std::string::npos);
+    std::filesystem::remove_all(dir);
+}

@@ -55,6 +55,15 @@ calc() {
     is_num "$out" && echo "$out" || echo n/a
 }
 
+# median VALUES...: the median of the numeric values (n/a ones are left out), n/a when none is.
+median() {
+    local v numbers=()
+    for v in "$@"; do is_num "$v" && numbers+=("$v"); done
+    [ ${#numbers[@]} -eq 0 ] && { echo n/a; return; }
+    printf '%s\n' "${numbers[@]}" | sort -g |
+        awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 # time_once CMD...: run CMD with stdout discarded; prints "MILLISECONDS MAXRSS_KIB EXIT".
 time_once() {
     local tfile=$work/time.out start end rc

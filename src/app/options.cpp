@@ -345,7 +345,7 @@ proxy:
                         reader stops the other side there (default 1M, 1K..64M)
   --busy-poll US        keep polling for US microseconds (0..10000) after each event before
                         the event loop sleeps: lower latency on virtual machines, at the
-                        cost of CPU while traffic flows (default 0: sleep at once)
+                        cost of CPU while traffic flows (default 50 with --proxy, else 0)
   --serve               run sniff's command server as the proxy's target
 
 analysis:

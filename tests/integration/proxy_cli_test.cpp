@@ -208,20 +208,20 @@ client.close()
 
 nlohmann::json busy_poll_probe(const std::filesystem::path& dir, const std::string& flags,
                                int trips) {
-        std::ofstream(dir / "probe.py") << k_busy_poll_probe;
-        const int target = free_port();
-        const int listen = free_port();
-        const std::string script = std::string(SNIFF_BIN) + " --proxy " + std::to_string(listen) +
-                                   ":127.0.0.1:" + std::to_string(target) + " --no-tui -q " +
-                                   flags + " > /dev/null & s=$!; python3 '" +
-                                   (dir / "probe.py").string() + "' " + std::to_string(listen) +
-                                   " " + std::to_string(target) + " $s " + std::to_string(trips) +
-                                   "; status=$?; kill -INT $s; wait $s; exit $status";
-        const auto result = run_script(dir, script);
-        INFO(result.out << result.err);
-        REQUIRE(result.exit_code == 0);
-        return nlohmann::json::parse(result.out);
-    }
+    std::ofstream(dir / "probe.py") << k_busy_poll_probe;
+    const int target = free_port();
+    const int listen = free_port();
+    const std::string script = std::string(SNIFF_BIN) + " --proxy " + std::to_string(listen) +
+                               ":127.0.0.1:" + std::to_string(target) + " --no-tui -q " + flags +
+                               " > /dev/null & s=$!; python3 '" + (dir / "probe.py").string() +
+                               "' " + std::to_string(listen) + " " + std::to_string(target) +
+                               " $s " + std::to_string(trips) +
+                               "; status=$?; kill -INT $s; wait $s; exit $status";
+    const auto result = run_script(dir, script);
+    INFO(result.out << result.err);
+    REQUIRE(result.exit_code == 0);
+    return nlohmann::json::parse(result.out);
+}
 
 } // namespace
 
@@ -230,8 +230,9 @@ TEST_CASE("busy polling keeps the proxy's loop awake while traffic flows and let
     const auto dir = scratch_dir("proxy-busy-poll");
     constexpr int k_trips = 2000;
     // Without it the loop sleeps between round trips: the measure sees that.
-    const auto sleeping = busy_poll_probe(dir, "--framing crlf -w /dev/null", k_trips);
-    INFO("without --busy-poll: " << sleeping.dump());
+    const auto sleeping =
+        busy_poll_probe(dir, "--framing crlf -w /dev/null --busy-poll 0", k_trips);
+    INFO("with --busy-poll 0: " << sleeping.dump());
     CHECK(sleeping["switches"].get<int>() > k_trips / 2);
     // With it (10 ms, far above a loopback round trip) the loop never sleeps between them, and
     // once the traffic stops it sleeps: an idle second costs a few ticks, not the 100 of a spin.
@@ -240,6 +241,10 @@ TEST_CASE("busy polling keeps the proxy's loop awake while traffic flows and let
     INFO("with --busy-poll 10000: " << polling.dump());
     CHECK(polling["switches"].get<int>() < k_trips / 20);
     CHECK(polling["idle_ticks"].get<int>() <= 5);
+    // The proxy's default (50 µs) sleeps once idle too.
+    const auto by_default = busy_poll_probe(dir, "--framing crlf -w /dev/null", k_trips);
+    INFO("by default: " << by_default.dump());
+    CHECK(by_default["idle_ticks"].get<int>() <= 5);
 
     for (const std::string bad : {"-1", "10001", "soon"}) {
         const auto refused =

@@ -28,7 +28,8 @@ std::function<void(const proxy::ProxyEvent&)> ProxyTui::event_handler() {
         text += ": " + util::escape_text(event.detail, 200);
         const bool bad = event.kind == proxy::ProxyEventKind::upstream_refused ||
                          event.kind == proxy::ProxyEventKind::upstream_timeout ||
-                         event.kind == proxy::ProxyEventKind::accept_paused;
+                         event.kind == proxy::ProxyEventKind::accept_paused ||
+                         event.kind == proxy::ProxyEventKind::udp_sessions_full;
         m_loop->session().inspector().set_status(text, bad);
     };
 }

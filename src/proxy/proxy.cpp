@@ -9,9 +9,9 @@ namespace sniff::proxy {
 using model::Direction;
 
 const char* proxy_event_name(ProxyEventKind kind) {
-    static constexpr std::array<const char*, 5> k_names{"upstream-refused", "upstream-timeout",
-                                                        "accept-paused", "accept-resumed",
-                                                        "udp-session-closed"};
+    static constexpr std::array<const char*, 6> k_names{"upstream-refused",   "upstream-timeout",
+                                                        "accept-paused",      "accept-resumed",
+                                                        "udp-session-closed", "udp-sessions-full"};
     const auto index = static_cast<std::size_t>(kind);
     return index < k_names.size() ? k_names[index] : "unknown";
 }

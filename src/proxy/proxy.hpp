@@ -36,6 +36,7 @@ enum class ProxyEventKind : std::uint8_t {
     accept_paused,      // accept() failed (EMFILE, ENFILE, ENOBUFS...): existing connections go on
     accept_resumed,     // accepting again after accept_paused
     udp_session_closed, // a UDP session ended (idle timeout or error)
+    udp_sessions_full,  // udp_max_sessions are open: datagrams from new clients are dropped
 };
 const char* proxy_event_name(ProxyEventKind kind);
 
@@ -56,6 +57,9 @@ struct ProxyOptions {
     int delay_ms = 0;                // pause between two writes of a direction
     int connect_timeout_ms = 5000;   // upstream TCP connect
     int udp_idle_timeout_ms = 60000; // a UDP session without datagrams either way is closed
+    // Sessions open at once per UDP listener, each a socket and a 64 KiB buffer: datagrams from
+    // endless new source addresses (a scan, spoofed floods) cannot take every descriptor.
+    std::size_t udp_max_sessions = 4096;
     // adversarial mode: one planner per connection direction; null = GenericCutPlanner.
     CutPlannerFactory cut_planner;
     std::function<void(const ProxyEvent&)> on_event; // called on the io_context's thread

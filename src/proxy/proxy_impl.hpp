@@ -42,6 +42,9 @@ struct Listener {
     std::unique_ptr<udp::socket> udp_socket;
     std::vector<std::byte> udp_buffer; // one datagram from a client, reused
     std::map<udp::endpoint, std::shared_ptr<UdpSession>> udp_sessions;
+    // New clients are being turned away (session limit or no socket): said once until a new
+    // session opens again.
+    bool udp_refusing = false;
 };
 
 class Proxy::Impl : public std::enable_shared_from_this<Proxy::Impl> {

@@ -5,6 +5,7 @@
 
 #include <linux/sock_diag.h>
 #include <sys/socket.h>
+#include <utility>
 
 namespace sniff::proxy {
 
@@ -145,17 +146,38 @@ void add_udp_queue_drops(Listener& listener, ProxyStats& stats) {
         stats.udp_dropped[1] += session->queue_drops();
 }
 
+namespace {
+
+// A datagram from a client that gets no session: dropped and counted; the first one of a run of
+// them is reported.
+void refuse_client(Proxy::Impl& impl, Listener& listener, ProxyEventKind kind,
+                   const std::string& why) {
+    ++impl.stats().udp_dropped[0];
+    if (!std::exchange(listener.udp_refusing, true))
+        impl.report(kind, 0, why + ": datagrams from new clients are dropped");
+}
+
+} // namespace
+
 void udp_from_client(std::shared_ptr<Proxy::Impl> impl, Listener& listener,
                      const udp::endpoint& client, util::Bytes datagram) {
     auto found = listener.udp_sessions.find(client);
     if (found == listener.udp_sessions.end()) {
+        const std::size_t limit = impl->options().udp_max_sessions;
+        if (listener.udp_sessions.size() >= limit) {
+            refuse_client(*impl, listener, ProxyEventKind::udp_sessions_full,
+                          std::to_string(limit) + " UDP sessions open on " +
+                              listener.spec.to_string());
+            return;
+        }
         auto session = std::make_shared<UdpSession>(impl, listener, client);
         std::string error;
         if (!session->open(error)) {
-            impl->report(ProxyEventKind::udp_session_closed, 0,
-                         "cannot open upstream socket: " + error);
+            refuse_client(*impl, listener, ProxyEventKind::udp_session_closed,
+                          "cannot open upstream socket: " + error);
             return;
         }
+        listener.udp_refusing = false;
         found = listener.udp_sessions.emplace(client, std::move(session)).first;
     }
     found->second->from_client(datagram);

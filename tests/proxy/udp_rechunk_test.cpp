@@ -102,6 +102,54 @@ TEST_CASE("udp datagrams round-trip whole and sessions expire when idle", "[prox
     close(client);
 }
 
+TEST_CASE("udp sessions stop at their limit, new clients are dropped and counted, then served "
+          "again once sessions expire",
+          "[proxy]") {
+    UdpEcho echo;
+    ProxyOptions options;
+    options.udp_idle_timeout_ms = 1500; // longer than the waits for replies that never come
+    options.udp_max_sessions = 3;
+    Harness harness({udp_spec(echo.port())}, options);
+    std::vector<int> clients;
+    for (int i = 0; i < 5; ++i) {
+        std::uint16_t any = 0;
+        clients.push_back(bind_udp(any));
+        REQUIRE(clients.back() >= 0);
+    }
+    std::vector<char> reply;
+    for (int i = 0; i < 3; ++i)
+        CHECK(round_trip(clients[i], harness.port(), {'s', char('0' + i)}, reply) == 2);
+    // Two more clients while three sessions are open: no session, no reply, two drops.
+    for (int i = 3; i < 5; ++i) {
+        const timeval short_wait{0, 200'000};
+        setsockopt(clients[i], SOL_SOCKET, SO_RCVTIMEO, &short_wait, sizeof short_wait);
+        CHECK(round_trip(clients[i], harness.port(), {'x'}, reply) < 0);
+    }
+    // The open sessions keep working.
+    CHECK(round_trip(clients[0], harness.port(), {'a', 'g', 'a', 'i', 'n'}, reply) == 5);
+    auto stats = harness.stats();
+    CHECK(stats.udp_dropped[0] == 2);
+    CHECK(stats.connections == 3);
+    const auto full_events = [&harness] {
+        const auto events = harness.events();
+        return std::count_if(events.begin(), events.end(), [](const ProxyEvent& event) {
+            return event.kind == ProxyEventKind::udp_sessions_full;
+        });
+    };
+    CHECK(full_events() == 1); // said once, not per datagram
+
+    // Once they expire, a turned-away client gets a session.
+    REQUIRE(harness.sink.wait_closed(3, 5000));
+    const timeval long_wait{5, 0};
+    setsockopt(clients[4], SOL_SOCKET, SO_RCVTIMEO, &long_wait, sizeof long_wait);
+    CHECK(round_trip(clients[4], harness.port(), {'l', 'a', 't', 'e'}, reply) == 4);
+    stats = harness.stats();
+    CHECK(stats.connections == 4);
+    CHECK(stats.udp_dropped[0] == 2);
+    for (const int fd : clients)
+        close(fd);
+}
+
 namespace {
 
 // Sends payload through a TCP proxy with the given c2s rechunking (NODELAY on every sender) and

@@ -60,6 +60,7 @@ private:
     asio::awaitable<std::span<std::byte>> read_chunk(Direction direction, ReadState& state,
                                                      boost::system::error_code& error);
     asio::awaitable<std::size_t> wait_and_read(tcp::socket& socket, ReadState& state,
+                                               std::size_t capacity,
                                                boost::system::error_code& error);
     asio::awaitable<boost::system::error_code> write_chunk(Direction direction, util::Bytes bytes);
     asio::awaitable<std::span<std::byte>> coalesce(Direction direction, ReadState& state,
@@ -240,8 +241,11 @@ asio::awaitable<std::span<std::byte>> TcpSession::read_chunk(Direction direction
         error.clear();
     }
     state.buffer.reset();
-    const std::size_t waked = co_await wait_and_read(socket, state, error);
-    if (error || waked < std::min(ReadState::k_wake_size, pool.buffer_size()))
+    const std::size_t capacity = std::min(ReadState::k_wake_size, pool.buffer_size());
+    const std::size_t waked = co_await wait_and_read(socket, state, capacity, error);
+    // A short read drained the socket; with a read size no larger than the wake buffer, a full
+    // one is already a whole read.
+    if (error || waked < capacity || capacity == pool.buffer_size())
         co_return std::span(state.wake.data(), waked);
     // The wake buffer filled: the rest goes after it into a full buffer, as one chunk, which is
     // what one read with the full buffer would have returned.
@@ -254,12 +258,12 @@ asio::awaitable<std::span<std::byte>> TcpSession::read_chunk(Direction direction
     co_return std::span(state.buffer.data(), waked + more);
 }
 
-// Waits for bytes by reading them into the wake buffer. A read, unlike async_wait (which re-arms
-// the descriptor with an epoll_ctl every time), is queued on the registration the socket already
-// has, and Asio tries it at once only when the socket may hold bytes.
+// Waits for bytes by reading up to capacity of them into the wake buffer. Asio tries the read
+// at once before it waits, so after a read that drained the socket this costs one recv() that
+// finds nothing (async_wait would cost an epoll_ctl instead), but no pool buffer.
 asio::awaitable<std::size_t> TcpSession::wait_and_read(tcp::socket& socket, ReadState& state,
+                                                       std::size_t capacity,
                                                        boost::system::error_code& error) {
-    const std::size_t capacity = std::min(ReadState::k_wake_size, m_impl->buffers().buffer_size());
     auto [read_error, size] =
         co_await socket.async_read_some(asio::buffer(state.wake.data(), capacity), k_use_tuple);
     error = read_error;

@@ -149,12 +149,13 @@ void add_udp_queue_drops(Listener& listener, ProxyStats& stats) {
 namespace {
 
 // A datagram from a client that gets no session: dropped and counted; the first one of a run of
-// them is reported.
-void refuse_client(Proxy::Impl& impl, Listener& listener, ProxyEventKind kind,
-                   const std::string& why) {
+// them is reported. The reason is only put into words then: at the limit a flood arrives here
+// once per datagram.
+template <typename Why>
+void refuse_client(Proxy::Impl& impl, Listener& listener, ProxyEventKind kind, Why why) {
     ++impl.stats().udp_dropped[0];
     if (!std::exchange(listener.udp_refusing, true))
-        impl.report(kind, 0, why + ": datagrams from new clients are dropped");
+        impl.report(kind, 0, why() + ": datagrams from new clients are dropped");
 }
 
 } // namespace
@@ -165,16 +166,16 @@ void udp_from_client(std::shared_ptr<Proxy::Impl> impl, Listener& listener,
     if (found == listener.udp_sessions.end()) {
         const std::size_t limit = impl->options().udp_max_sessions;
         if (listener.udp_sessions.size() >= limit) {
-            refuse_client(*impl, listener, ProxyEventKind::udp_sessions_full,
-                          std::to_string(limit) + " UDP sessions open on " +
-                              listener.spec.to_string());
+            refuse_client(*impl, listener, ProxyEventKind::udp_sessions_full, [&] {
+                return std::to_string(limit) + " UDP sessions open on " + listener.spec.to_string();
+            });
             return;
         }
         auto session = std::make_shared<UdpSession>(impl, listener, client);
         std::string error;
         if (!session->open(error)) {
             refuse_client(*impl, listener, ProxyEventKind::udp_session_closed,
-                          "cannot open upstream socket: " + error);
+                          [&] { return "cannot open upstream socket: " + error; });
             return;
         }
         listener.udp_refusing = false;

@@ -1,5 +1,5 @@
-#include "app/main.hpp"
+#include "cli/main.hpp"
 
 int main(int argc, char** argv) {
-    return sniff::app::run(argc, argv);
+    return sniff::cli::run(argc, argv);
 }

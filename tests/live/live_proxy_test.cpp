@@ -226,7 +226,7 @@ TEST_CASE("options one source cannot take are usage errors, not silently ignored
         {"--proxy 9000:127.0.0.1:8080 -w a.pcap --proxy-pcap b.pcap", "give one"},
         {"-i lo --proxy 9000:127.0.0.1:8080 -w a.pcap --proxy-pcap a.pcap", "different files"},
         {"-i lo --proxy-pcap b.pcap", "--proxy-pcap records the proxy"},
-        {"--proxy 9000:127.0.0.1:8080 -w a.pcap --pcapng", "--pcapng and -C"},
+        {"--proxy 9000:127.0.0.1:8080 -w a.pcap --pcapng", "--pcapng writes the capture"},
         {"--proxy 9000:127.0.0.1:8080 -c 5", "-c counts captured packets"},
         {"--proxy 9000:127.0.0.1:8080 tcp port 80", "BPF filter"},
         {"--proxy 9000:127.0.0.1:8080 -Z nobody", "-Z drops privileges"},

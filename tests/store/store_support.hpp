@@ -2,7 +2,7 @@
 // Test support: build a FlowStore from a capture file the way the TUI does (packet pipeline →
 // store, then a dissector engine feeding the store), or from hand-fed events.
 
-#include "app/packet_pipeline.hpp"
+#include "pipeline/packet_pipeline.hpp"
 #include "capture/file_reader.hpp"
 #include "dissectors/engine.hpp"
 #include "store/flow_store.hpp"
@@ -32,7 +32,7 @@ inline LoadedCapture load_capture(const std::string& path, const std::string& fr
     reassembly::SinkFanout fanout;
     fanout.add(*loaded.store);
     fanout.add(engine);
-    app::PacketPipeline pipeline({}, fanout);
+    pipeline::PacketPipeline pipeline({}, fanout);
     capture::RawPacket packet;
     while (loaded.reader->next(packet))
         pipeline.add(packet);

@@ -97,3 +97,29 @@ TEST_CASE("tmux: escape sequences in the traffic reach the pane only escaped", "
     CHECK(tmux.wait_gone());
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("tmux: -r IN -w OUT on a terminal writes OUT while the inspector shows IN",
+          "[tui][tmux]") {
+    REQUIRE(test::have_program("tmux"));
+    const auto dir = test::scratch_dir("tui-tmux-write");
+    const auto in = (dir / "in.pcap").string();
+    const auto out = (dir / "out.pcap").string();
+    test::write_flow_capture(in, {"alpha\n", "beta\n"}, {"ok\n"});
+    TmuxSession tmux(session_name("write"),
+                     std::string("TERM=xterm-256color ") + SNIFF_BIN + " -r " + in + " -w " + out);
+    REQUIRE(tmux.started());
+    REQUIRE(tmux.wait_for("Enter open"));
+    tmux.keys("q");
+    REQUIRE(tmux.wait_gone());
+    // The copy holds the same packets: sniff reads both to the same report, names aside.
+    const auto report = [](const std::string& file) {
+        auto text = test::run_command(std::string(SNIFF_BIN) + " -q -r " + file).out;
+        for (auto at = text.find(file); at != std::string::npos; at = text.find(file))
+            text.replace(at, file.size(), "FILE");
+        return text;
+    };
+    const std::string copy = report(out);
+    CHECK(copy.find("1 flows") != std::string::npos);
+    CHECK(copy == report(in));
+    std::filesystem::remove_all(dir);
+}

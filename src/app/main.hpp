@@ -1,8 +1,0 @@
-#pragma once
-
-namespace sniff::app {
-
-// The sniff command line; returns the process exit code (0 ok, 1 runtime error, 2 usage error).
-int run(int argc, char** argv);
-
-} // namespace sniff::app

@@ -1,0 +1,49 @@
+#include "cli/commands_run.hpp"
+
+#include "commands/cli_args.hpp"
+
+#include <iostream>
+
+namespace sniff::cli {
+
+namespace {
+
+bool wants_help(const std::vector<std::string>& args) {
+    for (const auto& arg : args)
+        if (arg == "-h" || arg == "--help")
+            return true;
+    return false;
+}
+
+} // namespace
+
+int run_serve_command(const pipeline::Options& options) {
+    if (wants_help(options.rest)) {
+        std::cout << commands::serve_usage();
+        return 0;
+    }
+    commands::ServeOptions serve;
+    bool quiet = false;
+    if (auto error = commands::parse_serve_args(options.rest, serve, quiet)) {
+        std::cerr << "sniff serve: " << *error << "\n" << commands::serve_usage();
+        return 2;
+    }
+    if (!quiet)
+        serve.log = &std::cerr;
+    return commands::run_serve(serve, std::cout, std::cerr);
+}
+
+int run_client_command(const pipeline::Options& options) {
+    if (wants_help(options.rest)) {
+        std::cout << commands::client_usage();
+        return 0;
+    }
+    commands::ClientOptions client;
+    if (auto error = commands::parse_client_args(options.rest, client)) {
+        std::cerr << "sniff client: " << *error << "\n" << commands::client_usage();
+        return 2;
+    }
+    return commands::run_client(client, std::cin, std::cout, std::cerr);
+}
+
+} // namespace sniff::cli

@@ -1,0 +1,11 @@
+#pragma once
+
+#include "pipeline/options.hpp"
+
+namespace sniff::cli {
+
+// sniff serve ... / sniff client ...: the article's command server and client.
+int run_serve_command(const pipeline::Options& options);
+int run_client_command(const pipeline::Options& options);
+
+} // namespace sniff::cli

@@ -1,0 +1,71 @@
+#include "cli/main.hpp"
+
+#include "cli/commands_run.hpp"
+#include "cli/framing_commands.hpp"
+#include "cli/interfaces_command.hpp"
+#include "cli/options_parser.hpp"
+#include "demo/demo.hpp"
+#include "runtime/run.hpp"
+#include "sources/capture_source.hpp"
+#include "sources/file_source.hpp"
+#include "sources/proxy_source.hpp"
+
+#include <cstdio>
+
+namespace sniff::cli {
+
+namespace {
+
+int usage_error(const std::string& message) {
+    std::fprintf(stderr, "sniff: %s\nTry 'sniff --help'.\n", message.c_str());
+    return 2;
+}
+
+// The sources the options ask for, in the order their summaries are printed.
+runtime::SourceList sources_from(const pipeline::Options& options) {
+    runtime::SourceList sources;
+    if (!options.read_file.empty())
+        sources.push_back(std::make_unique<sources::FileSource>(options));
+    if (!options.interface_name.empty())
+        sources.push_back(std::make_unique<sources::CaptureSource>(options));
+    if (!options.proxies.empty())
+        sources.push_back(std::make_unique<sources::ProxySource>(options));
+    return sources;
+}
+
+} // namespace
+
+int run(int argc, char** argv) {
+    const ParseResult parsed = parse_options(argc, argv);
+    if (!parsed.error.empty())
+        return usage_error(parsed.error);
+    const pipeline::Options& options = parsed.options;
+    switch (options.command) {
+    case pipeline::Command::help:
+        std::fputs(usage_text().c_str(), stdout);
+        return 0;
+    case pipeline::Command::version:
+        std::puts("sniff " SNIFF_VERSION);
+        return 0;
+    case pipeline::Command::list_framings:
+        return list_framings();
+    case pipeline::Command::list_interfaces:
+        return list_interfaces();
+    case pipeline::Command::serve:
+        return run_serve_command(options);
+    case pipeline::Command::client:
+        return run_client_command(options);
+    case pipeline::Command::demo:
+        return demo::run_demo(options);
+    case pipeline::Command::analyze:
+        break;
+    }
+    if (!options.export_lua.empty())
+        return export_lua(options);
+    auto sources = sources_from(options);
+    if (sources.empty())
+        return usage_error("nothing to do: give -r FILE, -i IFACE, --proxy SPEC or a command");
+    return runtime::run(options, std::move(sources));
+}
+
+} // namespace sniff::cli

@@ -1,6 +1,6 @@
 #include "cli/commands_run.hpp"
 
-#include "commands/cli_args.hpp"
+#include "cli/peer_args.hpp"
 
 #include <iostream>
 
@@ -19,13 +19,13 @@ bool wants_help(const std::vector<std::string>& args) {
 
 int run_serve_command(const pipeline::Options& options) {
     if (wants_help(options.rest)) {
-        std::cout << commands::serve_usage();
+        std::cout << serve_usage();
         return 0;
     }
     commands::ServeOptions serve;
     bool quiet = false;
-    if (auto error = commands::parse_serve_args(options.rest, serve, quiet)) {
-        std::cerr << "sniff serve: " << *error << "\n" << commands::serve_usage();
+    if (auto error = parse_serve_args(options.rest, serve, quiet)) {
+        std::cerr << "sniff serve: " << *error << "\n" << serve_usage();
         return 2;
     }
     if (!quiet)
@@ -35,12 +35,12 @@ int run_serve_command(const pipeline::Options& options) {
 
 int run_client_command(const pipeline::Options& options) {
     if (wants_help(options.rest)) {
-        std::cout << commands::client_usage();
+        std::cout << client_usage();
         return 0;
     }
     commands::ClientOptions client;
-    if (auto error = commands::parse_client_args(options.rest, client)) {
-        std::cerr << "sniff client: " << *error << "\n" << commands::client_usage();
+    if (auto error = parse_client_args(options.rest, client)) {
+        std::cerr << "sniff client: " << *error << "\n" << client_usage();
         return 2;
     }
     return commands::run_client(client, std::cin, std::cout, std::cerr);

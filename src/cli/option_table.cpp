@@ -103,7 +103,7 @@ const std::array k_rows = std::to_array<OptionRow>({
      capture_source, "drops privileges once a capture is open", "",
      text_into(&Options::drop_user)},
     {"--duration", "S", G::sources, "stop a live capture or proxy after S seconds",
-     capture_source | proxy_source, "stops a live run", "",
+     capture_source | proxy_source | exec_source, "stops a live run", "",
      [](Options& o, const std::string& v) {
          double seconds = 0;
          auto error = parse_seconds("--duration", v, k_max_seconds, seconds);
@@ -197,6 +197,12 @@ const std::array k_rows = std::to_array<OptionRow>({
      command(Command::list_framings)},
 });
 
+} // namespace
+
+std::span<const OptionRow> option_rows() {
+    return k_rows;
+}
+
 bool has_name(std::string_view names, std::string_view name) {
     while (!names.empty()) {
         const auto comma = names.find(", ");
@@ -209,19 +215,6 @@ bool has_name(std::string_view names, std::string_view name) {
     return false;
 }
 
-} // namespace
-
-std::span<const OptionRow> option_rows() {
-    return k_rows;
-}
-
-const OptionRow* find_option(std::string_view name) {
-    for (const auto& row : k_rows)
-        if (has_name(row.names, name))
-            return &row;
-    return nullptr;
-}
-
 unsigned chosen_sources(const pipeline::Options& options) {
     unsigned mask = 0;
     if (!options.read_file.empty())
@@ -230,6 +223,8 @@ unsigned chosen_sources(const pipeline::Options& options) {
         mask |= capture_source;
     if (!options.proxies.empty())
         mask |= proxy_source;
+    if (!options.exec_command.empty())
+        mask |= exec_source;
     return mask;
 }
 

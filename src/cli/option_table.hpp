@@ -25,11 +25,14 @@ enum SourceMask : unsigned {
     file_source = 1u << 0,    // -r
     capture_source = 1u << 1, // -i
     proxy_source = 1u << 2,   // --proxy
+    exec_source = 1u << 3,    // sniff exec -- CMD
 };
 
 enum class OptionGroup : std::uint8_t { sources, proxy, analysis, output, general };
 
-struct OptionRow {
+// One option of a command whose parsed form is a Target (pipeline::Options for the main command,
+// the server's and the client's options for `sniff serve` and `sniff client`).
+template <typename Target> struct OptionRowOf {
     std::string_view names; // "-r" or "-h, --help"
     std::string_view value; // "FILE"; empty for a flag
     OptionGroup group;
@@ -39,13 +42,32 @@ struct OptionRow {
     // packets: it needs -i or -r"); empty for options that apply everywhere.
     std::string_view purpose;
     std::string_view needs_option; // another option it only modifies ("-w"), or empty
-    std::function<std::string(pipeline::Options&, const std::string&)> set;
+    // Sets the value (flags get ""); returns the usage error, or empty.
+    std::function<std::string(Target&, const std::string&)> set;
 };
+
+using OptionRow = OptionRowOf<pipeline::Options>;
 
 std::span<const OptionRow> option_rows();
 
-// The row whose names include `name` ("--json", "-r"), or null.
-const OptionRow* find_option(std::string_view name);
+// True when `names` ("-h, --help") includes `name`.
+bool has_name(std::string_view names, std::string_view name);
+
+// The row of `rows` whose names include `name` ("--json", "-r"), or null.
+template <typename Target>
+const OptionRowOf<Target>* find_row(std::span<const OptionRowOf<Target>> rows,
+                                    std::string_view name) {
+    for (const auto& row : rows)
+        if (has_name(row.names, name))
+            return &row;
+    return nullptr;
+}
+inline const OptionRow* find_option(std::string_view name) {
+    return find_row(option_rows(), name);
+}
+
+// One row of a --help listing ("  -r FILE               read packets ..."), help lines aligned.
+std::string help_line(std::string_view names, std::string_view value, std::string_view help);
 
 // The sources the parsed options chose (SourceMask bits).
 unsigned chosen_sources(const pipeline::Options& options);

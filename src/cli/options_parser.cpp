@@ -18,8 +18,10 @@ const std::map<std::string, Command> k_subcommands{
 // "-i or -r", "--proxy": how to choose the sources an option applies to.
 std::string sources_text(unsigned mask) {
     std::string text;
-    const std::pair<unsigned, const char*> k_names[] = {
-        {capture_source, "-i"}, {file_source, "-r"}, {proxy_source, "--proxy"}};
+    const std::pair<unsigned, const char*> k_names[] = {{capture_source, "-i"},
+                                                        {file_source, "-r"},
+                                                        {proxy_source, "--proxy"},
+                                                        {exec_source, "sniff exec"}};
     for (const auto& [bit, name] : k_names)
         if ((mask & bit) != 0)
             text += (text.empty() ? "" : " or ") + std::string(name);
@@ -52,8 +54,10 @@ std::string ignored_option_error(const std::set<const OptionRow*>& given, bool f
 std::string ambiguity_error(const Options& o) {
     const bool capture = !o.interface_name.empty();
     const bool proxy = !o.proxies.empty();
-    if (!o.read_file.empty() && (capture || proxy))
-        return "-r reads a file: it cannot be combined with -i or --proxy";
+    if (!o.read_file.empty() && (capture || proxy || !o.exec_command.empty()))
+        return "-r reads a file: it cannot be combined with -i, --proxy or sniff exec";
+    if (proxy && !o.exec_command.empty())
+        return "--proxy and sniff exec are two runs: start them apart";
     if (!capture && proxy && !o.write_file.empty() && !o.proxy_pcap.empty())
         return "-w and --proxy-pcap both name the proxy's recording: give one";
     if (capture && !o.proxy_pcap.empty() && o.proxy_pcap == o.write_file)
@@ -67,9 +71,19 @@ struct Parser {
     std::set<const OptionRow*> given;
     std::vector<std::string> filter_words;
 
+    // sniff exec: the first word that is no option (or every word after "--") is the command.
+    bool exec_mode = false;
+
     // One argument at index i (which may advance past its value); false on a usage error.
     bool take(std::size_t& i) {
         std::string arg = args[i];
+        if (exec_mode && (arg == "--" || !arg.starts_with("-"))) {
+            auto& command = result.options.exec_command;
+            command.assign(args.begin() + static_cast<std::ptrdiff_t>(i + (arg == "--" ? 1 : 0)),
+                           args.end());
+            i = args.size();
+            return !command.empty() || fail("sniff exec: give the command to run after --");
+        }
         std::string value;
         bool inline_value = false;
         if (arg.starts_with("--") && arg.find('=') != std::string::npos) {
@@ -125,9 +139,14 @@ ParseResult parse_options(int argc, char** argv) {
         options.rest.assign(args.begin() + 1, args.end());
         return parser.result;
     }
-    for (std::size_t i = 0; i < args.size(); ++i)
+    parser.exec_mode = !args.empty() && args[0] == "exec";
+    for (std::size_t i = parser.exec_mode ? 1 : 0; i < args.size(); ++i)
         if (!parser.take(i))
             return parser.result;
+    if (parser.exec_mode && options.exec_command.empty() && options.command == Command::analyze) {
+        parser.result.error = "sniff exec: give the command to run: sniff exec [options] -- CMD";
+        return parser.result;
+    }
     const bool filter_words = !parser.filter_words.empty();
     if (!parser.join_filter_words() || options.command != Command::analyze)
         return parser.result;

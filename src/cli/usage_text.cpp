@@ -39,28 +39,26 @@ constexpr std::array<std::pair<OptionGroup, const char*>, 5> k_groups{{
 // Help lines start in this column; a longer "names value" puts the help on the next line.
 constexpr std::size_t k_help_column = 24;
 
-void append_row(std::string& text, const OptionRow& row) {
-    std::string head = "  " + std::string(row.names);
-    if (!row.value.empty())
-        head += " " + std::string(row.value);
-    text += head;
-    std::string_view help = row.help;
+} // namespace
+
+std::string help_line(std::string_view names, std::string_view value, std::string_view help) {
+    std::string head = "  " + std::string(names);
+    if (!value.empty())
+        head += " " + std::string(value);
+    std::string text = head;
     bool first = true;
-    while (!help.empty() || first) {
+    for (;;) {
         const auto end = help.find('\n');
-        const auto line = help.substr(0, end);
         const std::size_t column = first ? head.size() : 0;
         text += column + 1 < k_help_column ? std::string(k_help_column - column, ' ')
                                            : "\n" + std::string(k_help_column, ' ');
-        text += std::string(line) + "\n";
+        text += std::string(help.substr(0, end)) + "\n";
         first = false;
         if (end == std::string_view::npos)
-            break;
+            return text;
         help.remove_prefix(end + 1);
     }
 }
-
-} // namespace
 
 std::string usage_text() {
     std::string text = k_synopsis;
@@ -68,7 +66,7 @@ std::string usage_text() {
         text += *title != '\0' ? "\n" + std::string(title) + ":\n" : "\n";
         for (const auto& row : option_rows())
             if (row.group == group)
-                append_row(text, row);
+                text += help_line(row.names, row.value, row.help);
     }
     return text + k_closing;
 }

@@ -54,7 +54,8 @@ struct Options {
     std::uint64_t max_buffer = 8ull << 20; // out-of-order bytes held per flow
     std::uint64_t max_buffer_total = 256ull << 20;
     double idle_timeout_seconds = 600;
-    std::vector<std::string> rest; // arguments of serve/client/demo
+    std::vector<std::string> exec_command; // sniff exec [options] -- CMD ARGS...
+    std::vector<std::string> rest;         // arguments of serve/client/demo
 };
 
 } // namespace sniff::pipeline

@@ -134,3 +134,17 @@ TEST_CASE("--help and the README name every option of the table", "[cli][options
         CHECK(readme.str().find(name) != std::string::npos);
     }
 }
+
+TEST_CASE("README's copy of --help is --help", "[cli][options]") {
+    const auto help = run_command(std::string(SNIFF_BIN) + " --help");
+    std::ifstream readme_file(std::string(SNIFF_SOURCE_DIR) + "/README.md");
+    std::stringstream readme;
+    readme << readme_file.rdbuf();
+    const std::string text = readme.str();
+    const std::string open = "<!-- sniff --help -->\n```\n";
+    const auto start = text.find(open);
+    const auto end = text.find("```\n<!-- end of sniff --help -->");
+    REQUIRE(start != std::string::npos);
+    REQUIRE(end != std::string::npos);
+    CHECK(text.substr(start + open.size(), end - start - open.size()) == help.out);
+}

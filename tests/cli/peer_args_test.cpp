@@ -1,9 +1,10 @@
 // Argument parsing for `sniff serve` and `sniff client`.
-#include "commands/cli_args.hpp"
+#include "cli/peer_args.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace sniff::commands;
+using namespace sniff::cli;
 
 TEST_CASE("serve arguments fill the options", "[commands]") {
     ServeOptions options;

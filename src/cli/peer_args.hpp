@@ -1,6 +1,7 @@
 #pragma once
-// Argument parsing for `sniff serve` and `sniff client`, so the CLI only dispatches. Each parser
-// takes the arguments after the subcommand and returns an error message (nullopt when fine).
+// The command lines of `sniff serve` and `sniff client` (the article's command server and
+// client), as option tables of the same kind as the main command's (option_table.hpp), so their
+// parsers and --help come from one place too.
 //
 //   sniff serve  [--listen ADDR:PORT] [--framing F] [--udp] [--shell] [--upload-dir DIR]
 //                [--max-output BYTES] [--timeout MS] [--max-clients N] [--quiet]
@@ -15,15 +16,16 @@
 #include <string>
 #include <vector>
 
-namespace sniff::commands {
+namespace sniff::cli {
 
-// options.log is left as given (the CLI points it at stderr unless --quiet).
+// options.log is left as given (the CLI points it at stderr unless --quiet). Each returns the
+// usage error, or nullopt.
 std::optional<std::string> parse_serve_args(const std::vector<std::string>& args,
-                                            ServeOptions& options, bool& quiet);
+                                            commands::ServeOptions& options, bool& quiet);
 std::optional<std::string> parse_client_args(const std::vector<std::string>& args,
-                                             ClientOptions& options);
+                                             commands::ClientOptions& options);
 
 std::string serve_usage();
 std::string client_usage();
 
-} // namespace sniff::commands
+} // namespace sniff::cli

@@ -181,7 +181,7 @@ private:
 
 // Opens every source, drops privileges, opens the sources' files: 0 or the exit code.
 int open_sources(const pipeline::Options& options, SourceList& sources,
-                 sources::SourceSetup& setup) {
+                 const sources::SourceSetup& setup) {
     for (auto& source : sources)
         if (const int status = source->open(setup); status != 0)
             return status;

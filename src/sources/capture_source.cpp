@@ -215,7 +215,7 @@ void print_capture_stats(std::uint64_t packets, const std::optional<capture::Liv
 CaptureSource::CaptureSource(const pipeline::Options& options) : m_options(options) {}
 CaptureSource::~CaptureSource() = default;
 
-int CaptureSource::open(SourceSetup&) {
+int CaptureSource::open(const SourceSetup&) {
     capture::LiveOptions live;
     live.interface_name = m_options.interface_name;
     live.snap_length = m_options.snap_length;

@@ -31,7 +31,7 @@ public:
     std::string title() const override { return "live " + m_options.interface_name; }
     // Opens the interface with the filter; on failure prints why (and how to get privilege) and
     // returns the exit code: 2 for a bad filter, else 1. 0 on success.
-    int open(SourceSetup& setup) override;
+    int open(const SourceSetup& setup) override;
     // Opens -w (when given). Returns 0, or 1 after printing the error.
     int open_files() override;
     // The "listening on" line tests and users wait for.

@@ -24,7 +24,7 @@ std::string FileSource::label() const {
     return m_options.read_file == "-" ? "stdin" : m_options.read_file;
 }
 
-int FileSource::open(SourceSetup&) {
+int FileSource::open(const SourceSetup&) {
     capture::CaptureError open_error;
     m_reader = capture::FileReader::open(m_options.read_file, open_error);
     if (!m_reader) {

@@ -27,7 +27,7 @@ public:
     std::string label() const override;
     std::string title() const override { return label(); }
     // Opens the file and compiles the filter: 1 when the file cannot be read, 2 for a bad filter.
-    int open(SourceSetup& setup) override;
+    int open(const SourceSetup& setup) override;
     int open_files() override;
     void start(SourceContext& context) override;
     void stop() override { m_stopped = true; }

@@ -101,7 +101,7 @@ void ProxySource::report(const proxy::ProxyEvent& event) const {
         std::fprintf(stderr, "sniff: %s\n", util::escape_text(text, 200).c_str());
 }
 
-int ProxySource::open(SourceSetup& setup) {
+int ProxySource::open(const SourceSetup& setup) {
     std::string error = configure(setup.framings);
     if (!error.empty()) {
         std::fprintf(stderr, "sniff: %s\n", error.c_str());

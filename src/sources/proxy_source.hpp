@@ -36,7 +36,7 @@ public:
     std::string title() const override;
     // Starts the --serve target and binds every listener (may need privilege), on the loop that
     // start() will get. Returns 0, 1 after printing why it could not, 2 for a bad spec.
-    int open(SourceSetup& setup) override;
+    int open(const SourceSetup& setup) override;
     // Opens the recording (-w, or --proxy-pcap beside a live capture). 0, or 1 after the error.
     int open_files() override;
     // The chunks go to the context's sink, the proxy's events (refusals, limits) to its event().

@@ -69,7 +69,7 @@ public:
     virtual std::string title() const = 0;
 
     // 0, or the exit code after the error was printed (1 runtime, 2 usage).
-    virtual int open(SourceSetup& setup) = 0;
+    virtual int open(const SourceSetup& setup) = 0;
     virtual int open_files() { return 0; }
     virtual void start(SourceContext& context) = 0;
     virtual void stop() = 0;

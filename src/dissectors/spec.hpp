@@ -34,7 +34,17 @@ inline constexpr std::uint64_t k_default_json_header_max = 64ull << 10;
 inline constexpr std::uint64_t k_default_delim_max = 1ull << 20;
 inline constexpr std::uint64_t k_largest_max = 1ull << 40; // keeps all length sums far from 2^64
 
-enum class Family : std::uint8_t { raw, auto_detect, len, json, delim, ascii_len, pgsql };
+// One enumerator per row of the family registry (dissectors/family_registry.hpp), which names,
+// parses, prints and makes each; append new families at the end, one a line.
+enum class Family : std::uint8_t {
+    raw,
+    auto_detect,
+    len,
+    json,
+    delim,
+    ascii_len,
+    pgsql,
+};
 
 struct FramingSpec {
     Family family = Family::raw;

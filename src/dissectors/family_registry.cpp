@@ -45,6 +45,8 @@ extern const FamilyInfo k_family_json;
 extern const FamilyInfo k_family_delim;
 extern const FamilyInfo k_family_ascii_len;
 extern const FamilyInfo k_family_pgsql;
+extern const FamilyInfo k_family_resp;
+extern const FamilyInfo k_family_memcache_text;
 
 namespace {
 
@@ -60,6 +62,8 @@ constexpr std::array k_families{
     &k_family_delim,
     &k_family_ascii_len,
     &k_family_pgsql,
+    &k_family_resp,
+    &k_family_memcache_text,
 };
 // clang-format on
 

@@ -55,6 +55,9 @@ const std::vector<Preset>& preset_list() {
         {"mqtt", "len:off=1,size=varint", "MQTT remaining length"},
         {"lines", "delim:\\n", "newline-terminated lines"},
         {"crlf", "delim:\\r\\n", "CRLF-terminated lines (SMTP, Redis RESP lines)"},
+        {"resp", "resp", "Redis RESP2/RESP3: one top-level value a message, pushes marked"},
+        {"memcache-text", "memcache-text",
+         "memcached text protocol: commands with their data, VALUE...END replies"},
     };
     return k_presets;
 }

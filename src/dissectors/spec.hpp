@@ -18,6 +18,9 @@
 //                                         (dissectors/framing_ascii_len.cpp)
 //   pgsql[:max=N]                         PostgreSQL with its first-message rules
 //                                         (dissectors/framing_pgsql.cpp)
+//   resp[:max=N]                          Redis RESP2/RESP3 values (dissectors/framing_resp.cpp)
+//   memcache-text[:max=N]                 memcached's text protocol
+//                                         (dissectors/framing_memcache_text.cpp)
 // Defaults: be, unsigned, off=0, size=4, adj=0. Presets (struct, dns-tcp, ...) expand to specs;
 // preset_list() gives them for `--list-framings`.
 
@@ -44,6 +47,8 @@ enum class Family : std::uint8_t {
     delim,
     ascii_len,
     pgsql,
+    resp,
+    memcache_text,
 };
 
 struct FramingSpec {

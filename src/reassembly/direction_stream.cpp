@@ -172,7 +172,8 @@ void DirectionStream::insert(StreamEvents& events, Arrival& arrival, std::uint64
             if (missing)
                 emit_gap(events, upto - pos, model::GapReason::snaplen, segment.frame);
             else
-                deliver(events, slice(pos, upto), segment.frame, segment.time, segment.flags, true);
+                deliver(events, slice(pos, upto), segment.frame, segment.time, segment.flags, true,
+                        segment.stable);
             drain(events);
         } else {
             hold(arrival, pos, slice(pos, upto), upto - pos);
@@ -246,7 +247,8 @@ void DirectionStream::hold(Arrival& arrival, std::uint64_t offset, util::Bytes b
 }
 
 void DirectionStream::deliver(StreamEvents& events, util::Bytes bytes, std::uint64_t frame,
-                              model::Timestamp time, std::uint8_t flags, bool remember) {
+                              model::Timestamp time, std::uint8_t flags, bool remember,
+                              bool stable) {
     model::SegmentInfo info;
     info.index = m_next_index++;
     info.frame = frame;
@@ -258,7 +260,7 @@ void DirectionStream::deliver(StreamEvents& events, util::Bytes bytes, std::uint
     ++stats.segments;
     stats.stream_bytes += bytes.size();
     if (remember)
-        m_recent.append(m_next, bytes);
+        m_recent.append(m_next, bytes, stable);
     m_next += bytes.size();
     events.sink.on_data(events.flow, events.direction, info, bytes);
 }
@@ -295,6 +297,41 @@ void DirectionStream::release_first_hole(StreamEvents& events, model::GapReason 
         return;
     emit_gap(events, m_held.begin()->first - m_next, reason, frame);
     drain(events);
+}
+
+void DirectionStream::note_ack(std::uint32_t ack) {
+    if (!m_started)
+        return;
+    // Same placement as a segment's seq: the signed distance from the next expected seq.
+    const std::int64_t offset =
+        static_cast<std::int64_t>(m_next) + static_cast<std::int32_t>(ack - next_seq());
+    if (offset <= 0 || (m_ack_known && static_cast<std::uint64_t>(offset) <= m_acked))
+        return;
+    m_ack_known = true;
+    m_acked = static_cast<std::uint64_t>(offset);
+}
+
+void DirectionStream::release_acknowledged(StreamEvents& events, std::uint64_t packet_number,
+                                           std::uint64_t grace, std::uint64_t frame) {
+    while (!m_held.empty() && m_ack_known && m_acked > m_next) {
+        if (!m_acked_hole_known || m_acked_hole != m_next) {
+            m_acked_hole_known = true;
+            m_acked_hole = m_next;
+            m_acked_since = packet_number;
+        }
+        if (packet_number - m_acked_since < grace)
+            return;
+        // Only the acknowledged part: bytes after the ACK may still be in flight.
+        const std::uint64_t hole_end = std::min(m_acked, m_held.begin()->first);
+        emit_gap(events, hole_end - m_next, model::GapReason::lost, frame);
+        drain(events);
+    }
+}
+
+void DirectionStream::release_stale(StreamEvents& events, model::Timestamp now,
+                                    model::Timestamp timeout, std::uint64_t frame) {
+    while (!m_held.empty() && now - m_held.begin()->second.time > timeout)
+        release_first_hole(events, model::GapReason::lost, frame);
 }
 
 void DirectionStream::flush(StreamEvents& events, std::uint64_t frame) {

@@ -53,6 +53,7 @@ SegmentInput segment_of(const packet::DecodedPacket& packet, std::uint64_t frame
     input.flags = packet.tcp.flags;
     input.payload = packet.payload;
     input.missing = packet.payload_missing;
+    input.stable = packet.payload_stable;
     input.frame = frame;
     input.time = time;
     return input;
@@ -76,6 +77,9 @@ struct Reassembler::State {
                               const packet::DecodedPacket& packet, std::uint64_t frame,
                               model::Timestamp time, std::uint32_t reuse);
     bool replaces(FlowState& state, bool source_is_first, const packet::DecodedPacket& packet);
+    // Declares the holes that will not fill (acknowledged, or waited for too long) lost gaps.
+    void release_lost_holes(FlowState& state, std::uint64_t frame);
+    void release_stale(FlowState& state, model::Timestamp now, std::uint64_t frame);
     void add_tcp(FlowList::iterator it, model::Direction direction,
                  const packet::DecodedPacket& packet, const SegmentInput& input);
     // now: packet time of the close (tombstones expire idle_timeout after it).
@@ -139,7 +143,13 @@ void Reassembler::State::add_tcp(FlowList::iterator it, model::Direction directi
     // The window this packet advertises limits what the peer may send to it.
     if ((input.flags & (flag::ack | flag::syn)) != 0)
         stream.set_window(packet.tcp.window);
+    // A SYN+ACK only acknowledges the SYN (and TCP Fast Open data, delivered with it), and an
+    // RST's number says nothing about what arrived: neither can reveal a hole.
+    if ((input.flags & (flag::ack | flag::syn | flag::rst)) == flag::ack)
+        peer.note_ack(packet.tcp.ack);
     buffered = buffered - held_before + state.held();
+    if (state.held() > 0)
+        release_lost_holes(state, input.frame);
 
     auto& stats = events.stats();
     if ((input.flags & flag::fin) != 0)
@@ -153,6 +163,30 @@ void Reassembler::State::add_tcp(FlowList::iterator it, model::Direction directi
         enforce_caps(state, input.frame);
     if (stream.finished() && peer.finished())
         close(it, CloseReason::fin, input.time);
+}
+
+void Reassembler::State::release_lost_holes(FlowState& state, std::uint64_t frame) {
+    const std::uint64_t held_before = state.held();
+    const std::uint64_t packets = state.flow.stats[0].packets + state.flow.stats[1].packets;
+    for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
+        DirectionStream& stream = state.stream(direction);
+        if (!stream.has_held())
+            continue;
+        StreamEvents events{sink, state.flow, direction};
+        stream.release_acknowledged(events, packets, config.ack_grace_packets, frame);
+        stream.release_stale(events, state.flow.last_seen, config.hole_timeout, frame);
+    }
+    buffered = buffered - held_before + state.held();
+}
+
+void Reassembler::State::release_stale(FlowState& state, model::Timestamp now,
+                                       std::uint64_t frame) {
+    const std::uint64_t held_before = state.held();
+    for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
+        StreamEvents events{sink, state.flow, direction};
+        state.stream(direction).release_stale(events, now, config.hole_timeout, frame);
+    }
+    buffered = buffered - held_before + state.held();
 }
 
 void Reassembler::State::note_memory_cap(FlowState& state, std::uint64_t frame) {
@@ -316,6 +350,11 @@ void Reassembler::expire(model::Timestamp now) {
     // The list is in order of last activity, so the idle flows are at its front.
     while (!s.flows.empty() && now - s.flows.front().flow.last_seen > timeout)
         s.close(s.flows.begin(), CloseReason::idle, now);
+    // Flows that went quiet behind a hole: their held bytes time out in capture time too.
+    if (s.buffered > 0)
+        for (auto& state : s.flows)
+            if (state.held() > 0)
+                s.release_stale(state, now, state.last_frame);
     while (!s.tombstone_order.empty() &&
            now - s.tombstone_order.front().second.closed_at > timeout) {
         const auto& [key, oldest] = s.tombstone_order.front();

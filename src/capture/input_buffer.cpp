@@ -20,7 +20,8 @@ constexpr int k_madv_populate_read = 22;
 #endif
 
 std::string system_error(const std::string& what, const std::string& path) {
-    return what + " " + (path == "-" ? std::string("standard input") : path) + ": " +
+    // A file's name is said by whoever reports the error ("sniff: cap.pcap: cannot open: ...").
+    return what + (path == "-" ? std::string(" standard input") : std::string()) + ": " +
            std::strerror(errno);
 }
 

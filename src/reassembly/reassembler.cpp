@@ -24,6 +24,10 @@ struct FlowState {
     std::array<DirectionStream, 2> directions;
     bool client_is_first = true; // the client is the first endpoint of the key's order
     bool memory_cap_reported = false;
+    // Both directions' FINs are in: the flow closes (reason fin) at its next packet, the ACK of
+    // the last FIN, so that ACK is counted with the flow as tshark's conversations count it; or
+    // at the end of input or its idle timeout when none comes.
+    bool fins_done = false;
     std::uint64_t last_frame = 0;
 
     std::uint64_t held() const { return directions[0].held_bytes() + directions[1].held_bytes(); }
@@ -152,6 +156,10 @@ void Reassembler::State::add_tcp(FlowList::iterator it, model::Direction directi
         release_lost_holes(state, input.frame);
 
     auto& stats = events.stats();
+    if (state.fins_done) {
+        close(it, CloseReason::fin, input.time); // the final ACK, counted by add()
+        return;
+    }
     if ((input.flags & flag::fin) != 0)
         stats.fin = true;
     if ((input.flags & flag::rst) != 0) {
@@ -162,7 +170,7 @@ void Reassembler::State::add_tcp(FlowList::iterator it, model::Direction directi
     if (state.held() > config.max_buffered_per_flow || buffered > config.max_buffered_total)
         enforce_caps(state, input.frame);
     if (stream.finished() && peer.finished())
-        close(it, CloseReason::fin, input.time);
+        state.fins_done = true;
 }
 
 void Reassembler::State::release_lost_holes(FlowState& state, std::uint64_t frame) {
@@ -244,6 +252,8 @@ void Reassembler::State::enforce_caps(FlowState& state, std::uint64_t frame) {
 
 void Reassembler::State::close(FlowList::iterator it, CloseReason reason, model::Timestamp now) {
     FlowState& state = *it;
+    if (state.fins_done && reason != CloseReason::rst)
+        reason = CloseReason::fin; // it ended with both FINs; only its final ACK was awaited
     const std::uint64_t held_before = state.held();
     for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
         StreamEvents events{sink, state.flow, direction};

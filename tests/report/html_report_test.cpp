@@ -288,4 +288,42 @@ TEST_CASE("base64 and the CSP hash follow RFC 4648 and SHA-256", "[report]") {
     CHECK(csp_hash("abc") == "'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='");
 }
 
+TEST_CASE("segments carry the ACK of the other direction as its stream offset, and the window",
+          "[report]") {
+    const auto dir = scratch_dir("report-acks");
+    const std::string capture = (dir / "demo.pcap").string();
+    write_demo_capture(capture);
+    const std::string html_path = (dir / "demo.html").string();
+    build_report(capture, "struct", html_path);
+    const auto data = nlohmann::json::parse(json_block(read_file(html_path)));
+    const auto& c2s = data["flows"][0]["dirs"][0]["segs"];
+    const auto& s2c = data["flows"][0]["dirs"][1]["segs"];
+    REQUIRE(c2s.size() == 4);
+    REQUIRE(s2c.size() == 6);
+    // [time, offset, length, flags, frame, ack offset, window]: the answer's first segment
+    // acknowledges the 15-byte request; the second request acknowledges the 3,004-byte answer.
+    CHECK(s2c[0][5] == 15);
+    CHECK(c2s[1][5] == 3004);
+    CHECK(c2s[0][5] == 0); // the first request: nothing of the answer yet
+    CHECK(s2c[0][6] == 65535);
+}
+
+TEST_CASE("a report written while flows are open (a live run's Ctrl-C) shows them as open",
+          "[report]") {
+    ReportCollector collector("live");
+    model::Flow flow;
+    flow.id = 7;
+    collector.on_flow_open(flow);
+    const std::string payload = "PING\r\n";
+    model::SegmentInfo segment;
+    segment.length = static_cast<std::uint32_t>(payload.size());
+    collector.on_data(flow, model::Direction::c2s, segment,
+                      {reinterpret_cast<const std::byte*>(payload.data()), payload.size()});
+    std::ostringstream page;
+    collector.write(page);
+    const auto data = nlohmann::json::parse(json_block(page.str()));
+    CHECK(data["flows"][0]["close"] == "open");
+    CHECK(data["flows"][0]["dirs"][0]["bytes"] == base64(payload));
+}
+
 } // namespace sniff::report::test

@@ -17,6 +17,13 @@ struct SegmentInfo {
     std::uint64_t offset = 0; // stream offset of the first delivered byte
     std::uint32_t length = 0; // delivered bytes (new bytes only, for a partial retransmission)
     std::uint8_t tcp_flags = 0;
+    // TCP: the acknowledgement the carrying packet gave for the other direction, as a stream
+    // offset of that direction (has_ack false when the ACK flag was off or the other direction
+    // had not started), and the window it advertised, raw (unscaled: window scale options are
+    // not decoded). For the time-sequence graph; 0/false for UDP and proxy chunks.
+    bool has_ack = false;
+    std::uint64_t ack_offset = 0;
+    std::uint16_t window = 0;
 };
 
 enum class GapReason : std::uint8_t {

@@ -63,6 +63,14 @@ bool DirectionStream::is_keepalive(const SegmentInput& segment, std::int64_t sta
     return length == 0 || m_next >= 1;
 }
 
+std::optional<std::uint64_t> DirectionStream::offset_of_ack(std::uint32_t ack) const {
+    if (!m_started)
+        return std::nullopt;
+    const std::int64_t offset =
+        static_cast<std::int64_t>(m_next) + static_cast<std::int32_t>(ack - next_seq());
+    return offset < 0 ? 0 : static_cast<std::uint64_t>(offset);
+}
+
 void DirectionStream::add_tcp(StreamEvents& events, const SegmentInput& segment,
                               bool peer_window_zero) {
     const bool syn = (segment.flags & flag::syn) != 0;
@@ -173,7 +181,7 @@ void DirectionStream::insert(StreamEvents& events, Arrival& arrival, std::uint64
                 emit_gap(events, upto - pos, model::GapReason::snaplen, segment.frame);
             else
                 deliver(events, slice(pos, upto), segment.frame, segment.time, segment.flags, true,
-                        segment.stable);
+                        segment.stable, segment.ack);
             drain(events);
         } else {
             hold(arrival, pos, slice(pos, upto), upto - pos);
@@ -241,6 +249,7 @@ void DirectionStream::hold(Arrival& arrival, std::uint64_t offset, util::Bytes b
     piece.time = arrival.segment.time;
     piece.flags = arrival.segment.flags;
     piece.missing = bytes.empty();
+    piece.ack = arrival.segment.ack;
     m_held_bytes += bytes.size();
     m_held.emplace(offset, std::move(piece));
     arrival.held = true;
@@ -248,7 +257,7 @@ void DirectionStream::hold(Arrival& arrival, std::uint64_t offset, util::Bytes b
 
 void DirectionStream::deliver(StreamEvents& events, util::Bytes bytes, std::uint64_t frame,
                               model::Timestamp time, std::uint8_t flags, bool remember,
-                              bool stable) {
+                              bool stable, const AckInfo& ack) {
     model::SegmentInfo info;
     info.index = m_next_index++;
     info.frame = frame;
@@ -256,6 +265,9 @@ void DirectionStream::deliver(StreamEvents& events, util::Bytes bytes, std::uint
     info.offset = m_next;
     info.length = static_cast<std::uint32_t>(bytes.size());
     info.tcp_flags = flags;
+    info.has_ack = ack.has_ack;
+    info.ack_offset = ack.ack_offset;
+    info.window = ack.window;
     auto& stats = events.stats();
     ++stats.segments;
     stats.stream_bytes += bytes.size();
@@ -287,7 +299,8 @@ void DirectionStream::drain(StreamEvents& events) {
         if (piece.missing)
             emit_gap(events, piece.length, model::GapReason::snaplen, piece.frame);
         else
-            deliver(events, piece.bytes, piece.frame, piece.time, piece.flags, true);
+            deliver(events, piece.bytes, piece.frame, piece.time, piece.flags, true, false,
+                    piece.ack);
     }
 }
 

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <vector>
 
 namespace sniff::reassembly {
@@ -31,6 +32,13 @@ struct StreamEvents {
     model::DirectionStats& stats() { return flow.of(direction); }
 };
 
+// What a TCP packet said about the other direction, passed through to SegmentInfo.
+struct AckInfo {
+    bool has_ack = false;
+    std::uint64_t ack_offset = 0; // the other direction's stream offset
+    std::uint16_t window = 0;     // raw, unscaled
+};
+
 // One packet of this direction, as reassembly needs it.
 struct SegmentInput {
     std::uint32_t seq = 0;
@@ -40,6 +48,7 @@ struct SegmentInput {
     std::uint64_t frame = 0;
     model::Timestamp time = 0;
     bool stable = false; // payload stays valid after the call (DecodedPacket::payload_stable)
+    AckInfo ack;
 };
 
 class DirectionStream {
@@ -85,6 +94,10 @@ public:
         m_window_known = true;
     }
     bool window_zero() const { return m_window_known && m_window == 0; }
+    // The stream offset an acknowledgement number of the other direction stands for (by its
+    // signed 32-bit distance to the next expected seq, as segments are placed); nullopt before
+    // this direction started. An ACK of the FIN is one past the last byte.
+    std::optional<std::uint64_t> offset_of_ack(std::uint32_t ack) const;
 
 private:
     struct Piece {
@@ -94,6 +107,7 @@ private:
         model::Timestamp time = 0;
         std::uint8_t flags = 0;
         bool missing = false; // bytes cut by the snap length: becomes a snaplen gap
+        AckInfo ack;
     };
     using PieceMap = std::map<std::uint64_t, Piece>;
 
@@ -124,7 +138,8 @@ private:
     // remember: keep the bytes for overlap checks (TCP; UDP datagrams never overlap); stable: they
     // stay valid after the call, so a view is kept instead of a copy.
     void deliver(StreamEvents& events, util::Bytes bytes, std::uint64_t frame,
-                 model::Timestamp time, std::uint8_t flags, bool remember, bool stable = false);
+                 model::Timestamp time, std::uint8_t flags, bool remember, bool stable = false,
+                 const AckInfo& ack = {});
     void emit_gap(StreamEvents& events, std::uint64_t length, model::GapReason reason,
                   std::uint64_t frame);
     void drain(StreamEvents& events);

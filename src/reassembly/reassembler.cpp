@@ -143,7 +143,15 @@ void Reassembler::State::add_tcp(FlowList::iterator it, model::Direction directi
     DirectionStream& peer = state.stream(model::opposite(direction));
     StreamEvents events{sink, state.flow, direction};
     const std::uint64_t held_before = state.held();
-    stream.add_tcp(events, input, peer.window_zero());
+    SegmentInput with_ack = input;
+    if ((input.flags & flag::ack) != 0) {
+        if (const auto acked = peer.offset_of_ack(packet.tcp.ack)) {
+            with_ack.ack.has_ack = true;
+            with_ack.ack.ack_offset = *acked;
+        }
+    }
+    with_ack.ack.window = packet.tcp.window;
+    stream.add_tcp(events, with_ack, peer.window_zero());
     // The window this packet advertises limits what the peer may send to it.
     if ((input.flags & (flag::ack | flag::syn)) != 0)
         stream.set_window(packet.tcp.window);

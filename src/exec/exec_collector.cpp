@@ -58,7 +58,7 @@ void ExecCollector::on_record(util::Bytes message) {
 void ExecCollector::on_data_record(const Record& record) {
     // The usual case, one record per call, is passed on without a copy.
     if (record.fragment_offset == 0 && record.last_fragment()) {
-        ++m_counters.calls;
+        count_call(record);
         deliver(record, record.bytes, 0);
         return;
     }
@@ -92,9 +92,14 @@ void ExecCollector::on_fragment(const Record& record) {
         pending.bytes.clear();
     }
     if (last) {
-        ++m_counters.calls;
+        count_call(record);
         m_pending.erase(found);
     }
+}
+
+void ExecCollector::count_call(const Record& record) {
+    ++m_counters.calls;
+    ++(record.dir == wire::Dir::in ? m_counters.read_calls : m_counters.write_calls);
 }
 
 ExecCollector::FlowState* ExecCollector::flow_for(const Record& record) {

@@ -27,8 +27,10 @@ namespace sniff::exec {
 
 struct ExecCounters {
     std::uint64_t records = 0;
-    std::uint64_t malformed = 0; // records rejected by the parser or out of sequence
-    std::uint64_t calls = 0;     // complete calls (all fragments in)
+    std::uint64_t malformed = 0;  // records rejected by the parser or out of sequence
+    std::uint64_t calls = 0;      // complete calls (all fragments in)
+    std::uint64_t read_calls = 0; // of them, reading calls (failed, peeks and EOF included)
+    std::uint64_t write_calls = 0;
     std::uint64_t bytes_read = 0;
     std::uint64_t bytes_written = 0;
     std::uint64_t flows = 0;
@@ -79,6 +81,7 @@ private:
     void on_data_record(const Record& record);
     void on_fragment(const Record& record);
     void deliver(const Record& record, util::Bytes bytes, std::uint64_t piece_offset);
+    void count_call(const Record& record);
     FlowState* flow_for(const Record& record);
     void on_close_record(const Record& record);
     void report_error(FlowState& flow, const Record& record);

@@ -13,7 +13,7 @@ constexpr std::array<util::EnumName<GapReason>, 4> k_gap_reasons{{
     {GapReason::fragment, "fragment"},
 }};
 
-constexpr std::array<util::EnumName<AnomalyKind>, 13> k_anomaly_kinds{{
+constexpr std::array<util::EnumName<AnomalyKind>, 15> k_anomaly_kinds{{
     {AnomalyKind::overlap_conflict, "overlap-conflict"},
     {AnomalyKind::data_after_rst, "data-after-rst"},
     {AnomalyKind::data_after_fin, "data-after-fin"},
@@ -27,6 +27,8 @@ constexpr std::array<util::EnumName<AnomalyKind>, 13> k_anomaly_kinds{{
     {AnomalyKind::idle_timeout, "idle-timeout"},
     {AnomalyKind::syn_with_data, "syn-with-data"},
     {AnomalyKind::memory_cap, "memory-cap"},
+    {AnomalyKind::call_error, "call-error"},
+    {AnomalyKind::datagram_truncated, "datagram-truncated"},
 }};
 
 } // namespace

@@ -24,6 +24,10 @@ struct SegmentInfo {
     bool has_ack = false;
     std::uint64_t ack_offset = 0;
     std::uint16_t window = 0;
+    // sniff exec: the program's call that delivered these bytes ("recv", "read", ...) and the
+    // size it asked for; null and 0 for packets and the proxy. Points to a static string.
+    const char* call = nullptr;
+    std::uint64_t asked = 0;
 };
 
 enum class GapReason : std::uint8_t {
@@ -55,6 +59,8 @@ enum class AnomalyKind : std::uint8_t {
     idle_timeout,
     syn_with_data,
     memory_cap,
+    call_error,         // sniff exec: a socket call of the program failed (not EAGAIN/EINTR)
+    datagram_truncated, // sniff exec: a datagram longer than the program's buffer was cut
 };
 const char* anomaly_kind_name(AnomalyKind kind);
 

@@ -2,7 +2,7 @@
 // counts and classes of each direction, then totals, never the per-message report. Fed from a
 // capture of the project's generator through the same pipeline the command line builds.
 
-#include "app/packet_pipeline.hpp"
+#include "pipeline/packet_pipeline.hpp"
 #include "capture/file_reader.hpp"
 #include "dissectors/engine.hpp"
 #include "gencap/cases.hpp"
@@ -40,7 +40,7 @@ std::string report_of(const std::string& path, const std::string& framing,
         fanout.add(summary);
         fanout.add(engine);
         fanout.add(report); // after the engine: a flow's line prints after its messages
-        app::PacketPipeline pipeline({}, fanout);
+        pipeline::PacketPipeline pipeline({}, fanout);
         capture::RawPacket packet;
         while (reader->next(packet))
             pipeline.add(packet);

@@ -105,11 +105,13 @@ run_capture_part() {
     cat "$capture_file" >/dev/null
     cat "$capture_file" >/dev/null
 
-    declare -gA gbps_target=([sniff]=">=1" [sniff_crlf]=">=1")
+    declare -gA gbps_target=([sniff]=">=1" [sniff_crlf]=">=1" [sniff_resp]=">=1")
     declare -gA rss_target=([sniff]="<100" [sniff_crlf]="<100" [sniff_ws]="<100")
     measure_tool cat "cat (page cache read)" 3 "" cat "$capture_file"
     measure_tool sniff "sniff -r (reassembly)" 3 "" "$sniff" -q -r "$capture_file"
     measure_tool sniff_crlf "sniff -r --framing crlf" 3 "" "$sniff" -q -r "$capture_file" --framing crlf
+    # issue 16: whole RESP values instead of lines, on the same bytes.
+    measure_tool sniff_resp "sniff -r --framing resp" 3 "" "$sniff" -q -r "$capture_file" --framing resp
     measure_tool sniff_ws "sniff -r --write-streams" 3 empty_streams \
         "$sniff" -q -r "$capture_file" --write-streams "$work/streams"
     local sniff_stream_bytes
@@ -135,6 +137,9 @@ run_capture_part() {
         "$(calc 2 'a / b' "$t_tcpflow" "$t_sniff_ws")" x ">1"
     record capture.ratio.dissection capture "dissection overhead (crlf vs reassembly)" \
         "$(calc 1 '(a - b) / b * 100' "$t_sniff_crlf" "$t_sniff")" % "<=30"
+    record capture.ratio.resp capture "resp time vs crlf time" \
+        "$(calc 1 '(a - b) / b * 100' "$t_sniff_resp" "$t_sniff_crlf")" % "<=30" \
+        "issue 16: resp within 30 % of crlf (negative: faster)"
     record capture.ratio.cat capture "sniff time / cat time" \
         "$(calc 1 'a / b' "$t_sniff" "$t_cat")" x "" "cost over reading the bytes"
     record capture.ratio.memory capture "tshark peak RSS / sniff peak RSS" \

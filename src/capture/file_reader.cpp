@@ -20,7 +20,7 @@ std::unique_ptr<FileReader> FileReader::open(const std::string& path, CaptureErr
     auto input = std::make_unique<InputBuffer>();
     std::string message;
     if (!input->load(path, message)) {
-        error = {message, 0};
+        error = {message, 0, false};
         return nullptr;
     }
     const util::Bytes start = input->window(0, 4);

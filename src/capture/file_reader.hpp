@@ -18,9 +18,11 @@
 namespace sniff::capture {
 
 struct CaptureError {
-    std::string message;           // "truncated record header", "bad pcapng block length 7", ...
-    std::uint64_t offset = 0;      // byte offset in the file where the problem starts
-    std::string to_string() const; // "byte 1234: truncated record header"
+    std::string message;      // "truncated record header", "bad pcapng block length 7", ...
+    std::uint64_t offset = 0; // byte offset in the file where the problem starts
+    bool in_file = true;      // false when the file could not be opened: no offset to show
+    // "byte 1234: truncated record header"; "cannot open: No such file or directory".
+    std::string to_string() const;
 };
 
 enum class CaptureFormat : std::uint8_t { pcap, pcapng };

@@ -12,8 +12,16 @@ namespace sniff::capture {
 
 namespace {
 
+// Linux 5.14's MADV_POPULATE_READ, named here for C libraries that predate it.
+#ifdef MADV_POPULATE_READ
+constexpr int k_madv_populate_read = MADV_POPULATE_READ;
+#else
+constexpr int k_madv_populate_read = 22;
+#endif
+
 std::string system_error(const std::string& what, const std::string& path) {
-    return what + " " + (path == "-" ? std::string("standard input") : path) + ": " +
+    // A file's name is said by whoever reports the error ("sniff: cap.pcap: cannot open: ...").
+    return what + (path == "-" ? std::string(" standard input") : std::string()) + ": " +
            std::strerror(errno);
 }
 
@@ -56,6 +64,7 @@ bool InputBuffer::load(const std::string& path, std::string& error) {
             m_mapping = mapping;
             m_mapping_size = size;
             m_bytes = util::as_bytes(mapping, size);
+            populate_ahead(0);
             close_unless_stdin(); // the mapping stays valid without the descriptor
             return true;
         }
@@ -117,6 +126,22 @@ void InputBuffer::release_before(std::size_t offset) {
         return;
     madvise(static_cast<std::byte*>(m_mapping) + m_released, end - m_released, MADV_DONTNEED);
     m_released = end;
+    populate_ahead(offset);
+}
+
+void InputBuffer::populate_ahead(std::size_t offset) {
+    // Mapping the next pages with one call instead of a page fault per 64 KiB: on a virtual
+    // machine each fault is an exit, and they cost ~15 % of reading a capture of small packets.
+    // Advice only: an older kernel refuses it and the pages fault in as before.
+    constexpr std::size_t k_populate_ahead = 16u << 20;
+    const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+    const std::size_t from = std::max(m_populated, offset / page * page);
+    // madvise wants a page-aligned start, so every range ends on a page (or the mapping's end).
+    const std::size_t to = std::min(m_mapping_size, (offset + k_populate_ahead) / page * page);
+    if (to <= from)
+        return;
+    madvise(static_cast<std::byte*>(m_mapping) + from, to - from, k_madv_populate_read);
+    m_populated = to;
 }
 
 } // namespace sniff::capture

@@ -43,11 +43,14 @@ public:
 
 private:
     bool read_more(); // one read() into the stream window; false at the end or on an error
+    // Maps the pages of the next few MiB after offset at once (a mapping only).
+    void populate_ahead(std::size_t offset);
 
     void* m_mapping = nullptr;
     std::size_t m_mapping_size = 0;
-    std::size_t m_released = 0; // bytes at the start of the mapping already released
-    util::Bytes m_bytes;        // the mapping
+    std::size_t m_released = 0;  // bytes at the start of the mapping already released
+    std::size_t m_populated = 0; // bytes at the start of the mapping already populated
+    util::Bytes m_bytes;         // the mapping
     // Stream: m_window holds stream bytes [m_base, m_end); m_fd is read for more until m_eof.
     int m_fd = -1;
     bool m_owns_fd = false;

@@ -5,14 +5,8 @@
 
 namespace sniff::capture::detail {
 
-namespace {
-
-// stdio's default buffer is a few KiB; captures are written in many small pieces.
-constexpr std::size_t k_buffer_size = 1 << 18;
-
-} // namespace
-
-std::FILE* open_output(const std::string& path, bool& owns, std::string& error) {
+std::FILE* open_output(const std::string& path, bool& owns, std::string& error,
+                       OutputBuffer& buffer) {
     if (path == "-") {
         owns = false;
         return stdout;
@@ -23,8 +17,11 @@ std::FILE* open_output(const std::string& path, bool& owns, std::string& error) 
         return nullptr;
     }
     owns = true;
-    // Must precede any output; failure only costs speed.
-    (void)std::setvbuf(file, nullptr, _IOFBF, k_buffer_size);
+    // stdio's default buffer is a few KiB; captures are written in many small pieces. Must
+    // precede any output; failure only costs speed.
+    if (!buffer)
+        buffer = std::make_unique_for_overwrite<char[]>(k_output_buffer_size);
+    (void)std::setvbuf(file, buffer.get(), _IOFBF, k_output_buffer_size);
     return file;
 }
 
@@ -54,6 +51,23 @@ bool close_output(std::FILE*& file, bool owns, std::string& error) {
         error = std::string("closing the capture file failed: ") + std::strerror(errno);
     file = nullptr;
     return error.empty();
+}
+
+bool begin_record(std::FILE* file, std::size_t& pending, std::size_t size, std::string& error) {
+    if (file != nullptr && pending > 0 && pending + size > k_output_buffer_size &&
+        !flush_output(file, pending, error))
+        return false;
+    pending += size;
+    return true;
+}
+
+bool flush_output(std::FILE* file, std::size_t& pending, std::string& error) {
+    pending = 0;
+    if (file == nullptr || std::fflush(file) == 0)
+        return true;
+    if (error.empty())
+        error = std::string("write failed: ") + std::strerror(errno);
+    return false;
 }
 
 SplitTime split_time(model::Timestamp time) {

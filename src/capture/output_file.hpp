@@ -9,17 +9,33 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 namespace sniff::capture::detail {
 
+// The stdio buffer of a capture file: glibc ignores the size given to setvbuf without a buffer
+// (it would use 4 KiB), so the writer owns one of this size; it must outlive the FILE.
+inline constexpr std::size_t k_output_buffer_size = 1 << 18;
+using OutputBuffer = std::unique_ptr<char[]>;
+
 // On failure returns null and sets error. owns is false for standard output, which is flushed
-// but never closed.
-std::FILE* open_output(const std::string& path, bool& owns, std::string& error);
+// but never closed (and keeps its own buffer). buffer is allocated on first use.
+std::FILE* open_output(const std::string& path, bool& owns, std::string& error,
+                       OutputBuffer& buffer);
 // Writes all bytes; on failure sets error (if not already set) and returns false.
 bool write_output(std::FILE* file, util::Bytes bytes, std::string& error);
 // Flushes and closes (if owned); file becomes null. Returns whether everything was written.
 bool close_output(std::FILE*& file, bool owns, std::string& error);
+
+// Whole records only reach the file: before a record of size bytes is buffered, the buffer is
+// flushed if the record would not fit in what is left of it, so stdio never spills half a record
+// (a file cut short by kill -9 ends on a record boundary). pending counts the bytes buffered.
+// (Standard output keeps stdio's own buffer, which may still spill part of a record.)
+// Returns false and sets error if the flush failed.
+bool begin_record(std::FILE* file, std::size_t& pending, std::size_t size, std::string& error);
+// Hands the buffered records to the kernel (they survive a crash of the process from then on).
+bool flush_output(std::FILE* file, std::size_t& pending, std::string& error);
 
 // Splits a time into whole seconds and the nanoseconds after them, rounding towards -infinity
 // so the nanoseconds are never negative.

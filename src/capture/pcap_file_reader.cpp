@@ -91,6 +91,7 @@ bool PcapFileReader::next(RawPacket& packet) {
     // Some writers store orig_len < incl_len; the wire cannot have been shorter than what was kept.
     packet.original_length = original < included ? included : original;
     packet.data = record.take(included);
+    packet.stable = m_input->is_mapped();
     m_pos += k_record_header_size + included;
     return true;
 }

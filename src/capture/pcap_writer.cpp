@@ -21,7 +21,7 @@ bool PcapWriter::open(const std::string& path, const PcapFileOptions& options) {
     (void)close();
     m_error.clear();
     m_options = options;
-    m_file = detail::open_output(path, m_owns_file, m_error);
+    m_file = detail::open_output(path, m_owns_file, m_error, m_buffer);
     if (m_file == nullptr)
         return false;
     detail::FieldEncoder header(options.big_endian);
@@ -32,6 +32,7 @@ bool PcapWriter::open(const std::string& path, const PcapFileOptions& options) {
     header.put32(0); // sigfigs
     header.put32(options.snap_length);
     header.put32(options.link_type);
+    m_pending = header.bytes().size();
     return detail::write_output(m_file, header.bytes(), m_error);
 }
 
@@ -64,6 +65,9 @@ std::size_t PcapWriter::kept_length(std::size_t length) const {
 
 bool PcapWriter::write_record_header(model::Timestamp time, std::size_t kept,
                                      std::uint32_t original_length) {
+    constexpr std::size_t k_record_header = 16;
+    if (!detail::begin_record(m_file, m_pending, k_record_header + kept, m_error))
+        return false;
     const detail::SplitTime split = detail::split_time(time);
     detail::FieldEncoder header(m_options.big_endian);
     // pcap seconds are 32 bits; times outside 1970..2106 wrap, as in every other writer.
@@ -72,6 +76,10 @@ bool PcapWriter::write_record_header(model::Timestamp time, std::size_t kept,
     header.put32(static_cast<std::uint32_t>(kept));
     header.put32(original_length);
     return detail::write_output(m_file, header.bytes(), m_error);
+}
+
+bool PcapWriter::flush() {
+    return ok() && detail::flush_output(m_file, m_pending, m_error);
 }
 
 bool PcapWriter::close() {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,9 @@ public:
     // One record made of head followed by tail (e.g. headers and a payload that lies elsewhere),
     // without joining them first.
     bool write(model::Timestamp time, util::Bytes head, util::Bytes tail);
+    // Hands what is buffered to the kernel: one system call, cheap enough for a timer. Records
+    // reach the file whole, so a process killed at any moment leaves a readable file.
+    bool flush();
     bool close();
     bool ok() const { return m_error.empty(); }
     const std::string& error() const { return m_error; }
@@ -46,6 +50,8 @@ private:
 
     std::FILE* m_file = nullptr;
     bool m_owns_file = false;
+    std::size_t m_pending = 0;        // bytes buffered since the last flush
+    std::unique_ptr<char[]> m_buffer; // the file's stdio buffer, reused by the next open
     PcapFileOptions m_options;
     std::string m_error;
 };
@@ -74,6 +80,8 @@ public:
     // Writes a block of any type with the given body (padded to 32 bits); for custom/unknown
     // blocks in tests.
     bool write_raw_block(std::uint32_t block_type, util::Bytes body);
+    // As PcapWriter::flush(): blocks reach the file whole.
+    bool flush();
     bool close();
     bool ok() const { return m_error.empty(); }
     const std::string& error() const { return m_error; }
@@ -88,6 +96,8 @@ private:
 
     std::FILE* m_file = nullptr;
     bool m_owns_file = false;
+    std::size_t m_pending = 0;        // bytes buffered since the last flush
+    std::unique_ptr<char[]> m_buffer; // the file's stdio buffer, reused by the next open
     bool m_big_endian = false;
     std::uint32_t m_interfaces = 0; // count in the current section (== m_interface_list.size())
     std::vector<Interface> m_interface_list;

@@ -251,6 +251,7 @@ bool PcapngFileReader::enhanced_packet(std::size_t offset, util::ByteReader body
     packet.interface_id = interface_id;
     packet.original_length = std::max(original, captured);
     packet.data = body.take(captured);
+    packet.stable = m_input->is_mapped();
     return true;
 }
 
@@ -272,6 +273,7 @@ bool PcapngFileReader::simple_packet(std::size_t offset, util::ByteReader body, 
     packet.interface_id = 0;
     packet.original_length = original;
     packet.data = body.take(captured);
+    packet.stable = m_input->is_mapped();
     return true;
 }
 

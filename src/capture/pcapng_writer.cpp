@@ -31,7 +31,8 @@ bool PcapngWriter::open(const std::string& path, bool big_endian) {
     (void)close();
     m_error.clear();
     m_big_endian = big_endian;
-    m_file = detail::open_output(path, m_owns_file, m_error);
+    m_pending = 0;
+    m_file = detail::open_output(path, m_owns_file, m_error, m_buffer);
     if (m_file == nullptr)
         return false;
     write_section_header();
@@ -119,6 +120,8 @@ bool PcapngWriter::write_block(std::uint32_t block_type, util::Bytes fixed, util
         return false;
     }
     const auto total = static_cast<std::uint32_t>(k_block_overhead + body);
+    if (!detail::begin_record(m_file, m_pending, total, m_error))
+        return false;
     detail::FieldEncoder head(m_big_endian);
     head.put32(block_type);
     head.put32(total);
@@ -131,6 +134,10 @@ bool PcapngWriter::write_block(std::uint32_t block_type, util::Bytes fixed, util
            detail::write_output(m_file, data, m_error) &&
            detail::write_output(m_file, util::Bytes(k_zeros).first(padding), m_error) &&
            detail::write_output(m_file, tail.bytes(), m_error);
+}
+
+bool PcapngWriter::flush() {
+    return ok() && detail::flush_output(m_file, m_pending, m_error);
 }
 
 bool PcapngWriter::close() {

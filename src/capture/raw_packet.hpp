@@ -1,7 +1,7 @@
 #pragma once
 // A captured frame as a source hands it over: link type, times, and a view of its bytes. The view
 // points into the source's storage (the mapped file, libpcap's buffer) and is valid only until
-// the source's next call.
+// the source's next call, unless the packet says it is stable.
 
 #include "model/endpoint.hpp"
 #include "util/byte_reader.hpp"
@@ -23,6 +23,9 @@ struct RawPacket {
     std::uint32_t interface_id = 0;
     std::uint32_t original_length = 0; // length on the wire; > data.size() when cut by snaplen
     util::Bytes data;
+    // data stays valid and unchanged for as long as the source lives (a memory-mapped file), so a
+    // consumer may keep a view of it past the next call instead of copying it.
+    bool stable = false;
 };
 
 } // namespace sniff::capture

@@ -80,6 +80,15 @@ bool RotatingWriter::write(model::Timestamp time, util::Bytes data, std::uint32_
     return true;
 }
 
+bool RotatingWriter::flush() {
+    if (!m_open)
+        return true;
+    const bool flushed = m_options.pcapng ? m_pcapng.flush() : m_pcap.flush();
+    if (!flushed && m_error.empty())
+        m_error = m_options.pcapng ? m_pcapng.error() : m_pcap.error();
+    return flushed;
+}
+
 bool RotatingWriter::close() {
     if (!m_open)
         return true;

@@ -26,6 +26,9 @@ public:
     bool open(const RotatingWriterOptions& options);
     // Writes one packet, first switching to the next file when the current one is full.
     bool write(model::Timestamp time, util::Bytes data, std::uint32_t original_length);
+    // Hands what is buffered to the kernel, whole records only: one system call, for a timer
+    // (a capture killed with -9 then loses at most the packets since the last flush).
+    bool flush();
     // Flushes and closes the current file.
     bool close();
 

@@ -1,5 +1,5 @@
 #pragma once
-// sniff -D: the interfaces a live capture (app/live_run.hpp) can open.
+// sniff -D: the interfaces a live capture (runtime/run.hpp) can open.
 
 #include "pipeline/options.hpp"
 

@@ -18,6 +18,9 @@
 //                                         (dissectors/framing_ascii_len.cpp)
 //   pgsql[:max=N]                         PostgreSQL with its first-message rules
 //                                         (dissectors/framing_pgsql.cpp)
+//   resp[:max=N]                          Redis RESP2/RESP3 values (dissectors/framing_resp.cpp)
+//   memcache-text[:max=N]                 memcached's text protocol
+//                                         (dissectors/framing_memcache_text.cpp)
 // Defaults: be, unsigned, off=0, size=4, adj=0. Presets (struct, dns-tcp, ...) expand to specs;
 // preset_list() gives them for `--list-framings`.
 
@@ -34,7 +37,19 @@ inline constexpr std::uint64_t k_default_json_header_max = 64ull << 10;
 inline constexpr std::uint64_t k_default_delim_max = 1ull << 20;
 inline constexpr std::uint64_t k_largest_max = 1ull << 40; // keeps all length sums far from 2^64
 
-enum class Family : std::uint8_t { raw, auto_detect, len, json, delim, ascii_len, pgsql };
+// One enumerator per row of the family registry (dissectors/family_registry.hpp), which names,
+// parses, prints and makes each; append new families at the end, one a line.
+enum class Family : std::uint8_t {
+    raw,
+    auto_detect,
+    len,
+    json,
+    delim,
+    ascii_len,
+    pgsql,
+    resp,
+    memcache_text,
+};
 
 struct FramingSpec {
     Family family = Family::raw;

@@ -21,10 +21,19 @@ inline const char* direction_name(Direction direction) {
 
 // Where a flow's events come from: packets (a capture file or a live interface), whose segments
 // are what the wire carried, or the proxy, whose segments are its recv() chunks. One run can
-// have both (`-i` with `--proxy`): the views say which is which.
-enum class FlowOrigin : std::uint8_t { capture = 0, proxy = 1 };
+// have both (`-i` with `--proxy`): the views say which is which. exec: the segments are the socket
+// calls of a program run by `sniff exec` (its reads and writes, seen from inside it).
+enum class FlowOrigin : std::uint8_t { capture = 0, proxy = 1, exec = 2 };
 inline const char* origin_name(FlowOrigin origin) {
-    return origin == FlowOrigin::capture ? "capture" : "proxy";
+    switch (origin) {
+    case FlowOrigin::capture:
+        return "capture";
+    case FlowOrigin::proxy:
+        return "proxy";
+    case FlowOrigin::exec:
+        return "exec";
+    }
+    return "capture";
 }
 
 // TCP header flag bits as on the wire.

@@ -17,6 +17,17 @@ struct SegmentInfo {
     std::uint64_t offset = 0; // stream offset of the first delivered byte
     std::uint32_t length = 0; // delivered bytes (new bytes only, for a partial retransmission)
     std::uint8_t tcp_flags = 0;
+    // TCP: the acknowledgement the carrying packet gave for the other direction, as a stream
+    // offset of that direction (has_ack false when the ACK flag was off or the other direction
+    // had not started), and the window it advertised, raw (unscaled: window scale options are
+    // not decoded). For the time-sequence graph; 0/false for UDP and proxy chunks.
+    bool has_ack = false;
+    std::uint64_t ack_offset = 0;
+    std::uint16_t window = 0;
+    // sniff exec: the program's call that delivered these bytes ("recv", "read", ...) and the
+    // size it asked for; null and 0 for packets and the proxy. Points to a static string.
+    const char* call = nullptr;
+    std::uint64_t asked = 0;
 };
 
 enum class GapReason : std::uint8_t {
@@ -48,6 +59,8 @@ enum class AnomalyKind : std::uint8_t {
     idle_timeout,
     syn_with_data,
     memory_cap,
+    call_error,         // sniff exec: a socket call of the program failed (not EAGAIN/EINTR)
+    datagram_truncated, // sniff exec: a datagram longer than the program's buffer was cut
 };
 const char* anomaly_kind_name(AnomalyKind kind);
 

@@ -14,9 +14,9 @@ void put_flow_fields(json& object, const model::Flow& flow, model::Direction dir
     object["src"] = flow.source(direction).to_string();
     object["dst"] = flow.destination(direction).to_string();
     object["dir"] = model::direction_name(direction);
-    // Only the proxy's flows say so: their segments are recv() chunks, not packets. Absent
-    // means captured packets, as in every file read.
-    if (flow.origin == model::FlowOrigin::proxy)
+    // Only the proxy's and exec's flows say so: their segments are recv() chunks or the
+    // program's calls, not packets. Absent means captured packets, as in every file read.
+    if (flow.origin != model::FlowOrigin::capture)
         object["origin"] = model::origin_name(flow.origin);
 }
 
@@ -28,7 +28,7 @@ JsonLine flow_line(const char* type, const model::Flow& flow, model::Direction d
         .field("src", flow.source(direction).to_string())
         .field("dst", flow.destination(direction).to_string())
         .field("dir", model::direction_name(direction));
-    if (flow.origin == model::FlowOrigin::proxy)
+    if (flow.origin != model::FlowOrigin::capture)
         line.field("origin", model::origin_name(flow.origin));
     return line;
 }
@@ -87,6 +87,10 @@ void JsonEventWriter::on_data(const model::Flow& flow, model::Direction directio
     object["offset"] = segment.offset;
     object["length"] = segment.length;
     object["tcp_flags"] = segment.tcp_flags;
+    if (segment.call != nullptr) { // sniff exec: the program's call and the size it asked for
+        object["call"] = segment.call;
+        object["asked"] = segment.asked;
+    }
     write(object);
 }
 

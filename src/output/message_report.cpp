@@ -1,6 +1,8 @@
 #include "output/message_report.hpp"
 
+#include "output/flow_line.hpp"
 #include "util/escape.hpp"
+#include "util/plural.hpp"
 
 #include <cinttypes>
 
@@ -42,6 +44,8 @@ void MessageReport::on_flow_open(const model::Flow& flow) {
 
 void MessageReport::on_data(const model::Flow& flow, Direction direction,
                             const model::SegmentInfo& segment, util::Bytes bytes) {
+    if (m_style == ReportStyle::flow_lines)
+        return; // no picture on a flow's line
     auto& report = flow_report(flow.id).directions[static_cast<int>(direction)];
     auto& picture = report.picture;
     if (report.gaps > 0 || segment.offset != picture.bytes.size() ||
@@ -60,6 +64,8 @@ void MessageReport::on_gap(const model::Flow& flow, Direction direction, const m
 
 void MessageReport::on_message(const model::Flow& flow, const dissect::Message& message,
                                util::Bytes preview) {
+    if (m_style == ReportStyle::flow_lines)
+        return; // messages that span segments still come one by one: counts are in the summary
     auto& report = flow_report(flow.id).directions[static_cast<int>(message.direction)];
     if (message.offset < k_picture_bytes) {
         report.picture.message_starts.push_back(message.offset);
@@ -92,16 +98,18 @@ void MessageReport::print_direction(const model::Flow& flow, Direction direction
     const auto& stats = flow.of(direction);
     if (stats.segments == 0 && stats.gaps == 0)
         return;
-    std::fprintf(m_out, "  %s %s -> %s  %" PRIu64 " B in %" PRIu64 " segments  framing %s%s\n",
+    std::fprintf(m_out, "  %s %s -> %s  %" PRIu64 " B in %s  framing %s%s\n",
                  model::direction_name(direction), flow.source(direction).to_string().c_str(),
                  flow.destination(direction).to_string().c_str(), stats.stream_bytes,
-                 stats.segments, report.framing.c_str(), report.framing_note.c_str());
+                 util::counted(stats.segments, "segment").c_str(), report.framing.c_str(),
+                 report.framing_note.c_str());
     if (report.has_summary && report.summary.messages > 0) {
         const auto& by_class = report.summary.by_class;
         std::fprintf(m_out,
-                     "    %" PRIu64 " messages: %" PRIu64 " whole · %" PRIu64
-                     " coalesced · %" PRIu64 " split · %" PRIu64 " coalesced+split",
-                     report.summary.messages, by_class[0], by_class[1], by_class[2], by_class[3]);
+                     "    %s: %" PRIu64 " whole · %" PRIu64 " coalesced · %" PRIu64
+                     " split · %" PRIu64 " coalesced+split",
+                     util::counted(report.summary.messages, "message").c_str(), by_class[0],
+                     by_class[1], by_class[2], by_class[3]);
         const auto& by_status = report.summary.by_status;
         if (by_status[1] + by_status[2] > 0)
             std::fprintf(m_out, "  (%" PRIu64 " truncated, %" PRIu64 " malformed)", by_status[1],
@@ -122,14 +130,21 @@ void MessageReport::print_direction(const model::Flow& flow, Direction direction
         std::fprintf(m_out, "%s\n", line.c_str());
     const std::uint64_t listed = report.lines.size();
     if (report.has_summary && report.summary.messages > listed)
-        std::fprintf(m_out, "    ... %" PRIu64 " more messages (see --json)\n",
-                     report.summary.messages - listed);
+        std::fprintf(m_out, "    ... %s more (see --json)\n",
+                     util::counted(report.summary.messages - listed, "message").c_str());
 }
 
 void MessageReport::on_flow_close(const model::Flow& flow, reassembly::CloseReason reason) {
     const auto found = m_flows.find(flow.id);
     if (found == m_flows.end())
         return;
+    count_totals(found->second);
+    if (m_style == ReportStyle::flow_lines) {
+        print_flow_line(flow, reason, found->second);
+        m_flows.erase(found);
+        m_last = nullptr;
+        return;
+    }
     // A proxied flow's segments are the proxy's recv() chunks: said, so a run with a capture and
     // a proxy keeps the two apart.
     std::fprintf(m_out, "flow #%" PRIu64 " %s %s -> %s (%s)%s\n", flow.id,
@@ -141,6 +156,52 @@ void MessageReport::on_flow_close(const model::Flow& flow, reassembly::CloseReas
     std::fputc('\n', m_out);
     m_flows.erase(found);
     m_last = nullptr;
+}
+
+void MessageReport::on_anomaly(const model::Flow* flow, const model::Anomaly&) {
+    // Only for a flow still open: one that ended is not brought back (data after RST).
+    if (flow == nullptr)
+        return;
+    const auto found = m_flows.find(flow->id);
+    if (found != m_flows.end())
+        ++found->second.anomalies;
+}
+
+void MessageReport::print_flow_line(const model::Flow& flow, reassembly::CloseReason reason,
+                                    const FlowReport& report) {
+    if (!m_header_printed) {
+        std::fprintf(m_out, "%s\n", flow_line_header(true).c_str());
+        m_header_printed = true;
+    }
+    std::string messages;
+    for (const auto direction : {Direction::c2s, Direction::s2c}) {
+        const auto& data = report.directions[static_cast<int>(direction)];
+        messages += (messages.empty() ? "  " : " · ") +
+                    direction_messages_text(direction, data.has_summary ? &data.summary : nullptr);
+    }
+    std::fprintf(m_out, "%s%s\n", flow_line(flow, reason, report.anomalies).c_str(),
+                 messages.c_str());
+}
+
+void MessageReport::count_totals(const FlowReport& report) {
+    for (const auto& direction : report.directions) {
+        if (!direction.has_summary)
+            continue;
+        m_totals.messages += direction.summary.messages;
+        for (std::size_t i = 0; i < m_totals.by_class.size(); ++i)
+            m_totals.by_class[i] += direction.summary.by_class[i];
+        for (std::size_t i = 0; i < m_totals.by_status.size(); ++i)
+            m_totals.by_status[i] += direction.summary.by_status[i];
+    }
+}
+
+void MessageReport::print_totals() {
+    const auto& by_class = m_totals.by_class;
+    std::fprintf(m_out,
+                 "%s: %" PRIu64 " whole, %" PRIu64 " coalesced, %" PRIu64 " split, %" PRIu64
+                 " coalesced+split, %" PRIu64 " bad\n",
+                 util::counted(m_totals.messages, "message").c_str(), by_class[0], by_class[1],
+                 by_class[2], by_class[3], m_totals.by_status[1] + m_totals.by_status[2]);
 }
 
 } // namespace sniff::output

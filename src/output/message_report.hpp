@@ -13,12 +13,17 @@
 
 namespace sniff::output {
 
+// What the report prints per flow: the message blocks, or (`--summary`) the summary's one line
+// per flow with the message counts and classes of each direction at its end.
+enum class ReportStyle : std::uint8_t { messages, flow_lines };
+
 class MessageReport final : public reassembly::StreamSink, public dissect::MessageSink {
 public:
     static constexpr std::size_t k_max_listed = 200;
     static constexpr std::size_t k_picture_bytes = 96;
 
-    explicit MessageReport(std::FILE* out) : m_out(out) {}
+    explicit MessageReport(std::FILE* out, ReportStyle style = ReportStyle::messages)
+        : m_out(out), m_style(style) {}
 
     // StreamSink: keeps the first bytes and segment starts for the picture. Register it after
     // the engine so the flow block is printed after the engine's last messages.
@@ -27,6 +32,7 @@ public:
                  const model::SegmentInfo& segment, util::Bytes bytes) override;
     void on_gap(const model::Flow& flow, model::Direction direction,
                 const model::Gap& gap) override;
+    void on_anomaly(const model::Flow* flow, const model::Anomaly& anomaly) override;
     void on_flow_close(const model::Flow& flow, reassembly::CloseReason reason) override;
 
     // MessageSink
@@ -35,12 +41,16 @@ public:
     // Past k_max_listed messages of a direction (the picture is complete long before), only
     // counts are needed: they come from the direction's summary.
     bool wants_each_message(const model::Flow& flow, model::Direction direction) override {
-        return flow_report(flow.id).directions[static_cast<int>(direction)].lines.size() <
-               k_max_listed;
+        return m_style == ReportStyle::messages &&
+               flow_report(flow.id).directions[static_cast<int>(direction)].lines.size() <
+                   k_max_listed;
     }
     void on_framing(const model::Flow& flow, const dissect::FramingChoice& choice) override;
     void on_direction_end(const model::Flow& flow,
                           const dissect::DirectionSummary& summary) override;
+
+    // Prints the messages of every flow reported, per class: "messages: 12 (10 whole, ...)".
+    void print_totals();
 
 private:
     struct DirectionReport {
@@ -54,6 +64,7 @@ private:
     };
     struct FlowReport {
         DirectionReport directions[2];
+        std::uint64_t anomalies = 0;
     };
 
     // The flow's report; remembers the last one, as consecutive messages mostly share a flow.
@@ -66,8 +77,14 @@ private:
     }
     void print_direction(const model::Flow& flow, model::Direction direction,
                          const DirectionReport& report);
+    void print_flow_line(const model::Flow& flow, reassembly::CloseReason reason,
+                         const FlowReport& report);
+    void count_totals(const FlowReport& report);
 
     std::FILE* m_out;
+    ReportStyle m_style;
+    bool m_header_printed = false;
+    dissect::DirectionSummary m_totals; // every closed flow's directions added up
     std::unordered_map<std::uint64_t, FlowReport> m_flows; // node-based: m_last stays valid
     std::uint64_t m_last_id = 0;
     FlowReport* m_last = nullptr; // m_flows[m_last_id], or null

@@ -1,6 +1,8 @@
 #include "output/summary_printer.hpp"
 
 #include "model/segment.hpp"
+#include "output/flow_line.hpp"
+#include "util/plural.hpp"
 
 #include <cinttypes>
 
@@ -38,44 +40,23 @@ void SummaryPrinter::count_flow(const model::Flow& flow) {
 
 void SummaryPrinter::print_flow(const model::Flow& flow, reassembly::CloseReason reason) {
     if (!m_header_printed) {
-        std::fprintf(m_out, "%-5s %-5s %-45s %-21s %-21s %-7s %-5s %-7s %-5s %-5s %9s %s\n", "flow",
-                     "proto", "client -> server", "c2s pkts/bytes", "s2c pkts/bytes", "segs",
-                     "gaps", "retrans", "ooo", "anom", "duration", "end");
+        std::fprintf(m_out, "%s\n", flow_line_header(false).c_str());
         m_header_printed = true;
     }
-    const auto& c2s = flow.of(Direction::c2s);
-    const auto& s2c = flow.of(Direction::s2c);
-    const std::string endpoints = flow.client.to_string() + " -> " + flow.server.to_string();
-    auto pair = [](std::uint64_t packets, std::uint64_t bytes) {
-        return std::to_string(packets) + "/" + std::to_string(bytes);
-    };
-    auto both = [](std::uint64_t a, std::uint64_t b) {
-        return std::to_string(a) + "/" + std::to_string(b);
-    };
     const auto anomalies = m_anomalies_by_flow[flow.id];
     m_anomalies_by_flow.erase(flow.id);
-    const double duration = static_cast<double>(flow.last_seen - flow.first_seen) / 1e9;
-    std::string label = "#" + std::to_string(flow.id);
-    // A proxied flow's "segments" are the proxy's recv() chunks: said at the end of its line, so
-    // a run with a capture and a proxy keeps the two apart.
-    const char* origin = flow.origin == model::FlowOrigin::proxy ? " via proxy" : "";
-    std::fprintf(
-        m_out, "%-5s %-5s %-45s %-21s %-21s %-7s %-5s %-7s %-5s %-5" PRIu64 " %8.3fs %s%s\n",
-        label.c_str(), model::protocol_name(flow.protocol), endpoints.c_str(),
-        pair(c2s.packets, c2s.stream_bytes).c_str(), pair(s2c.packets, s2c.stream_bytes).c_str(),
-        both(c2s.segments, s2c.segments).c_str(), both(c2s.gaps, s2c.gaps).c_str(),
-        both(c2s.retransmissions, s2c.retransmissions).c_str(),
-        both(c2s.out_of_order, s2c.out_of_order).c_str(), anomalies, duration,
-        reassembly::close_reason_name(reason), origin);
+    std::fprintf(m_out, "%s\n", flow_line(flow, reason, anomalies).c_str());
 }
 
 void SummaryPrinter::print_totals(const std::string& source_label) {
-    std::fprintf(
-        m_out,
-        "%s: %" PRIu64 " flows, %" PRIu64 " packets in flows, %" PRIu64 " stream bytes, %" PRIu64
-        " gaps, %" PRIu64 " retransmissions, %" PRIu64 " out-of-order, %" PRIu64 " anomalies\n",
-        source_label.c_str(), m_totals.flows, m_totals.packets, m_totals.stream_bytes,
-        m_totals.gaps, m_totals.retransmissions, m_totals.out_of_order, m_totals.anomalies);
+    using util::counted;
+    std::fprintf(m_out, "%s: %s, %s in flows, %s, %s, %s, %" PRIu64 " out-of-order, %s\n",
+                 source_label.c_str(), counted(m_totals.flows, "flow").c_str(),
+                 counted(m_totals.packets, "packet").c_str(),
+                 counted(m_totals.stream_bytes, "stream byte").c_str(),
+                 counted(m_totals.gaps, "gap").c_str(),
+                 counted(m_totals.retransmissions, "retransmission").c_str(), m_totals.out_of_order,
+                 counted(m_totals.anomalies, "anomaly", "anomalies").c_str());
     for (const auto& [kind, count] : m_anomalies_by_kind)
         std::fprintf(m_out, "  anomaly %s: %" PRIu64 "\n", kind.c_str(), count);
 }

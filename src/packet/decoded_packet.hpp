@@ -26,6 +26,8 @@ struct DecodedPacket {
     // Payload bytes announced by the IP/transport lengths but cut by the snap length. Reassembly
     // turns them into a gap of exactly this size right after payload.
     std::uint32_t payload_missing = 0;
+    // payload lies in a stable capture frame (RawPacket::stable), not in a decoder buffer.
+    bool payload_stable = false;
 };
 
 } // namespace sniff::packet

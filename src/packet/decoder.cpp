@@ -59,6 +59,7 @@ DecodeResult Decoder::decode(const capture::RawPacket& packet) {
     result.packet.source.ip = ip.source;
     result.packet.destination.ip = ip.destination;
     result.status = decode_transport(ip.protocol, ip.payload, result.packet, result.detail);
+    result.packet.payload_stable = packet.stable;
     return result;
 }
 

@@ -19,6 +19,11 @@ BufferPool::Lease BufferPool::take() {
     return Lease(this, std::make_unique_for_overwrite<std::byte[]>(m_buffer_size));
 }
 
+void BufferPool::release_free() {
+    m_allocated -= m_free.size();
+    m_free.clear();
+}
+
 void BufferPool::give_back(std::unique_ptr<std::byte[]> bytes) {
     if (m_free.size() < m_keep_free) {
         m_free.push_back(std::move(bytes));

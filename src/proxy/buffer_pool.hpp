@@ -45,6 +45,8 @@ public:
     };
 
     Lease take();
+    // Frees the buffers kept for reuse (the proxy went quiet: give the memory back).
+    void release_free();
     std::size_t buffer_size() const { return m_buffer_size; }
     // Buffers allocated and not freed (leased + kept), for tests and the memory bound.
     std::size_t allocated() const { return m_allocated; }

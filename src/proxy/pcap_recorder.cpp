@@ -66,7 +66,7 @@ void PcapRecorder::on_flow_close(const model::Flow& flow, reassembly::CloseReaso
     if (found == m_tcp.end())
         return;
     auto& conversation = found->second;
-    const auto time = flow.last_seen;
+    const auto time = flow.last_seen; // the proxy sets it to the close time
     if (reason == reassembly::CloseReason::rst) {
         // The side that reset is marked in the flow; a refused upstream marks s2c.
         const Direction sender = flow.of(Direction::s2c).rst ? Direction::s2c : Direction::c2s;
@@ -77,6 +77,13 @@ void PcapRecorder::on_flow_close(const model::Flow& flow, reassembly::CloseReaso
         conversation.fin(Direction::s2c, time);
     }
     m_tcp.erase(found);
+}
+
+void PcapRecorder::on_tick(model::Timestamp /*now*/) {
+    if (m_frames == m_flushed_frames)
+        return; // nothing new: no system call
+    m_flushed_frames = m_frames;
+    (void)m_writer.flush(); // a failure stays in the writer's error(), reported at close
 }
 
 } // namespace sniff::proxy

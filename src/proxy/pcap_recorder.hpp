@@ -3,10 +3,16 @@
 // UDP frames, so tshark and `sniff -r` read the live run back. TCP flows get a handshake at
 // open, one segment per recorded recv() chunk (split at the IP size limit) with coherent
 // sequence and acknowledgement numbers, and FIN or RST at close. UDP datagrams are written as
-// they are. Times are the chunks' recv() times.
+// they are. Times are the segments' times: a direction forwarded as read gets its recv() results
+// at their recv() times, a re-chunked one its writes at their write times (what the peer got).
+// FIN and RST carry the time the connection closed.
 //
 // Half-closes are written at the flow's end (the sink has no half-close event), which keeps the
-// byte stream and sequence numbers exact; only the FIN's position in time is approximate.
+// byte stream and sequence numbers exact; only a half-close's position in time is approximate.
+//
+// Crash safety: what was recorded is flushed on every tick (on_tick, every 250 ms from the
+// proxy) if anything was written since, and the writer only ever hands whole records to the
+// file, so after a kill -9 the file reads completely up to the last tick.
 
 #include "capture/pcap_writer.hpp"
 #include "reassembly/stream_sink.hpp"
@@ -25,6 +31,7 @@ public:
     void on_data(const model::Flow& flow, model::Direction direction,
                  const model::SegmentInfo& segment, util::Bytes bytes) override;
     void on_flow_close(const model::Flow& flow, reassembly::CloseReason reason) override;
+    void on_tick(model::Timestamp now) override;
 
     std::uint64_t frames_written() const { return m_frames; }
 
@@ -40,6 +47,7 @@ private:
     synth::Frame m_udp_frame; // reused for every datagram
     std::unordered_map<std::uint64_t, synth::TcpConversation> m_tcp;
     std::uint64_t m_frames = 0;
+    std::uint64_t m_flushed_frames = 0; // m_frames at the last flush
 };
 
 } // namespace sniff::proxy

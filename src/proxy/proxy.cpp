@@ -1,6 +1,8 @@
 #include "proxy/proxy_impl.hpp"
+#include "util/enum_names.hpp"
 
 #include <chrono>
+#include <malloc.h>
 #include <random>
 #include <sys/resource.h>
 
@@ -8,12 +10,21 @@ namespace sniff::proxy {
 
 using model::Direction;
 
+namespace {
+
+constexpr std::array<util::EnumName<ProxyEventKind>, 6> k_event_names{{
+    {ProxyEventKind::upstream_refused, "upstream-refused"},
+    {ProxyEventKind::upstream_timeout, "upstream-timeout"},
+    {ProxyEventKind::accept_paused, "accept-paused"},
+    {ProxyEventKind::accept_resumed, "accept-resumed"},
+    {ProxyEventKind::udp_session_closed, "udp-session-closed"},
+    {ProxyEventKind::udp_sessions_full, "udp-sessions-full"},
+}};
+
+} // namespace
+
 const char* proxy_event_name(ProxyEventKind kind) {
-    static constexpr std::array<const char*, 6> k_names{"upstream-refused",   "upstream-timeout",
-                                                        "accept-paused",      "accept-resumed",
-                                                        "udp-session-closed", "udp-sessions-full"};
-    const auto index = static_cast<std::size_t>(kind);
-    return index < k_names.size() ? k_names[index] : "unknown";
+    return util::name_of(k_event_names, kind);
 }
 
 model::Endpoint to_model(const asio::ip::address& address, std::uint16_t port) {
@@ -47,6 +58,10 @@ void raise_fd_limit() {
 // connection ends, so retrying at once would spin.
 constexpr auto k_accept_backoff = std::chrono::milliseconds(100);
 
+// How often the sink hears that time passes (a recording's flush: what a kill -9 can lose) and
+// the proxy checks whether a burst of connections is over.
+constexpr auto k_tick = std::chrono::milliseconds(250);
+
 } // namespace
 
 namespace {
@@ -66,7 +81,7 @@ constexpr std::size_t k_free_buffers_kept = 4;
 Proxy::Impl::Impl(asio::io_context& io, std::vector<ProxySpec> specs, ProxyOptions options,
                   reassembly::StreamSink& sink)
     : m_io(io), m_specs(std::move(specs)), m_options(with_defaults(std::move(options))),
-      m_buffers(m_options.buffer_size, k_free_buffers_kept), m_sink(sink) {
+      m_buffers(m_options.buffer_size, k_free_buffers_kept), m_sink(sink), m_clock(io) {
     m_stats.seed = m_options.seed;
     while (m_stats.seed == 0)
         m_stats.seed = (std::uint64_t{std::random_device{}()} << 32) | std::random_device{}();
@@ -151,13 +166,44 @@ bool Proxy::Impl::start(std::string& error) {
                 std::rethrow_exception(failure);
         });
     }
+    asio::co_spawn(m_io, clock_loop(), [self](std::exception_ptr failure) {
+        if (failure)
+            std::rethrow_exception(failure);
+    });
     return true;
+}
+
+asio::awaitable<void> Proxy::Impl::clock_loop() {
+    while (!m_stopped) {
+        m_clock.expires_after(k_tick);
+        co_await m_clock.async_wait(k_use_tuple);
+        if (m_stopped)
+            break;
+        m_sink.on_tick(now_ns());
+        return_memory_when_quiet();
+    }
+}
+
+// After a burst, the memory its connections used (coroutine frames, read buffers, socket
+// state) is free but stays in the process: glibc keeps freed heap pages, and 1 MiB buffers come
+// from the heap once one has been freed (the mmap threshold grows). Once a tick passes without a
+// new connection, the kept buffers are freed and malloc_trim gives the free pages back.
+void Proxy::Impl::return_memory_when_quiet() {
+    const bool quiet = m_opened_since_tick == 0;
+    m_opened_since_tick = 0;
+    if (!quiet || m_closed_since_trim == 0)
+        return;
+    m_closed_since_trim = 0;
+    m_buffers.release_free();
+    ::malloc_trim(0);
+    ++m_memory_trims;
 }
 
 void Proxy::Impl::stop() {
     if (m_stopped)
         return;
     m_stopped = true;
+    m_clock.cancel();
     boost::system::error_code ignored;
     for (auto& listener : m_listeners) {
         if (listener.acceptor)
@@ -232,13 +278,19 @@ model::Flow Proxy::Impl::open_flow(model::Protocol protocol, const model::Endpoi
     flow.saw_syn = protocol == model::Protocol::tcp; // roles are known: the client connected
     ++m_stats.connections;
     ++m_stats.active;
+    ++m_opened_since_tick;
     m_sink.on_flow_open(flow);
     return flow;
 }
 
-void Proxy::Impl::record(model::Flow& flow, Direction direction, util::Bytes bytes) {
-    auto& counts = flow.of(direction);
+void Proxy::Impl::count_read(Direction direction, std::size_t size) {
     const auto d = static_cast<std::size_t>(direction);
+    ++m_stats.chunks_in[d];
+    m_stats.bytes[d] += size;
+}
+
+void Proxy::Impl::report_segment(model::Flow& flow, Direction direction, util::Bytes bytes) {
+    auto& counts = flow.of(direction);
     model::SegmentInfo segment;
     segment.index = counts.segments;
     segment.frame = m_next_frame++;
@@ -252,13 +304,12 @@ void Proxy::Impl::record(model::Flow& flow, Direction direction, util::Bytes byt
     counts.wire_bytes += bytes.size();
     counts.stream_bytes += bytes.size();
     flow.last_seen = segment.time;
-    ++m_stats.chunks_in[d];
-    m_stats.bytes[d] += bytes.size();
     m_sink.on_data(flow, direction, segment, bytes);
 }
 
 void Proxy::Impl::close_flow(const model::Flow& flow, reassembly::CloseReason reason) {
     --m_stats.active;
+    ++m_closed_since_trim;
     m_sink.on_flow_close(flow, reason);
 }
 

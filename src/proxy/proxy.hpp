@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,9 +53,12 @@ struct ProxyOptions {
     // of data. Buffers are shared: a connection waiting for data holds none (TCP). Large reads
     // mean few system calls and few recorded chunks per megabyte on bulk transfers.
     std::size_t buffer_size = 1024 * 1024;
-    RechunkPair rechunk{};           // per direction; none = forward each read whole
-    std::uint64_t seed = 0;          // for random:A-B; 0 = pick one (ProxyStats::seed says which)
-    int delay_ms = 0;                // pause between two writes of a direction
+    RechunkPair rechunk{};  // per direction; none = forward each read whole
+    std::uint64_t seed = 0; // for random:A-B; 0 = pick one (ProxyStats::seed says which)
+    // Pause between two writes of a direction. Unset: a re-chunked direction is paced so that
+    // each write reaches the peer's recv() as its own read (see write_pacer.hpp), others are
+    // not paused. Set: that many milliseconds between any two writes, 0 = back to back.
+    std::optional<int> delay_ms;
     int connect_timeout_ms = 5000;   // upstream TCP connect
     int udp_idle_timeout_ms = 60000; // a UDP session without datagrams either way is closed
     // Sessions open at once per UDP listener, each a socket and a 64 KiB buffer: datagrams from
@@ -73,6 +77,12 @@ struct ProxyStats {
     std::array<std::uint64_t, 2> bytes{};      // forwarded, per model::Direction
     std::array<std::uint64_t, 2> chunks_in{};  // recv() results
     std::array<std::uint64_t, 2> chunks_out{}; // writes (datagrams for UDP)
+    // How the peer received a re-chunked direction's writes, per direction. merged: written
+    // while the peer (on this host) still held earlier bytes unread, so its next recv() could
+    // return them together (pacing could not be held: a reader that does not read, or
+    // --delay). unseen: the peer is on another host; its recv() sizes cannot be known.
+    std::array<std::uint64_t, 2> writes_merged{};
+    std::array<std::uint64_t, 2> writes_unseen{};
     // UDP datagrams lost inside the proxy, per direction: the receive queue of its socket
     // overflowed before it read them (the kernel's count) or forwarding them failed.
     std::array<std::uint64_t, 2> udp_dropped{};

@@ -2,6 +2,7 @@
 // Internal to src/proxy: the Asio side of Proxy. Not included by other modules.
 
 #include "proxy/buffer_pool.hpp"
+#include "proxy/peer_probe.hpp"
 #include "proxy/proxy.hpp"
 
 // GCC's optimiser reports "potential null pointer dereference" inside Asio's scheduler once
@@ -59,8 +60,17 @@ public:
     model::Flow open_flow(model::Protocol protocol, const model::Endpoint& client,
                           const model::Endpoint& server);
     // Reports one recv() result to the sink and counts it.
-    void record(model::Flow& flow, model::Direction direction, util::Bytes bytes);
+    void record(model::Flow& flow, model::Direction direction, util::Bytes bytes) {
+        count_read(direction, bytes.size());
+        report_segment(flow, direction, bytes);
+    }
+    // A recv() result, counted only: a re-chunked direction reports its writes instead.
+    void count_read(model::Direction direction, std::size_t size);
+    // Reports bytes to the sink as the direction's next segment, timed now.
+    void report_segment(model::Flow& flow, model::Direction direction, util::Bytes bytes);
     void close_flow(const model::Flow& flow, reassembly::CloseReason reason);
+    // Memory released to the system so far (for tests): trims done when the proxy went quiet.
+    std::uint64_t memory_trims() const { return m_memory_trims; }
     void report(ProxyEventKind kind, std::uint64_t flow_id, std::string detail);
 
     void add_session(std::uint64_t id, Session& session) { m_sessions[id] = &session; }
@@ -69,6 +79,7 @@ public:
     asio::io_context& io() { return m_io; }
     const ProxyOptions& options() const { return m_options; }
     BufferPool& buffers() { return m_buffers; }
+    PeerProbe& peer_probe() { return m_peer_probe; }
     ProxyStats& stats() { return m_stats; }
     bool stopped() const { return m_stopped; }
     const std::vector<Listener>& listeners() const { return m_listeners; }
@@ -78,15 +89,24 @@ private:
     bool bind(Listener& listener, std::string& error);
     asio::awaitable<void> accept_loop(Listener& listener);
     asio::awaitable<void> udp_loop(Listener& listener);
+    // Every k_tick: tells the sink time passes (a recording flushes) and returns memory once a
+    // burst of connections is over.
+    asio::awaitable<void> clock_loop();
+    void return_memory_when_quiet();
 
     asio::io_context& m_io;
     std::vector<ProxySpec> m_specs;
     ProxyOptions m_options;
-    BufferPool m_buffers; // read buffers of every TCP connection, options().buffer_size each
+    BufferPool m_buffers;   // read buffers of every TCP connection, options().buffer_size each
+    PeerProbe m_peer_probe; // shared by every paced connection direction
     reassembly::StreamSink& m_sink;
     ProxyStats m_stats;
     std::vector<Listener> m_listeners;
     std::unordered_map<std::uint64_t, Session*> m_sessions;
+    asio::steady_timer m_clock;
+    std::uint64_t m_closed_since_trim = 0; // connections ended since memory was last returned
+    std::uint64_t m_opened_since_tick = 0;
+    std::uint64_t m_memory_trims = 0;
     std::uint64_t m_next_flow_id = 1;
     std::uint64_t m_next_frame = 1;
     bool m_started = false;

@@ -6,6 +6,7 @@
 // a small buffer of its own, so a waiting connection holds no pool buffer, and a small message
 // (a request, a reply) is read, recorded and forwarded from there without one.
 #include "proxy/proxy_impl.hpp"
+#include "proxy/write_pacer.hpp"
 
 #include <array>
 #include <cstring>
@@ -68,6 +69,7 @@ private:
                                                    boost::system::error_code& error,
                                                    asio::steady_timer& timer);
     void fail(Direction sender);
+    void received(Direction direction, util::Bytes bytes);
     tcp::socket& from(Direction d) { return d == Direction::c2s ? m_client : m_upstream; }
     tcp::socket& to(Direction d) { return d == Direction::c2s ? m_upstream : m_client; }
 
@@ -96,6 +98,7 @@ asio::awaitable<void> TcpSession::run() {
     m_client.close(ec);
     m_upstream.close(ec);
     m_impl->remove_session(m_flow.id);
+    m_flow.last_seen = now_ns(); // the close is seen now, however long after the last data
     const auto reason = m_stopping ? reassembly::CloseReason::end_of_input
                         : m_reset  ? reassembly::CloseReason::rst
                                    : reassembly::CloseReason::fin;
@@ -165,15 +168,16 @@ asio::awaitable<void> TcpSession::pump(Direction direction) {
     const auto d = static_cast<std::size_t>(direction);
     const ProxyOptions& options = m_impl->options();
     const RechunkSpec& spec = options.rechunk[d];
+    const bool rechunked = spec.mode != RechunkMode::none;
     std::unique_ptr<CutPlanner> planner;
     if (spec.mode == RechunkMode::adversarial && options.cut_planner)
         planner = options.cut_planner(direction);
     Rechunker rechunker(spec, direction_seed(options.seed, m_flow.id, direction),
                         std::move(planner));
+    WritePacer pacer(*m_impl, direction, rechunked);
     std::vector<std::size_t> sizes;
     asio::steady_timer timer(m_impl->io());
     ReadState state;
-    bool first_write = true;
     for (;;) {
         boost::system::error_code ec;
         std::span<std::byte> chunk = co_await read_chunk(direction, state, ec);
@@ -183,21 +187,22 @@ asio::awaitable<void> TcpSession::pump(Direction direction) {
             co_return;
         }
         if (!chunk.empty())
-            m_impl->record(m_flow, direction, chunk);
+            received(direction, chunk);
         if (!eof && spec.mode == RechunkMode::coalesce)
             chunk = co_await coalesce(direction, state, chunk, eof, ec, timer);
         rechunker.plan(chunk, sizes);
         std::size_t offset = 0;
         for (const std::size_t size : sizes) {
-            if (options.delay_ms > 0 && !first_write) {
-                timer.expires_after(std::chrono::milliseconds(options.delay_ms));
-                co_await timer.async_wait(k_use_tuple);
-            }
-            first_write = false;
-            if (co_await write_chunk(direction, chunk.subspan(offset, size))) {
+            co_await pacer.before_write(to(direction), timer);
+            const auto piece = chunk.subspan(offset, size);
+            if (co_await write_chunk(direction, piece)) {
                 fail(model::opposite(direction)); // the receiver went away
                 co_return;
             }
+            pacer.wrote(size);
+            // What the peer's recv() can get: a re-chunked direction shows its writes.
+            if (rechunked)
+                m_impl->report_segment(m_flow, direction, piece);
             offset += size;
             ++m_impl->stats().chunks_out[d];
         }
@@ -218,6 +223,14 @@ asio::awaitable<void> TcpSession::pump(Direction direction) {
         if (!state.drained)
             co_await asio::post(m_impl->io(), k_use_tuple);
     }
+}
+
+// Counts a recv() result; a direction forwarded as read also reports it as its segment.
+void TcpSession::received(Direction direction, util::Bytes bytes) {
+    if (m_impl->options().rechunk[static_cast<std::size_t>(direction)].mode == RechunkMode::none)
+        m_impl->record(m_flow, direction, bytes);
+    else
+        m_impl->count_read(direction, bytes.size());
 }
 
 // One read: what the socket holds now, else (after a read that drained it) the next bytes it
@@ -324,7 +337,7 @@ asio::awaitable<std::span<std::byte>> TcpSession::coalesce(Direction direction, 
         }
         if (error)
             break;
-        m_impl->record(m_flow, direction, util::Bytes(buffer + filled, size));
+        received(direction, util::Bytes(buffer + filled, size));
         filled += size;
     }
     co_return std::span(buffer, filled);

@@ -63,6 +63,14 @@ bool DirectionStream::is_keepalive(const SegmentInput& segment, std::int64_t sta
     return length == 0 || m_next >= 1;
 }
 
+std::optional<std::uint64_t> DirectionStream::offset_of_ack(std::uint32_t ack) const {
+    if (!m_started)
+        return std::nullopt;
+    const std::int64_t offset =
+        static_cast<std::int64_t>(m_next) + static_cast<std::int32_t>(ack - next_seq());
+    return offset < 0 ? 0 : static_cast<std::uint64_t>(offset);
+}
+
 void DirectionStream::add_tcp(StreamEvents& events, const SegmentInput& segment,
                               bool peer_window_zero) {
     const bool syn = (segment.flags & flag::syn) != 0;
@@ -172,7 +180,8 @@ void DirectionStream::insert(StreamEvents& events, Arrival& arrival, std::uint64
             if (missing)
                 emit_gap(events, upto - pos, model::GapReason::snaplen, segment.frame);
             else
-                deliver(events, slice(pos, upto), segment.frame, segment.time, segment.flags, true);
+                deliver(events, slice(pos, upto), segment.frame, segment.time, segment.flags, true,
+                        segment.stable, segment.ack);
             drain(events);
         } else {
             hold(arrival, pos, slice(pos, upto), upto - pos);
@@ -240,13 +249,15 @@ void DirectionStream::hold(Arrival& arrival, std::uint64_t offset, util::Bytes b
     piece.time = arrival.segment.time;
     piece.flags = arrival.segment.flags;
     piece.missing = bytes.empty();
+    piece.ack = arrival.segment.ack;
     m_held_bytes += bytes.size();
     m_held.emplace(offset, std::move(piece));
     arrival.held = true;
 }
 
 void DirectionStream::deliver(StreamEvents& events, util::Bytes bytes, std::uint64_t frame,
-                              model::Timestamp time, std::uint8_t flags, bool remember) {
+                              model::Timestamp time, std::uint8_t flags, bool remember,
+                              bool stable, const AckInfo& ack) {
     model::SegmentInfo info;
     info.index = m_next_index++;
     info.frame = frame;
@@ -254,11 +265,14 @@ void DirectionStream::deliver(StreamEvents& events, util::Bytes bytes, std::uint
     info.offset = m_next;
     info.length = static_cast<std::uint32_t>(bytes.size());
     info.tcp_flags = flags;
+    info.has_ack = ack.has_ack;
+    info.ack_offset = ack.ack_offset;
+    info.window = ack.window;
     auto& stats = events.stats();
     ++stats.segments;
     stats.stream_bytes += bytes.size();
     if (remember)
-        m_recent.append(m_next, bytes);
+        m_recent.append(m_next, bytes, stable);
     m_next += bytes.size();
     events.sink.on_data(events.flow, events.direction, info, bytes);
 }
@@ -285,7 +299,8 @@ void DirectionStream::drain(StreamEvents& events) {
         if (piece.missing)
             emit_gap(events, piece.length, model::GapReason::snaplen, piece.frame);
         else
-            deliver(events, piece.bytes, piece.frame, piece.time, piece.flags, true);
+            deliver(events, piece.bytes, piece.frame, piece.time, piece.flags, true, false,
+                    piece.ack);
     }
 }
 
@@ -295,6 +310,41 @@ void DirectionStream::release_first_hole(StreamEvents& events, model::GapReason 
         return;
     emit_gap(events, m_held.begin()->first - m_next, reason, frame);
     drain(events);
+}
+
+void DirectionStream::note_ack(std::uint32_t ack) {
+    if (!m_started)
+        return;
+    // Same placement as a segment's seq: the signed distance from the next expected seq.
+    const std::int64_t offset =
+        static_cast<std::int64_t>(m_next) + static_cast<std::int32_t>(ack - next_seq());
+    if (offset <= 0 || (m_ack_known && static_cast<std::uint64_t>(offset) <= m_acked))
+        return;
+    m_ack_known = true;
+    m_acked = static_cast<std::uint64_t>(offset);
+}
+
+void DirectionStream::release_acknowledged(StreamEvents& events, std::uint64_t packet_number,
+                                           std::uint64_t grace, std::uint64_t frame) {
+    while (!m_held.empty() && m_ack_known && m_acked > m_next) {
+        if (!m_acked_hole_known || m_acked_hole != m_next) {
+            m_acked_hole_known = true;
+            m_acked_hole = m_next;
+            m_acked_since = packet_number;
+        }
+        if (packet_number - m_acked_since < grace)
+            return;
+        // Only the acknowledged part: bytes after the ACK may still be in flight.
+        const std::uint64_t hole_end = std::min(m_acked, m_held.begin()->first);
+        emit_gap(events, hole_end - m_next, model::GapReason::lost, frame);
+        drain(events);
+    }
+}
+
+void DirectionStream::release_stale(StreamEvents& events, model::Timestamp now,
+                                    model::Timestamp timeout, std::uint64_t frame) {
+    while (!m_held.empty() && now - m_held.begin()->second.time > timeout)
+        release_first_hole(events, model::GapReason::lost, frame);
 }
 
 void DirectionStream::flush(StreamEvents& events, std::uint64_t frame) {

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <vector>
 
 namespace sniff::reassembly {
@@ -31,6 +32,13 @@ struct StreamEvents {
     model::DirectionStats& stats() { return flow.of(direction); }
 };
 
+// What a TCP packet said about the other direction, passed through to SegmentInfo.
+struct AckInfo {
+    bool has_ack = false;
+    std::uint64_t ack_offset = 0; // the other direction's stream offset
+    std::uint16_t window = 0;     // raw, unscaled
+};
+
 // One packet of this direction, as reassembly needs it.
 struct SegmentInput {
     std::uint32_t seq = 0;
@@ -39,6 +47,8 @@ struct SegmentInput {
     std::uint32_t missing = 0; // payload bytes cut by the snap length, right after payload
     std::uint64_t frame = 0;
     model::Timestamp time = 0;
+    bool stable = false; // payload stays valid after the call (DecodedPacket::payload_stable)
+    AckInfo ack;
 };
 
 class DirectionStream {
@@ -52,6 +62,20 @@ public:
     // Declares the first hole a gap of `reason` and delivers the held bytes after it up to the
     // next hole. No-op when nothing is held.
     void release_first_hole(StreamEvents& events, model::GapReason reason, std::uint64_t frame);
+    // The peer acknowledged `ack` in this direction's sequence space: every byte before it reached
+    // the peer, so bytes before it that the capture lacks were lost by the capture, not the
+    // network, and no retransmission will bring them. Only remembered here (the highest ack).
+    void note_ack(std::uint32_t ack);
+    // Declares lost the acknowledged part of the first hole, once `grace` more packets of the flow
+    // have passed since this hole was first known acknowledged (packet_number counts the flow's
+    // packets): a locally reordered capture may still bring the bytes a little after the ACK.
+    // Repeats for the following holes; each waits its own grace.
+    void release_acknowledged(StreamEvents& events, std::uint64_t packet_number,
+                              std::uint64_t grace, std::uint64_t frame);
+    // Declares lost every hole followed by bytes held for longer than `timeout` as of `now`
+    // (capture time): no byte waits behind a hole for longer than that.
+    void release_stale(StreamEvents& events, model::Timestamp now, model::Timestamp timeout,
+                       std::uint64_t frame);
     // End of the direction: every hole becomes a lost gap, held bytes are delivered, and bytes
     // missing before a seen FIN are a gap too.
     void flush(StreamEvents& events, std::uint64_t frame);
@@ -70,6 +94,10 @@ public:
         m_window_known = true;
     }
     bool window_zero() const { return m_window_known && m_window == 0; }
+    // The stream offset an acknowledgement number of the other direction stands for (by its
+    // signed 32-bit distance to the next expected seq, as segments are placed); nullopt before
+    // this direction started. An ACK of the FIN is one past the last byte.
+    std::optional<std::uint64_t> offset_of_ack(std::uint32_t ack) const;
 
 private:
     struct Piece {
@@ -79,6 +107,7 @@ private:
         model::Timestamp time = 0;
         std::uint8_t flags = 0;
         bool missing = false; // bytes cut by the snap length: becomes a snaplen gap
+        AckInfo ack;
     };
     using PieceMap = std::map<std::uint64_t, Piece>;
 
@@ -106,9 +135,11 @@ private:
                          util::Bytes kept, util::Bytes dropped);
     void hold(Arrival& arrival, std::uint64_t offset, util::Bytes bytes, std::uint64_t length);
 
-    // remember: keep the bytes for overlap checks (TCP; UDP datagrams never overlap).
+    // remember: keep the bytes for overlap checks (TCP; UDP datagrams never overlap); stable: they
+    // stay valid after the call, so a view is kept instead of a copy.
     void deliver(StreamEvents& events, util::Bytes bytes, std::uint64_t frame,
-                 model::Timestamp time, std::uint8_t flags, bool remember);
+                 model::Timestamp time, std::uint8_t flags, bool remember, bool stable = false,
+                 const AckInfo& ack = {});
     void emit_gap(StreamEvents& events, std::uint64_t length, model::GapReason reason,
                   std::uint64_t frame);
     void drain(StreamEvents& events);
@@ -126,6 +157,11 @@ private:
     std::uint64_t m_fin_offset = 0; // offset the FIN occupies (one past the last data byte)
     std::uint64_t m_next_index = 0; // SegmentInfo::index of the next delivery
     std::uint64_t m_held_bytes = 0;
+    bool m_ack_known = false;
+    std::uint64_t m_acked = 0;       // highest offset the peer acknowledged (exclusive)
+    std::uint64_t m_acked_hole = 0;  // start of the hole first seen acknowledged ...
+    std::uint64_t m_acked_since = 0; // ... at this packet number of the flow
+    bool m_acked_hole_known = false;
     PieceMap m_held; // out-of-order pieces, all starting after m_next, never overlapping
     RecentBytes m_recent;
 };

@@ -24,6 +24,10 @@ struct FlowState {
     std::array<DirectionStream, 2> directions;
     bool client_is_first = true; // the client is the first endpoint of the key's order
     bool memory_cap_reported = false;
+    // Both directions' FINs are in: the flow closes (reason fin) at its next packet, the ACK of
+    // the last FIN, so that ACK is counted with the flow as tshark's conversations count it; or
+    // at the end of input or its idle timeout when none comes.
+    bool fins_done = false;
     std::uint64_t last_frame = 0;
 
     std::uint64_t held() const { return directions[0].held_bytes() + directions[1].held_bytes(); }
@@ -53,6 +57,7 @@ SegmentInput segment_of(const packet::DecodedPacket& packet, std::uint64_t frame
     input.flags = packet.tcp.flags;
     input.payload = packet.payload;
     input.missing = packet.payload_missing;
+    input.stable = packet.payload_stable;
     input.frame = frame;
     input.time = time;
     return input;
@@ -76,6 +81,9 @@ struct Reassembler::State {
                               const packet::DecodedPacket& packet, std::uint64_t frame,
                               model::Timestamp time, std::uint32_t reuse);
     bool replaces(FlowState& state, bool source_is_first, const packet::DecodedPacket& packet);
+    // Declares the holes that will not fill (acknowledged, or waited for too long) lost gaps.
+    void release_lost_holes(FlowState& state, std::uint64_t frame);
+    void release_stale(FlowState& state, model::Timestamp now, std::uint64_t frame);
     void add_tcp(FlowList::iterator it, model::Direction direction,
                  const packet::DecodedPacket& packet, const SegmentInput& input);
     // now: packet time of the close (tombstones expire idle_timeout after it).
@@ -135,13 +143,31 @@ void Reassembler::State::add_tcp(FlowList::iterator it, model::Direction directi
     DirectionStream& peer = state.stream(model::opposite(direction));
     StreamEvents events{sink, state.flow, direction};
     const std::uint64_t held_before = state.held();
-    stream.add_tcp(events, input, peer.window_zero());
+    SegmentInput with_ack = input;
+    if ((input.flags & flag::ack) != 0) {
+        if (const auto acked = peer.offset_of_ack(packet.tcp.ack)) {
+            with_ack.ack.has_ack = true;
+            with_ack.ack.ack_offset = *acked;
+        }
+    }
+    with_ack.ack.window = packet.tcp.window;
+    stream.add_tcp(events, with_ack, peer.window_zero());
     // The window this packet advertises limits what the peer may send to it.
     if ((input.flags & (flag::ack | flag::syn)) != 0)
         stream.set_window(packet.tcp.window);
+    // A SYN+ACK only acknowledges the SYN (and TCP Fast Open data, delivered with it), and an
+    // RST's number says nothing about what arrived: neither can reveal a hole.
+    if ((input.flags & (flag::ack | flag::syn | flag::rst)) == flag::ack)
+        peer.note_ack(packet.tcp.ack);
     buffered = buffered - held_before + state.held();
+    if (state.held() > 0)
+        release_lost_holes(state, input.frame);
 
     auto& stats = events.stats();
+    if (state.fins_done) {
+        close(it, CloseReason::fin, input.time); // the final ACK, counted by add()
+        return;
+    }
     if ((input.flags & flag::fin) != 0)
         stats.fin = true;
     if ((input.flags & flag::rst) != 0) {
@@ -152,7 +178,31 @@ void Reassembler::State::add_tcp(FlowList::iterator it, model::Direction directi
     if (state.held() > config.max_buffered_per_flow || buffered > config.max_buffered_total)
         enforce_caps(state, input.frame);
     if (stream.finished() && peer.finished())
-        close(it, CloseReason::fin, input.time);
+        state.fins_done = true;
+}
+
+void Reassembler::State::release_lost_holes(FlowState& state, std::uint64_t frame) {
+    const std::uint64_t held_before = state.held();
+    const std::uint64_t packets = state.flow.stats[0].packets + state.flow.stats[1].packets;
+    for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
+        DirectionStream& stream = state.stream(direction);
+        if (!stream.has_held())
+            continue;
+        StreamEvents events{sink, state.flow, direction};
+        stream.release_acknowledged(events, packets, config.ack_grace_packets, frame);
+        stream.release_stale(events, state.flow.last_seen, config.hole_timeout, frame);
+    }
+    buffered = buffered - held_before + state.held();
+}
+
+void Reassembler::State::release_stale(FlowState& state, model::Timestamp now,
+                                       std::uint64_t frame) {
+    const std::uint64_t held_before = state.held();
+    for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
+        StreamEvents events{sink, state.flow, direction};
+        state.stream(direction).release_stale(events, now, config.hole_timeout, frame);
+    }
+    buffered = buffered - held_before + state.held();
 }
 
 void Reassembler::State::note_memory_cap(FlowState& state, std::uint64_t frame) {
@@ -210,6 +260,8 @@ void Reassembler::State::enforce_caps(FlowState& state, std::uint64_t frame) {
 
 void Reassembler::State::close(FlowList::iterator it, CloseReason reason, model::Timestamp now) {
     FlowState& state = *it;
+    if (state.fins_done && reason != CloseReason::rst)
+        reason = CloseReason::fin; // it ended with both FINs; only its final ACK was awaited
     const std::uint64_t held_before = state.held();
     for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
         StreamEvents events{sink, state.flow, direction};
@@ -316,6 +368,11 @@ void Reassembler::expire(model::Timestamp now) {
     // The list is in order of last activity, so the idle flows are at its front.
     while (!s.flows.empty() && now - s.flows.front().flow.last_seen > timeout)
         s.close(s.flows.begin(), CloseReason::idle, now);
+    // Flows that went quiet behind a hole: their held bytes time out in capture time too.
+    if (s.buffered > 0)
+        for (auto& state : s.flows)
+            if (state.held() > 0)
+                s.release_stale(state, now, state.last_frame);
     while (!s.tombstone_order.empty() &&
            now - s.tombstone_order.front().second.closed_at > timeout) {
         const auto& [key, oldest] = s.tombstone_order.front();

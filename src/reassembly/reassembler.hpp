@@ -14,6 +14,13 @@
 // is not filled when the flow ends, or when the buffering caps are hit, becomes a Gap of known
 // size: never zero-filled, and the stream goes on after it.
 //
+// Lossy captures (the capturing host dropped packets) are recognised without waiting for the caps:
+// a hole the peer has acknowledged (an ACK of the other direction beyond its start) was lost by the
+// capture, so its acknowledged part becomes a lost gap once ack_grace_packets more packets of the
+// flow came without filling it, and what waited behind it is delivered (Zeek's content-gap rule,
+// with an allowance for local reordering). Independently, no byte waits behind a hole for more
+// than hole_timeout of capture time (checked per packet of the flow and at every expire()).
+//
 // UDP: each datagram is one segment of its direction.
 
 #include "packet/decoded_packet.hpp"
@@ -28,6 +35,11 @@ struct ReassemblyConfig {
     std::uint64_t max_buffered_per_flow = 8ull << 20; // out-of-order bytes held per flow
     std::uint64_t max_buffered_total = 256ull << 20;  // out-of-order bytes held in all
     model::Timestamp idle_timeout = 600'000'000'000;  // ns without packets before a flow closes
+    // Capture time (ns) bytes may wait behind a hole before the hole is declared lost.
+    model::Timestamp hole_timeout = 10'000'000'000;
+    // Packets of the flow a hole the peer has acknowledged is still waited for (a reordered
+    // capture may record the bytes after the ACK) before it is declared lost.
+    std::uint64_t ack_grace_packets = 64;
 };
 
 class Reassembler {

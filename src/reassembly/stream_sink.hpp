@@ -26,6 +26,9 @@ public:
     virtual void on_anomaly(const model::Flow*, const model::Anomaly&) {}
     // The flow's last event; the Flow object is destroyed after it.
     virtual void on_flow_close(const model::Flow&, CloseReason) {}
+    // Time passes (live sources only, every few hundred ms even without traffic): a sink that
+    // buffers (a recording) flushes here, so a crash loses at most the last moments.
+    virtual void on_tick(model::Timestamp /*now*/) {}
 };
 
 // Passes every event to each sink in order.
@@ -53,6 +56,10 @@ public:
     void on_flow_close(const model::Flow& flow, CloseReason reason) override {
         for (auto* sink : m_sinks)
             sink->on_flow_close(flow, reason);
+    }
+    void on_tick(model::Timestamp now) override {
+        for (auto* sink : m_sinks)
+            sink->on_tick(now);
     }
 
 private:

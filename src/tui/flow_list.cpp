@@ -1,6 +1,7 @@
 // The flow list: one row per flow, sortable and filterable.
 
 #include "tui/inspector.hpp"
+#include "util/plural.hpp"
 
 #include <algorithm>
 #include <cinttypes>
@@ -111,6 +112,10 @@ KeyResult Inspector::list_key(const Key& key) {
     else if (key.is('/')) {
         m_prompt = PromptKind::filter;
         m_prompt_text = m_filter;
+        m_filter_before = m_filter;
+    } else if (key.is('w')) {
+        m_prompt = PromptKind::save;
+        m_prompt_text = default_save_name();
     } else if (key.code == KeyCode::escape && !m_filter.empty())
         m_filter.clear();
     else if (key.code == KeyCode::enter && !ids.empty())
@@ -138,8 +143,9 @@ KeyResult Inspector::list_click(int row) {
 void Inspector::render_list(Screen& screen) {
     const auto ids = visible_flows();
     char title[320];
-    std::snprintf(title, sizeof title, " sniff%s%s · %zu flows (%zu shown) · sort: %s%s",
-                  m_source.empty() ? "" : " · ", m_source.c_str(), m_store.size(), ids.size(),
+    std::snprintf(title, sizeof title, " sniff%s%s · %s (%zu shown) · sort: %s%s",
+                  m_source.empty() ? "" : " · ", m_source.c_str(),
+                  util::counted(m_store.size(), "flow").c_str(), ids.size(),
                   k_sort_names[static_cast<int>(m_sort)], m_filter.empty() ? "" : " · filter: ");
     screen.fill(0, 0, screen.columns(), U' ', Style::title);
     const int end = screen.put(0, 0, title, Style::title);

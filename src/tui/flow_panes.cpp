@@ -3,6 +3,7 @@
 
 #include "tui/inspector.hpp"
 #include "util/escape.hpp"
+#include "util/plural.hpp"
 
 #include <algorithm>
 #include <cinttypes>
@@ -10,6 +11,9 @@
 #include <nlohmann/json.hpp>
 
 namespace sniff::tui {
+
+const char* const Inspector::k_message_columns =
+    "     #     offset   length class           segs    Δt ms status";
 
 namespace {
 
@@ -35,10 +39,10 @@ std::string counts_text(const store::DirectionData& data) {
     const auto counts = data.class_counts();
     char text[160];
     std::snprintf(text, sizeof text,
-                  "%" PRIu64 " msgs: %" PRIu64 " whole · %" PRIu64 " coalesced · %" PRIu64
-                  " split · %" PRIu64 " both",
-                  data.message_total(), counts[0], counts[1], counts[2], counts[3]);
-    std::string out = text;
+                  ": %" PRIu64 " whole · %" PRIu64 " coalesced · %" PRIu64 " split · %" PRIu64
+                  " both",
+                  counts[0], counts[1], counts[2], counts[3]);
+    std::string out = util::counted(data.message_total(), "msg") + text;
     if (data.bytes.dropped_bytes() > 0)
         out += " · oldest " + std::to_string(data.bytes.dropped_bytes()) + " B dropped";
     return out;
@@ -108,37 +112,53 @@ void Inspector::render_direction(Screen& screen, int top, int height, model::Dir
         offset = layout.draw(screen, row, 0, offset, view.cursor);
 }
 
+std::string Inspector::message_row(const store::StoredMessage& m) {
+    char line[200];
+    std::snprintf(
+        line, sizeof line,
+        "%6" PRIu64 " %10" PRIu64 " %8" PRIu64 " %-15s %3" PRIu64 "-%-3" PRIu64 " %7.3f %s",
+        m.index, m.offset, m.length, dissect::message_class_name(m.message_class), m.first_segment,
+        m.last_segment, millis(m.last_time - m.first_time), dissect::message_status_name(m.status));
+    return line;
+}
+
 void Inspector::render_messages(Screen& screen, int top, int left, int height, int width) {
     const auto& data = flow()->of(m_direction);
     const auto& view = m_views[static_cast<int>(m_direction)];
     const bool focused = m_focus == Pane::messages;
+    static constexpr const char* k_filter_titles[] = {"", " · split only (c)",
+                                                      " · coalesced only (c)"};
     screen.put(top, left,
                std::string(focused ? "▶ " : "  ") + "messages " +
                    model::direction_name(m_direction) + " (" +
-                   std::to_string(data.messages.size()) + ")",
+                   std::to_string(data.messages.size()) + ")" +
+                   k_filter_titles[static_cast<int>(m_class_filter)],
                focused ? Style::focus : Style::dim, width);
-    screen.put(top + 1, left, "     #     offset   length class           segs    Δt ms status",
-               Style::dim, width - 1);
+    screen.put(top + 1, left, k_message_columns, Style::dim, width - 1);
     const int rows = height - 2;
     if (rows <= 0)
         return;
-    const std::size_t first =
-        view.message >= static_cast<std::size_t>(rows / 2) ? view.message - rows / 2 : 0;
-    for (int i = 0; i < rows && first + static_cast<std::size_t>(i) < data.messages.size(); ++i) {
-        const auto& m = data.messages[first + static_cast<std::size_t>(i)];
-        char line[200];
-        std::snprintf(line, sizeof line,
-                      "%6" PRIu64 " %10" PRIu64 " %8" PRIu64 " %-15s %3" PRIu64 "-%-3" PRIu64
-                      " %7.3f %s",
-                      m.index, m.offset, m.length, dissect::message_class_name(m.message_class),
-                      m.first_segment, m.last_segment, millis(m.last_time - m.first_time),
-                      dissect::message_status_name(m.status));
-        const bool selected = first + static_cast<std::size_t>(i) == view.message;
+    // The shown messages around the selected one: half a pane before it, the rest after.
+    std::vector<std::size_t> listed;
+    for (auto at = shown_message(data, view.message, false);
+         at && static_cast<int>(listed.size()) < rows / 2;
+         at = *at > 0 ? shown_message(data, *at - 1, false) : std::nullopt)
+        listed.push_back(*at);
+    std::reverse(listed.begin(), listed.end());
+    for (auto at = shown_message(data, view.message + 1, true);
+         at && static_cast<int>(listed.size()) < rows; at = shown_message(data, *at + 1, true))
+        listed.push_back(*at);
+    for (int i = 0; i < static_cast<int>(listed.size()); ++i) {
+        const auto& m = data.messages[listed[static_cast<std::size_t>(i)]];
+        const std::string line = message_row(m);
+        const bool selected = listed[static_cast<std::size_t>(i)] == view.message;
         const Style style = selected                                       ? Style::selected
                             : m.status != dissect::MessageStatus::complete ? Style::bad
                                                                            : Style::normal;
         screen.put(top + 2 + i, left, line, style, width - 1);
     }
+    if (listed.empty() && !data.messages.empty())
+        screen.put(top + 2, left + 2, "none of this class (c: next class)", Style::dim, width - 3);
 }
 
 void Inspector::render_segments(Screen& screen, int top, int left, int height, int width) {
@@ -230,20 +250,23 @@ void Inspector::render_details(Screen& screen, int top, int left, int height, in
 }
 
 std::string Inspector::stats_line() const {
+    // Short enough for both directions in 160 columns with six-digit counts: the framing is in
+    // each direction's header already.
     std::string line;
     for (auto d : {model::Direction::c2s, model::Direction::s2c}) {
         const auto& data = flow()->of(d);
         const auto counts = data.class_counts();
-        char part[200];
-        std::snprintf(part, sizeof part,
-                      " %s: %" PRIu64 " B, %" PRIu64 " segs, %" PRIu64 " whole %" PRIu64
-                      " coal. %" PRIu64 " split %" PRIu64 " both, %zu gaps, %" PRIu64 " bad · %s ·",
-                      model::direction_name(d), flow()->flow.of(d).stream_bytes,
-                      data.segment_total(), counts[0], counts[1], counts[2], counts[3],
-                      data.gaps.size(), data.bad_messages(), framing_text(data).c_str());
-        line += part;
+        char classes[120];
+        std::snprintf(classes, sizeof classes,
+                      "%" PRIu64 " whole %" PRIu64 " coal. %" PRIu64 " split %" PRIu64 " both",
+                      counts[0], counts[1], counts[2], counts[3]);
+        line += std::string(" ") + model::direction_name(d) + " " +
+                std::to_string(flow()->flow.of(d).stream_bytes) + " B, " +
+                util::counted(data.segment_total(), "seg") + ": " + classes + ", " +
+                util::counted(data.gaps.size(), "gap") + ", " +
+                std::to_string(data.bad_messages()) + " bad ·";
     }
-    line += " anomalies " + std::to_string(flow()->anomalies.size());
+    line += " " + util::counted(flow()->anomalies.size(), "anomaly", "anomalies");
     return line;
 }
 

@@ -119,6 +119,7 @@ KeyResult Inspector::flow_key(const Key& key) {
         key.code == KeyCode::up || key.code == KeyCode::down || key.code == KeyCode::page_up ||
         key.code == KeyCode::page_down || key.code == KeyCode::home || key.is('j') || key.is('k') ||
         key.is('g') || key.is('n') || key.is('N') || key.is('[') || key.is(']') || key.is('/') ||
+        key.is('a') || key.is('A') || key.is(':') ||
         (key.code == KeyCode::enter && m_focus != Pane::c2s_bytes && m_focus != Pane::s2c_bytes);
     if (moves && m_follow) {
         m_follow = false;
@@ -139,16 +140,18 @@ KeyResult Inspector::flow_key(const Key& key) {
             m_direction =
                 m_focus == Pane::c2s_bytes ? model::Direction::c2s : model::Direction::s2c;
     } else if (key.is('n')) {
-        const std::size_t next = data.first_message_from(view.cursor + 1);
-        if (next < data.messages.size())
-            select_message(next);
+        const auto next = shown_message(data, data.first_message_from(view.cursor + 1), true);
+        if (next)
+            select_message(*next);
         else
             set_status("no next message");
     } else if (key.is('N')) {
         const auto here = data.message_at(view.cursor);
-        std::size_t current = here ? *here : data.first_message_from(view.cursor);
-        if (current > 0)
-            select_message(current - 1);
+        const std::size_t current = here ? *here : data.first_message_from(view.cursor);
+        const auto previous =
+            current > 0 ? shown_message(data, current - 1, false) : std::optional<std::size_t>{};
+        if (previous)
+            select_message(*previous);
         else
             set_status("no previous message");
     } else if (key.is(']')) {
@@ -164,9 +167,8 @@ KeyResult Inspector::flow_key(const Key& key) {
         const std::size_t step = key.code == KeyCode::page_up || key.code == KeyCode::page_down
                                      ? static_cast<std::size_t>(std::max(1, m_rows / 3))
                                      : 1;
-        select_message(up || key.code == KeyCode::page_up
-                           ? (view.message > step ? view.message - step : 0)
-                           : view.message + step);
+        step_messages(up || key.code == KeyCode::page_up ? -static_cast<long>(step)
+                                                         : static_cast<long>(step));
     } else if (m_focus == Pane::segments &&
                (up || down || key.code == KeyCode::page_up || key.code == KeyCode::page_down)) {
         const std::size_t step = key.code == KeyCode::page_up || key.code == KeyCode::page_down
@@ -199,6 +201,16 @@ KeyResult Inspector::flow_key(const Key& key) {
     } else if (key.is('/')) {
         m_prompt = PromptKind::search;
         m_prompt_text.clear();
+    } else if (key.is('c')) {
+        cycle_class_filter();
+    } else if (key.is('a') || key.is('A')) {
+        jump_to_problem(key.is('a'));
+    } else if (key.is(':')) {
+        m_prompt = PromptKind::go_to;
+        m_prompt_text.clear();
+    } else if (key.is('w')) {
+        m_prompt = PromptKind::save;
+        m_prompt_text = default_save_name();
     } else if (key.is('f')) {
         m_prompt = PromptKind::framing;
         const auto& framing = data.framing;

@@ -15,7 +15,13 @@ constexpr const char* k_help[] = {
     "  g / G          first / last             Enter       open flow / jump to message",
     "  Esc/Backspace  back to the flow list    Tab         next pane (c2s, s2c, messages, segs)",
     "  n / N          next / previous message  [ / ]       previous / next segment boundary",
-    "  /              search bytes (flow) or filter (list)",
+    "  /              search bytes (flow) / filter the list (an empty filter + Enter clears it)",
+    "  c              list only split / coalesced / all messages",
+    "  a / A          next / previous anomaly, gap or bad message",
+    "  :              go to a frame number, or a stream offset with @ (@120, @0x78)",
+    "  w              save the view to a text file (boundary picture, or the message list",
+    "                 when the messages pane has the focus; the flow list in the list)",
+    "  In a prompt:   Enter applies, Esc closes, Backspace only edits",
     "  f              change the framing (the flow is re-dissected at once)",
     "  x              hex / escaped text       s           sort the flow list",
     "  F              follow the newest flow, bytes and messages (live sources)",
@@ -77,38 +83,68 @@ KeyResult Inspector::handle_key(const Key& key) {
 }
 
 KeyResult Inspector::prompt_key(const Key& key) {
+    // Every key goes to the prompt while it is open, even those it has no use for: a key passed
+    // on would act on the view underneath (a held Backspace used to close the prompt and then
+    // re-sort the flow list).
     switch (key.code) {
     case KeyCode::escape:
+        if (m_prompt == PromptKind::filter)
+            set_list_filter(m_filter_before);
         m_prompt = PromptKind::none;
         return KeyResult::redraw;
     case KeyCode::backspace:
         if (!m_prompt_text.empty())
             m_prompt_text.pop_back();
-        else
-            m_prompt = PromptKind::none;
+        if (m_prompt == PromptKind::filter)
+            set_list_filter(m_prompt_text);
         return KeyResult::redraw;
-    case KeyCode::enter: {
-        const PromptKind kind = m_prompt;
-        m_prompt = PromptKind::none;
-        if (kind == PromptKind::search)
-            search(m_prompt_text);
-        else if (kind == PromptKind::framing)
-            apply_framing(m_prompt_text);
+    case KeyCode::enter:
+        submit_prompt();
         return KeyResult::redraw;
-    }
     case KeyCode::character:
         // Only printable ASCII is typed into a prompt: specs and searches are ASCII.
         if (key.ch >= 0x20 && key.ch < 0x7f)
             m_prompt_text += static_cast<char>(key.ch);
-        if (m_prompt == PromptKind::filter) {
-            m_filter = m_prompt_text;
-            m_list_selected = 0;
-            m_list_top = 0;
-        }
+        if (m_prompt == PromptKind::filter)
+            set_list_filter(m_prompt_text);
         return KeyResult::redraw;
     default:
-        return KeyResult::ignored;
+        return KeyResult::redraw;
     }
+}
+
+void Inspector::submit_prompt() {
+    const PromptKind kind = m_prompt;
+    m_prompt = PromptKind::none;
+    switch (kind) {
+    case PromptKind::search:
+        search(m_prompt_text);
+        break;
+    case PromptKind::framing:
+        apply_framing(m_prompt_text);
+        break;
+    case PromptKind::filter:
+        // What was typed is the filter; an empty one clears it.
+        set_list_filter(m_prompt_text);
+        set_status(m_filter.empty() ? "filter cleared" : "filter: " + m_filter);
+        break;
+    case PromptKind::go_to:
+        go_to(m_prompt_text);
+        break;
+    case PromptKind::save:
+        save_view(m_prompt_text);
+        break;
+    case PromptKind::none:
+        break;
+    }
+}
+
+void Inspector::set_list_filter(const std::string& text) {
+    if (text == m_filter)
+        return;
+    m_filter = text;
+    m_list_selected = 0;
+    m_list_top = 0;
 }
 
 void Inspector::render(Screen& screen) {
@@ -132,14 +168,33 @@ void Inspector::render(Screen& screen) {
         render_help(screen);
 }
 
+namespace {
+
+const char* prompt_label(PromptKind kind) {
+    switch (kind) {
+    case PromptKind::search:
+        return "search: ";
+    case PromptKind::filter:
+        return "filter (empty + Enter clears, Esc cancels): ";
+    case PromptKind::framing:
+        return "framing: ";
+    case PromptKind::go_to:
+        return "go to frame N or offset @N (@0x1f): ";
+    case PromptKind::save:
+        return "save view to file: ";
+    case PromptKind::none:
+        break;
+    }
+    return "";
+}
+
+} // namespace
+
 void Inspector::render_status(Screen& screen) {
     const int row = screen.rows() - 1;
     screen.fill(row, 0, screen.columns(), U' ', Style::title);
     if (m_prompt != PromptKind::none) {
-        const char* label = m_prompt == PromptKind::search   ? "search: "
-                            : m_prompt == PromptKind::filter ? "filter: "
-                                                             : "framing: ";
-        const int column = screen.put(row, 0, label, Style::title);
+        const int column = screen.put(row, 0, prompt_label(m_prompt), Style::title);
         // Typed text is printable ASCII only (prompt_key), so it is shown as typed.
         const int end = screen.put(row, column, m_prompt_text, Style::title);
         screen.set(row, end, U'_', Style::selected);
@@ -151,8 +206,8 @@ void Inspector::render_status(Screen& screen) {
     }
     screen.put(row, 0,
                in_flow_view() ? " q quit  ? help  Esc back  Tab pane  n/N msg  [/] seg  "
-                                "x hex  f framing  / search"
-                              : " q quit  ? help  Enter open  s sort  / filter  x hex",
+                                "a/A anomaly  c class  : go to  w save  x hex  f framing  / search"
+                              : " q quit  ? help  Enter open  s sort  / filter  w save  x hex",
                Style::title);
     if (m_follow)
         screen.put(row, std::max(0, screen.columns() - 8), " FOLLOW ", Style::focus);

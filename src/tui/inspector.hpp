@@ -17,7 +17,9 @@ namespace sniff::tui {
 
 enum class Pane : std::uint8_t { c2s_bytes, s2c_bytes, messages, segments };
 enum class SortKey : std::uint8_t { id, bytes, messages, anomalies };
-enum class PromptKind : std::uint8_t { none, search, filter, framing };
+enum class PromptKind : std::uint8_t { none, search, filter, framing, go_to, save };
+// Which messages the flow view lists and steps through (key c).
+enum class ClassFilter : std::uint8_t { all, split, coalesced };
 
 // Where one direction's byte view stands.
 struct DirectionView {
@@ -47,6 +49,9 @@ public:
     bool in_flow_view() const { return m_open_flow != 0; }
     std::uint64_t open_flow() const { return m_open_flow; }
     bool hex() const { return m_hex; }
+    ClassFilter class_filter() const { return m_class_filter; }
+    const std::string& filter() const { return m_filter; }
+    bool prompting() const { return m_prompt != PromptKind::none; }
     model::Direction active_direction() const { return m_direction; }
     const DirectionView& view_of(model::Direction d) const { return m_views[static_cast<int>(d)]; }
     // Flow ids in list order after sort and filter.
@@ -88,6 +93,8 @@ private:
     void render_flow(Screen& screen);
     void render_direction(Screen& screen, int top, int height, model::Direction direction);
     void render_messages(Screen& screen, int top, int left, int height, int width);
+    static std::string message_row(const store::StoredMessage& message);
+    static const char* const k_message_columns; // the header of message_row's columns
     void render_segments(Screen& screen, int top, int left, int height, int width);
     void render_details(Screen& screen, int top, int left, int height, int width);
     std::string stats_line() const;
@@ -101,12 +108,32 @@ private:
     void search(const std::string& query);
     void apply_framing(const std::string& text);
     void follow_tail(model::Direction direction);
+
+    // Finding things in the flow view (flow_find.cpp): the class filter, the next anomaly or
+    // gap, a frame number or stream offset.
+    bool shown(const store::StoredMessage& message) const;
+    // Index of the nearest shown message at or after `from` (forward) or at or before it
+    // (backward); nullopt when none.
+    std::optional<std::size_t> shown_message(const store::DirectionData& data, std::size_t from,
+                                             bool forward) const;
+    void cycle_class_filter();
+    void step_messages(long steps); // through the shown messages, from the selected one
+    void jump_to_problem(bool forward);
+    void go_to(const std::string& text);
+    bool go_to_frame(std::uint64_t frame);
+
+    // Saving the current view as text (view_save.cpp).
+    std::string default_save_name() const;
+    void save_view(const std::string& path);
+    std::string view_text() const;
     std::optional<Caption> caption_of(const store::FlowRecord& record) const;
     void render_caption(Screen& screen, int row, int height, const std::string& text);
     const store::FlowRecord* flow() const { return m_store.find(m_open_flow); }
 
     // Prompt and help (inspector.cpp).
     KeyResult prompt_key(const Key& key);
+    void submit_prompt();
+    void set_list_filter(const std::string& text);
     void render_status(Screen& screen);
     void render_help(Screen& screen);
 
@@ -119,6 +146,7 @@ private:
     bool m_status_error = false;
     PromptKind m_prompt = PromptKind::none;
     std::string m_prompt_text;
+    std::string m_filter_before; // restored when the filter prompt is left with Esc
     bool m_follow = false;
     std::uint64_t m_revision = 0;
     std::string m_source;
@@ -135,6 +163,7 @@ private:
     Pane m_focus = Pane::c2s_bytes;
     model::Direction m_direction = model::Direction::c2s;
     std::array<DirectionView, 2> m_views{};
+    ClassFilter m_class_filter = ClassFilter::all;
 };
 
 } // namespace sniff::tui

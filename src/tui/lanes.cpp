@@ -93,7 +93,8 @@ std::string ByteLanes::token(std::byte byte) const {
 std::vector<LaneColumn> ByteLanes::row(std::uint64_t start, std::uint64_t* end) const {
     const int width = std::max(m_layout.content_width(), 8);
     const std::uint64_t stop = stream_end();
-    const std::size_t most = m_layout.hex ? k_hex_row_bytes : static_cast<std::size_t>(width);
+    const std::size_t most = m_layout.hex ? static_cast<std::size_t>(m_layout.hex_row_bytes())
+                                          : static_cast<std::size_t>(width);
     const std::size_t count =
         static_cast<std::size_t>(std::min<std::uint64_t>(most, stop > start ? stop - start : 0));
     const auto values = fetch(m_data.bytes, start, count);
@@ -133,7 +134,8 @@ std::uint64_t ByteLanes::row_before(std::uint64_t start) const {
     if (start == 0)
         return 0;
     const int width = std::max(m_layout.content_width(), 8);
-    const std::size_t most = m_layout.hex ? k_hex_row_bytes : static_cast<std::size_t>(width);
+    const std::size_t most = m_layout.hex ? static_cast<std::size_t>(m_layout.hex_row_bytes())
+                                          : static_cast<std::size_t>(width);
     const std::uint64_t first = start > most ? start - most : 0;
     const auto values = fetch(m_data.bytes, first, static_cast<std::size_t>(start - first));
     const auto marks = boundaries(first, start);

@@ -16,24 +16,34 @@
 #include "tui/screen.hpp"
 
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
 namespace sniff::tui {
 
 inline constexpr int k_lane_prefix = 9; // "00001a2b " / "     seg "
-inline constexpr int k_hex_row_bytes = 16;
+// Hex rows hold 16, 32 or 48 bytes: as many as the width takes with their ASCII column and
+// room for a few boundary columns.
+inline constexpr int k_hex_row_choices[] = {48, 32, 16};
+inline constexpr int k_hex_boundary_room = 8;
 
 struct LaneLayout {
     bool hex = false;
     int width = 80; // columns including the prefix
-    // Hex rows hold 16 bytes (3 columns each) plus room for a few boundary columns; the ASCII
-    // column follows them.
+    int hex_row_bytes() const {
+        for (const int bytes : k_hex_row_choices)
+            if (width >= k_lane_prefix + bytes * 3 + k_hex_boundary_room + 2 + bytes)
+                return bytes;
+        return k_hex_row_choices[std::size(k_hex_row_choices) - 1];
+    }
+    // Columns of the byte lane; in hex the ASCII column follows them.
     int content_width() const {
         if (!hex)
             return width - k_lane_prefix;
-        const int room = width - k_lane_prefix - k_hex_row_bytes - 2;
-        return room < k_hex_row_bytes * 3 + 8 ? room : k_hex_row_bytes * 3 + 8;
+        const int bytes = hex_row_bytes();
+        const int room = width - k_lane_prefix - bytes - 2;
+        return room < bytes * 3 + k_hex_boundary_room ? room : bytes * 3 + k_hex_boundary_room;
     }
 };
 

@@ -3,6 +3,7 @@
 #include "capture/capture_test_support.hpp"
 #include "capture/file_reader.hpp"
 #include "capture/pcap_writer.hpp"
+#include "support/process.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -231,4 +232,22 @@ TEST_CASE(
             CHECK_THAT(result.error->message, Catch::StartsWith("truncated record"));
         }
     }
+}
+
+TEST_CASE("a file that cannot be opened is reported without a byte offset", "[capture]") {
+    CaptureError error;
+    const auto reader = FileReader::open("/nonexistent-dir/nonexist.pcap", error);
+    CHECK(reader == nullptr);
+    CHECK_FALSE(error.in_file);
+    CHECK(error.to_string() == "cannot open: No such file or directory");
+    // A file that opens but is no capture still says where the problem is.
+    const auto dir = sniff::test::scratch_dir("capture-open-error");
+    const auto path = (dir / "text.pcap").string();
+    std::FILE* file = std::fopen(path.c_str(), "wb");
+    REQUIRE(file != nullptr);
+    std::fputs("hello, not a capture\n", file);
+    std::fclose(file);
+    CHECK(FileReader::open(path, error) == nullptr);
+    CHECK(error.to_string().rfind("byte 0: not a pcap or pcapng file", 0) == 0);
+    std::filesystem::remove_all(dir);
 }

@@ -40,7 +40,7 @@ TEST_CASE("a missing or damaged file is a runtime error naming the byte offset",
     const auto truncated = run_command(sniff + " -q -r '" + cut.string() + "'");
     CHECK(truncated.exit_code == 1);
     CHECK(truncated.err.find("byte ") != std::string::npos);
-    CHECK(truncated.out.find("1 flows") != std::string::npos); // what was read is reported
+    CHECK(truncated.out.find("1 flow,") != std::string::npos); // what was read is reported
     std::filesystem::remove_all(dir);
 }
 
@@ -52,7 +52,7 @@ TEST_CASE("a BPF filter applies to files and a bad one is a usage error", "[inte
     CHECK(both.out.find("2 flows") != std::string::npos);
     const auto one = run_command(sniff + " -q -r '" + generated.file + "' tcp port 40001");
     CHECK(one.exit_code == 0);
-    CHECK(one.out.find("1 flows") != std::string::npos);
+    CHECK(one.out.find("1 flow,") != std::string::npos);
     CHECK(one.out.find("10.0.0.1:40001") != std::string::npos);
     const auto bad = run_command(sniff + " -q -r '" + generated.file + "' -f 'tcp portt 1'");
     CHECK(bad.exit_code == 2);
@@ -71,7 +71,7 @@ TEST_CASE("reading with -r and writing with -w keeps the packets that pass the f
                 .exit_code == 0);
     const auto again = run_command(sniff + " -q -r '" + out + "'");
     CHECK(again.exit_code == 0);
-    CHECK(again.out.find("1 flows") != std::string::npos);
+    CHECK(again.out.find("1 flow,") != std::string::npos);
     CHECK(again.out.find("10.0.0.1:40001") != std::string::npos);
     if (have_program("tshark")) // 3 handshake packets, 2 data, 1 reset
         CHECK(run_command("tshark -r '" + out + "' | grep -c .").out == "6\n");

@@ -132,7 +132,7 @@ TEST_CASE("SIGTERM ends a capture cleanly with the summary", "[live]") {
     CHECK(sniff.wait(10s) == 0);
     const std::string out = sniff.out();
     INFO(out << sniff.err());
-    CHECK(out.find("interface lo: 1 flows") != std::string::npos);
+    CHECK(out.find("interface lo: 1 flow,") != std::string::npos);
     const std::string bytes = std::to_string(sent.client_bytes.size() + sent.server_bytes.size());
     CHECK(out.find(bytes + " stream bytes") != std::string::npos);
 }

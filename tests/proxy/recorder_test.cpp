@@ -117,3 +117,52 @@ TEST_CASE("recorded pcap gives back the exact proxied bytes", "[proxy]") {
     CHECK(frames >= 3 + 2 + 2 + 2); // at least two data segments each way
     std::remove(path.c_str());
 }
+
+namespace {
+
+// Frames a reader finds in the file as it is on disk now, and their times.
+std::vector<model::Timestamp> frame_times_on_disk(const std::string& path) {
+    capture::CaptureError error;
+    auto reader = capture::FileReader::open(path, error);
+    std::vector<model::Timestamp> times;
+    capture::RawPacket packet;
+    while (reader && reader->next(packet))
+        times.push_back(packet.time);
+    return times;
+}
+
+} // namespace
+
+TEST_CASE("the recorder flushes on a tick and writes the FIN at the close's time", "[proxy]") {
+    const std::string path = "/tmp/sniff-recorder-tick-" + std::to_string(getpid()) + ".pcap";
+    capture::PcapWriter writer;
+    REQUIRE(writer.open(path, {}));
+    PcapRecorder recorder(writer);
+    model::Flow flow;
+    flow.id = 1;
+    flow.protocol = model::Protocol::tcp;
+    flow.client = {model::IpAddress::v4(0x7f000001), 40000};
+    flow.server = {model::IpAddress::v4(0x7f000001), 8080};
+    const model::Timestamp start = 1'700'000'000'000'000'000;
+    flow.first_seen = flow.last_seen = start;
+    recorder.on_flow_open(flow);
+    const std::string text = "hello";
+    model::SegmentInfo segment;
+    segment.time = start + 1'000'000;
+    segment.length = static_cast<std::uint32_t>(text.size());
+    recorder.on_data(flow, model::Direction::c2s, segment,
+                     util::Bytes(reinterpret_cast<const std::byte*>(text.data()), text.size()));
+    CHECK(frame_times_on_disk(path).empty()); // still in the writer's buffer
+    recorder.on_tick(start + 2'000'000);
+    CHECK(frame_times_on_disk(path).size() == recorder.frames_written()); // all of it, whole
+
+    // Closed 3 s after the data: the FINs say so.
+    flow.last_seen = start + 3'000'000'000;
+    recorder.on_flow_close(flow, reassembly::CloseReason::fin);
+    recorder.on_tick(start + 3'000'000'000);
+    const auto times = frame_times_on_disk(path);
+    REQUIRE(times.size() == recorder.frames_written());
+    CHECK(times.back() >= start + 3'000'000'000);
+    REQUIRE(writer.close());
+    std::remove(path.c_str());
+}

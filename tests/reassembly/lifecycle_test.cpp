@@ -54,15 +54,29 @@ TEST_CASE("FIN both ways closes the flow once all bytes are delivered", "[reasse
     h.feed(c.data(c2s, 0, "bye"));
     h.feed(c.fin(c2s, 3));
     h.feed(c.data(s2c, 0, "ok", f::psh | f::ack | f::fin));
+    CHECK(h.reassembler.open_flows() == 1); // the ACK of the last FIN is still to come
+    h.feed(c.ack(c2s, 4)); // counted with the flow, as tshark's conversations count it
     CHECK(h.reassembler.open_flows() == 0);
-    h.feed(c.ack(c2s, 4)); // the last ACK belongs to the closed flow
+    h.feed(c.ack(c2s, 4)); // a later copy belongs to the closed flow
     CHECK(h.reassembler.flows_seen() == 1);
     auto& flow = h.sink.flow(1);
     CHECK(flow.reason == CloseReason::fin);
     CHECK(flow.closed.of(c2s).fin);
     CHECK(flow.closed.of(s2c).fin);
     CHECK(flow.of(s2c).bytes == "ok");
+    CHECK(flow.closed.of(c2s).packets == 5); // SYN, ACK, "bye", FIN, the final ACK
+    CHECK(flow.closed.of(s2c).packets == 2); // SYN+ACK, "ok" with FIN
     CHECK(h.sink.events_after_close == 0);
+}
+
+TEST_CASE("a flow whose final ACK never comes still closes as fin", "[reassembly]") {
+    Harness h;
+    Connection c;
+    h.handshake(c);
+    h.feed(c.fin(c2s, 0));
+    h.feed(c.fin(s2c, 0));
+    h.reassembler.finish();
+    CHECK(h.sink.flow(1).reason == CloseReason::fin);
 }
 
 TEST_CASE("data beyond a seen FIN is reported, not delivered", "[reassembly]") {

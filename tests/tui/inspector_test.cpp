@@ -34,7 +34,7 @@ TEST_CASE("the inspector opens a flow, steps through messages and segments", "[t
 
     auto text = draw(inspector);
     CHECK(text.find("10.0.0.1:40000 → 10.0.0.2:8080") != std::string::npos);
-    CHECK(text.find("1 flows") != std::string::npos);
+    CHECK(text.find("1 flow (1 shown)") != std::string::npos);
 
     inspector.handle_key(Key::of(KeyCode::enter));
     REQUIRE(inspector.in_flow_view());

@@ -128,3 +128,16 @@ TEST_CASE("missing bytes of a gap are drawn as gap cells between the segments", 
     CHECK(screen.row_text(1) == "00000000  abc ·· de");
     CHECK(screen.at(1, 14).style == tui::Style::gap);
 }
+
+TEST_CASE("hex rows hold 16, 32 or 48 bytes as the width allows", "[tui]") {
+    CHECK(tui::LaneLayout{true, 80}.hex_row_bytes() == 16);
+    CHECK(tui::LaneLayout{true, 146}.hex_row_bytes() == 16);
+    CHECK(tui::LaneLayout{true, 147}.hex_row_bytes() == 32); // 9 + 32 * 3 + 8 + 2 + 32
+    CHECK(tui::LaneLayout{true, 160}.hex_row_bytes() == 32);
+    CHECK(tui::LaneLayout{true, 211}.hex_row_bytes() == 48); // 9 + 48 * 3 + 8 + 2 + 48
+    // The byte lane and its ASCII column fit the width.
+    for (const int width : {80, 147, 160, 211, 300}) {
+        const tui::LaneLayout layout{true, width};
+        CHECK(tui::k_lane_prefix + layout.content_width() + 1 + layout.hex_row_bytes() <= width);
+    }
+}

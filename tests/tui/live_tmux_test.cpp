@@ -54,7 +54,7 @@ TEST_CASE("tmux: a live proxy shows a client's flow as it happens, q stops it cl
     // struct frames carry a 4-byte length: c2s 4+10 ("bytes 3000") + 4+7 ("echo hi") = 25 B;
     // s2c 4+3000 + 4+3 ("hi\n") = 3011 B; two messages each way.
     REQUIRE(tmux.wait_for("25       3011       4", &screen));
-    CHECK(screen.find("1 flows") != std::string::npos);
+    CHECK(screen.find("1 flow (") != std::string::npos);
     CHECK(screen.find("127.0.0.1:" + std::to_string(target)) != std::string::npos);
 
     tmux.keys("Enter");

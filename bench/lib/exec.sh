@@ -1,0 +1,87 @@
+# Part exec (sourced by bench/run): a program's own socket calls reported by libsniff-preload.so,
+# against the same program run plainly, alternating in each round (the machine is shared and
+# noisy; medians of BENCH_EXEC_ROUNDS rounds, default 3).
+#   redis-benchmark -q -n 100000 -t set,get (50 clients) against redis-server, the client under
+#     sniff-exec-runner --framing crlf (every call's bytes reported, framed into RESP lines)
+#   bulk: iperf3 -R -n 2G (the client reads 128 KiB per call), the client under
+#     sniff-exec-runner (raw: bytes reported, not framed)
+# sniff-exec-runner is the bench's stand-in for `sniff exec` until the command line has it.
+
+exec_runner() { "$build_dir/sniff-exec-runner" "$@"; }
+
+# redis_rps OUTPUT TEST: the "requests per second" of one test in redis-benchmark -q output.
+redis_rps() {
+    tr '\r' '\n' <"$1" | awk -v t="$2:" '$1 == t && /requests per second/ { print $2; exit }'
+}
+
+run_exec_redis_round() {
+    local round=$1 mode out
+    for mode in plain exec; do
+        out=$logs/exec-redis-$mode-$round.txt
+        if [ "$mode" = plain ]; then
+            timeout 300 redis-benchmark -h 127.0.0.1 -p "$redis_port" -q -n 100000 -t set,get \
+                >"$out" 2>&1
+        else
+            timeout 300 "$build_dir/sniff-exec-runner" --framing crlf -- redis-benchmark \
+                -h 127.0.0.1 -p "$redis_port" -q -n 100000 -t set,get >"$out" 2>&1
+        fi
+        exec_set[$mode]+=" $(redis_rps "$out" SET)"
+        exec_get[$mode]+=" $(redis_rps "$out" GET)"
+    done
+}
+
+# iperf_gbps JSON: received bits per second / 1e9.
+iperf_gbps() {
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.2f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))' "$1" 2>/dev/null || echo n/a
+}
+
+run_exec_bulk_round() {
+    local round=$1 mode out
+    for mode in plain exec; do
+        out=$logs/exec-iperf-$mode-$round.json
+        if [ "$mode" = plain ]; then
+            timeout 300 iperf3 -c 127.0.0.1 -p "$iperf_port" -R -n 2G -J >"$out" 2>/dev/null
+        else
+            timeout 300 "$build_dir/sniff-exec-runner" -- iperf3 -c 127.0.0.1 -p "$iperf_port" \
+                -R -n 2G -J >"$out" 2>>"$logs/exec-runner.stderr"
+        fi
+        exec_bulk[$mode]+=" $(iperf_gbps "$out")"
+    done
+}
+
+run_exec_part() {
+    say "part exec"
+    [ -x "$build_dir/sniff-exec-runner" ] && [ -f "$build_dir/libsniff-preload.so" ] || {
+        say "exec: build sniff-exec-runner first (cmake --build BUILD --target sniff-exec-runner)"
+        return
+    }
+    redis_port=$(net free-port)
+    start_bg redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+        --daemonize no --logfile "$logs/redis-exec.log"
+    iperf_port=$(net free-port)
+    start_bg iperf3 -s -B 127.0.0.1 -p "$iperf_port" >"$logs/iperf3-exec-server.log" 2>&1
+    net wait-listen "$redis_port" 10 || say "redis-server did not start"
+    net wait-listen "$iperf_port" 10 || say "iperf3 -s did not start"
+    declare -gA exec_set=() exec_get=() exec_bulk=()
+    local round rounds=${BENCH_EXEC_ROUNDS:-3}
+    for ((round = 1; round <= rounds; round++)); do
+        run_exec_redis_round "$round"
+        run_exec_bulk_round "$round"
+    done
+    local mode test value plain
+    for test in set get; do
+        local -n values="exec_$test"
+        plain=$(median ${values[plain]})
+        value=$(median ${values[exec]})
+        record "exec.redis.$test.plain" exec "redis-benchmark -n 100000 ${test^^}: plain" "$plain" req/s
+        record "exec.redis.$test.exec" exec "redis-benchmark -n 100000 ${test^^}: sniff exec" \
+            "$value" req/s
+        record "exec.redis.$test.ratio" exec "${test^^} under sniff exec / plain" \
+            "$(calc 2 'a / b' "$value" "$plain")" x ">=0.7"
+    done
+    plain=$(median ${exec_bulk[plain]})
+    value=$(median ${exec_bulk[exec]})
+    record exec.bulk.plain exec "iperf3 -R -n 2G: plain" "$plain" Gbit/s
+    record exec.bulk.exec exec "iperf3 -R -n 2G: sniff exec" "$value" Gbit/s
+    record exec.bulk.ratio exec "bulk under sniff exec / plain" "$(calc 2 'a / b' "$value" "$plain")" x
+}

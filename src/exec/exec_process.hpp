@@ -1,0 +1,80 @@
+#pragma once
+// `sniff exec -- CMD`: runs CMD with libsniff-preload.so and turns its report into StreamSink
+// events on the caller's io_context.
+//
+//   ExecProcess process({argv, preload_path});
+//   if (auto error = process.start(io, sink); !error.empty()) { print error; exit 2; }
+//   process.on_exit([&] { stop the loop });   // the program has exited, its report is read
+//   io.run();  ...  SIGINT/SIGTERM → process.stop();
+//   process.finish();                          // drain what is queued, close the flows
+//   return *process.exit_status();
+//
+// start() refuses (with a message naming --proxy and -i) a program the preload cannot see:
+// static binaries and setuid/setgid programs (check_program). The report travels over a
+// SOCK_SEQPACKET socket pair; the program's end is at descriptor k_report_fd, named by
+// SNIFF_EXEC_FD=<fd>:<inode>. Reading is asynchronous on the loop, in batches of at most
+// k_batch records per wake-up, so other sources on the loop keep their turn. The program waits
+// when sniff is slow (its send blocks): nothing is lost. The child's exit is watched with a
+// pidfd, so no SIGCHLD handler is installed.
+
+#include "exec/exec_collector.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace sniff::exec {
+
+struct ExecOptions {
+    std::vector<std::string> argv; // the command and its arguments
+    std::string preload_path;      // libsniff-preload.so; default_preload_path() when empty
+    std::vector<std::string> extra_environment; // "NAME=value" added to the program's
+};
+
+// libsniff-preload.so beside the running executable, or in ../lib/sniff/ from it (installed).
+std::string default_preload_path();
+
+class ExecProcess {
+public:
+    static constexpr int k_report_fd = 1021;
+    static constexpr int k_batch = 256;
+
+    explicit ExecProcess(ExecOptions options);
+    ~ExecProcess();
+    ExecProcess(const ExecProcess&) = delete;
+    ExecProcess& operator=(const ExecProcess&) = delete;
+
+    // Checks the program, starts it, and starts reading its report. Returns an error message
+    // (empty on success): program refused, not found, preload library missing, fork failed.
+    std::string start(boost::asio::io_context& io, reassembly::StreamSink& sink);
+    // Called once, on the loop, when the program has exited and what it reported is read.
+    void on_exit(std::function<void()> handler) { m_on_exit = std::move(handler); }
+    // Passes SIGINT to the program (Ctrl-C or a stop request of the run loop).
+    void stop();
+    // Reads every record still queued (without waiting) and closes all flows. Call after the
+    // loop has stopped; idempotent.
+    void finish();
+
+    // The program's status as a shell gives it: its exit code, or 128 + the signal that ended it.
+    // Empty while it runs.
+    std::optional<int> exit_status() const { return m_exit_status; }
+    bool running() const { return m_pid > 0 && !m_exit_status; }
+    int pid() const { return m_pid; }
+    const ExecCounters& counters() const;
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> m_impl;
+    ExecOptions m_options;
+    std::function<void()> m_on_exit;
+    std::optional<int> m_exit_status;
+    int m_pid = -1;
+};
+
+} // namespace sniff::exec

@@ -1,0 +1,294 @@
+// The data-store framings (resp, memcache-text): one message per protocol message, the same
+// messages at every split point and in one-byte chunks, marks, and hostile lengths and nesting.
+// Expected boundaries are laid out here by hand from the protocols' documents.
+
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace sniff;
+using namespace sniff::dissect;
+using namespace sniff::dissect::test;
+
+namespace {
+
+using model::Direction;
+
+struct Part {
+    std::string bytes;
+    std::uint64_t header = 0; // the message's first line
+    bool push = false;
+};
+
+std::string join(const std::vector<Part>& parts) {
+    std::string out;
+    for (const Part& part : parts)
+        out += part.bytes;
+    return out;
+}
+
+std::uint64_t first_line(const std::string& bytes) {
+    return bytes.find('\n') + 1;
+}
+
+Part line_message(std::string bytes, bool push = false) {
+    const auto header = first_line(bytes);
+    return {std::move(bytes), header, push};
+}
+
+std::vector<RecordedMessage> run(std::string_view spec, Direction direction,
+                                 const std::string& bytes, const std::vector<std::size_t>& chunks,
+                                 std::size_t wanted = SIZE_MAX) {
+    Recorder recorder;
+    recorder.wanted = wanted;
+    DissectorEngine engine(selector_of(spec), recorder);
+    const model::Flow flow = make_flow();
+    Driver driver(engine, flow);
+    driver.send_chunks(direction, bytes, chunks);
+    driver.close();
+    return recorder.of(direction);
+}
+
+void check_same(const std::vector<RecordedMessage>& got, const std::vector<Part>& parts) {
+    std::string found; // what was found instead, when the counts differ
+    for (const auto& message : got)
+        found += std::to_string(message.length) + " " + message_status_name(message.status) + " " +
+                 message.reason + "; ";
+    INFO("found: " << found);
+    REQUIRE(got.size() == parts.size());
+    std::uint64_t offset = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        INFO("message " << i << ": " << util::escape_text(parts[i].bytes, 60));
+        CHECK(got[i].status == MessageStatus::complete);
+        CHECK(got[i].offset == offset);
+        CHECK(got[i].length == parts[i].bytes.size());
+        CHECK(got[i].header_length == parts[i].header);
+        CHECK((got[i].header_json == R"({"resp":"push"})") == parts[i].push);
+        offset += parts[i].bytes.size();
+    }
+}
+
+// All the chunkings the property asks for: one chunk, every two-chunk split, one byte at a time.
+void check_every_split(std::string_view spec, Direction direction, const std::vector<Part>& parts) {
+    const std::string bytes = join(parts);
+    INFO("spec " << spec << ", " << bytes.size() << " bytes");
+    check_same(run(spec, direction, bytes, {bytes.size()}), parts);
+    for (std::size_t cut = 1; cut < bytes.size(); ++cut) {
+        INFO("cut at " << cut);
+        check_same(run(spec, direction, bytes, {cut}), parts);
+    }
+    check_same(run(spec, direction, bytes, std::vector<std::size_t>(bytes.size(), 1)), parts);
+}
+
+std::string bulk(const std::string& text) {
+    return "$" + std::to_string(text.size()) + "\r\n" + text + "\r\n";
+}
+
+std::string command(const std::vector<std::string>& words) {
+    std::string out = "*" + std::to_string(words.size()) + "\r\n";
+    for (const auto& word : words)
+        out += bulk(word);
+    return out;
+}
+
+// Requests and RESP2/RESP3 replies of every type, nested, with a push between replies.
+std::vector<Part> resp_requests() {
+    return {line_message(command({"SET", "key:1", std::string(300, 'v')})),
+            line_message(command({"GET", "key:1"})),
+            line_message("PING\r\n"), // inline command
+            line_message(command({"HELLO", "3"})),
+            line_message(command({"SUBSCRIBE", "news"})),
+            line_message("*0\r\n"),
+            line_message(command({"MSET", "a", "1\r\n2", "b", ""}))};
+}
+
+std::vector<Part> resp_replies() {
+    return {
+        line_message("+OK\r\n"),
+        line_message(bulk(std::string(300, 'v'))),
+        line_message("$-1\r\n"),
+        line_message("*-1\r\n"),
+        line_message("-ERR unknown command\r\n"),
+        line_message(":1000\r\n"),
+        line_message("%2\r\n+server\r\n$5\r\nredis\r\n+modules\r\n*0\r\n"),
+        line_message(">3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n", true),
+        line_message("_\r\n"),
+        line_message("#t\r\n"),
+        line_message(",3.14\r\n"),
+        line_message("(3492890328409238509324850943850943825024385\r\n"),
+        line_message("!21\r\nSYNTAX invalid syntax\r\n"),
+        line_message("=15\r\ntxt:Some string\r\n"),
+        line_message("~2\r\n:1\r\n*2\r\n:2\r\n*1\r\n*0\r\n"),
+        line_message("|1\r\n+key-popularity\r\n%1\r\n$1\r\na\r\n,0.19\r\n*1\r\n:2\r\n"),
+        line_message(">4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$4\r\nnews\r\n$2\r\nhi\r\n", true),
+        line_message("*2\r\n$3\r\nfoo\r\n$-1\r\n"),
+    };
+}
+
+std::vector<Part> memcache_commands() {
+    return {line_message("set k 0 0 5\r\nhello\r\n"),
+            line_message("add k2 1 100 3 noreply\r\nab\n\r\n"), // data may hold a line end
+            line_message("cas k 0 0 2 12345\r\nhi\r\n"),
+            line_message("get k k2\r\n"),
+            line_message("gets k\r\n"),
+            line_message("append k 0 0 0\r\n\r\n"),
+            line_message("ms k 4 T0 F5\r\nmeta\r\n"),
+            line_message("mg k v f t\r\n"),
+            line_message("incr n 1\r\n"),
+            line_message("delete k noreply\r\n"),
+            line_message("mn\r\n")};
+}
+
+std::vector<Part> memcache_replies() {
+    return {line_message("STORED\r\n"),
+            line_message("VALUE k 0 5\r\nhello\r\nVALUE k2 1 3\r\nab\n\r\nEND\r\n"),
+            line_message("VALUE k 0 2 12345\r\nhi\r\nEND\r\n"),
+            line_message("END\r\n"),
+            line_message("VA 4 f5 t-1\r\nmeta\r\n"),
+            line_message("HD\r\n"),
+            line_message("EN\r\n"),
+            line_message("STAT pid 42\r\nSTAT uptime 7\r\nEND\r\n"),
+            line_message("43\r\n"),
+            line_message("MN\r\n")};
+}
+
+} // namespace
+
+TEST_CASE("resp finds one message per RESP value at every split point", "[dissectors][resp]") {
+    check_every_split("resp", Direction::c2s, resp_requests());
+    check_every_split("resp", Direction::s2c, resp_replies());
+}
+
+TEST_CASE("memcache-text finds one message per command and reply at every split point",
+          "[dissectors][memcache]") {
+    check_every_split("memcache-text", Direction::c2s, memcache_commands());
+    check_every_split("memcache-text", Direction::s2c, memcache_replies());
+}
+
+TEST_CASE("resp's fast path and counting path agree with the message-by-message path",
+          "[dissectors][resp]") {
+    std::vector<Part> parts;
+    for (int i = 0; i < 40; ++i)
+        for (const Part& part : resp_replies())
+            parts.push_back(part);
+    const std::string bytes = join(parts);
+    // Big chunks: most values lie whole in one, so frame_run finds them.
+    const auto every = run("resp", Direction::s2c, bytes, {4096, 4096, 100, 9000});
+    check_same(every, parts);
+    Recorder counting;
+    counting.wanted = 0;
+    {
+        DissectorEngine engine(selector_of("resp"), counting);
+        Driver driver(engine, make_flow());
+        driver.send_chunks(Direction::s2c, bytes, {4096, 4096, 100, 9000});
+        driver.close();
+    }
+    REQUIRE(counting.summaries.size() == 2);
+    CHECK(counting.summaries[1].messages == parts.size());
+}
+
+TEST_CASE("a COMMAND DOCS sized reply is one message, not thousands of lines",
+          "[dissectors][resp]") {
+    // A map of 400 commands, each a map of four fields with a nested array.
+    std::string reply = "%400\r\n";
+    for (int i = 0; i < 400; ++i)
+        reply += bulk("cmd" + std::to_string(i)) +
+                 "%4\r\n$7\r\nsummary\r\n$20\r\nDo something useful.\r\n$5\r\nsince\r\n"
+                 "$5\r\n1.0.0\r\n$5\r\ngroup\r\n$7\r\ngeneric\r\n$9\r\narguments\r\n*2\r\n"
+                 "%1\r\n$4\r\nname\r\n$3\r\nkey\r\n%1\r\n$4\r\nname\r\n$5\r\nvalue\r\n";
+    const std::vector<Part> parts{line_message(reply), line_message("+OK\r\n")};
+    const std::string bytes = join(parts);
+    check_same(run("resp", Direction::s2c, bytes, {bytes.size()}), parts);
+    check_same(run("resp", Direction::s2c, bytes, std::vector<std::size_t>(bytes.size() / 7, 7)),
+               parts);
+    // crlf shows the same bytes as one message per line: the issue's complaint.
+    std::size_t lines = 0;
+    for (auto at = bytes.find("\r\n"); at != std::string::npos; at = bytes.find("\r\n", at + 2))
+        ++lines;
+    CHECK(lines > 10000);
+    CHECK(run("crlf", Direction::s2c, bytes, {bytes.size()}).size() == lines);
+}
+
+TEST_CASE("resp bounds untrusted nesting, counts and lengths", "[dissectors][resp]") {
+    const auto first = [](const std::string& bytes) {
+        const auto got = run("resp:max=1M", Direction::s2c, bytes, {bytes.size()});
+        REQUIRE_FALSE(got.empty());
+        return got.front();
+    };
+    SECTION("nesting deeper than 64 is malformed, 64 is fine") {
+        std::string deep;
+        for (int i = 0; i < 65; ++i)
+            deep += "*1\r\n";
+        deep += ":1\r\n";
+        const auto bad = first(deep);
+        CHECK(bad.status == MessageStatus::malformed);
+        CHECK(bad.reason == "RESP nesting deeper than 64");
+        const auto ok = first(deep.substr(4));
+        CHECK(ok.status == MessageStatus::complete);
+        CHECK(ok.length == deep.size() - 4);
+    }
+    SECTION("a count or length over max is malformed before anything is added up") {
+        CHECK(first("*99999999999999999999999\r\n").reason == "RESP length or count over max");
+        CHECK(first("$2000000\r\nxx\r\n").reason == "RESP length or count over max");
+        CHECK(first("%600000\r\n").reason == "RESP length or count over max");
+        // Within max for the count but the value it announces is longer than max.
+        CHECK(first("$1048570\r\n").reason == "RESP value longer than max");
+    }
+    SECTION("bad length lines are malformed") {
+        CHECK(first("$-2\r\n").reason == "negative RESP length or count");
+        CHECK(first("$\r\n").reason == "empty RESP length or count");
+        CHECK(first("*1x\r\n").reason == "bad RESP length or count");
+        CHECK(first("$?\r\n;4\r\nHell\r\n;0\r\n").reason ==
+              "streamed RESP3 values are not supported");
+        CHECK(first("*1\r\n@what\r\n").reason == "unknown RESP type byte inside an aggregate");
+    }
+    SECTION("a line that never ends is cut at max") {
+        const auto got = run("resp:max=100", Direction::s2c, "+" + std::string(500, 'x'), {500});
+        REQUIRE(got.size() == 1);
+        CHECK(got[0].status == MessageStatus::malformed);
+        CHECK(got[0].reason == "RESP value longer than max");
+    }
+    SECTION("an endless aggregate holds no memory: only a count") {
+        Recorder recorder;
+        DissectorEngine engine(selector_of("resp"), recorder);
+        Driver driver(engine, make_flow());
+        driver.send(Direction::s2c, "*1000000\r\n");
+        for (int i = 0; i < 2000; ++i)
+            driver.send(Direction::s2c, ":1\r\n:2\r\n");
+        CHECK(engine.buffered_bytes() < 4096);
+        driver.close();
+        REQUIRE(recorder.messages.size() == 1);
+        CHECK(recorder.messages[0].status == MessageStatus::truncated);
+    }
+}
+
+TEST_CASE("memcache-text refuses data lengths it cannot trust", "[dissectors][memcache]") {
+    const auto first = [](std::string_view spec, const std::string& bytes, Direction direction) {
+        const auto got = run(spec, direction, bytes, {bytes.size()});
+        REQUIRE_FALSE(got.empty());
+        return got.front();
+    };
+    CHECK(first("memcache-text", "set k 0 0 99999999999999999999999\r\n", Direction::c2s).status ==
+          MessageStatus::malformed);
+    CHECK(first("memcache-text", "set k 0 0\r\n", Direction::c2s).status ==
+          MessageStatus::malformed);
+    CHECK(first("memcache-text:max=100", "set k 0 0 200\r\n", Direction::c2s).status ==
+          MessageStatus::malformed);
+    CHECK(first("memcache-text", "VALUE k 0 -1\r\n", Direction::s2c).status ==
+          MessageStatus::malformed);
+    CHECK(first("memcache-text", "VALUE k 0 1\r\nx\r\nSTORED\r\n", Direction::s2c).reason ==
+          "a retrieval or stats reply goes on with neither VALUE, STAT nor END");
+    // A 300 KB data block is skipped, not buffered.
+    Recorder recorder;
+    DissectorEngine engine(selector_of("memcache-text"), recorder);
+    Driver driver(engine, make_flow());
+    driver.send(Direction::c2s, "set big 0 0 300000\r\n");
+    for (int i = 0; i < 300; ++i)
+        driver.send(Direction::c2s, std::string(1000, 'd'));
+    CHECK(engine.buffered_bytes() < 8192);
+    driver.send(Direction::c2s, "\r\nget big\r\n");
+    driver.close();
+    REQUIRE(recorder.messages.size() == 2);
+    CHECK(recorder.messages[0].length == 300000 + 22);
+    CHECK(recorder.messages[0].message_class == MessageClass::coalesced_split);
+}

@@ -1,0 +1,150 @@
+#include "protocols/datastore_captures.hpp"
+
+#include "protocols/harness.hpp"
+#include "protocols/wire_client.hpp"
+#include "support/process.hpp"
+
+#include <csignal>
+#include <fstream>
+#include <stdexcept>
+
+namespace sniff::protocols {
+
+namespace {
+
+ProtocolCapture prepare(const std::string& name, const std::filesystem::path& dir,
+                        const std::string& preset, const std::vector<std::string>& programs) {
+    ProtocolCapture capture{name, capture_prerequisites(), dir / (preset + ".pcap"), 0, preset};
+    for (const auto& program : programs)
+        if (capture.skip.empty() && !test::have_program(program))
+            capture.skip = program + " is not installed";
+    if (capture.skip.empty())
+        capture.port = free_port();
+    return capture;
+}
+
+void run_logged(const std::string& command, const std::filesystem::path& log) {
+    const auto result = test::run_command("timeout 60 " + command);
+    std::ofstream(log, std::ios::app) << "$ " << command << "\n"
+                                      << result.err << "exit " << result.exit_code << "\n";
+    if (result.exit_code != 0)
+        throw std::runtime_error(command + " failed: " + result.err);
+}
+
+void wait_listening(int port, const Background& server) {
+    if (!wait_for_port(port, 10000))
+        throw std::runtime_error("server did not listen on port " + std::to_string(port) + ":\n" +
+                                 server.log());
+}
+
+std::string resp_command(const std::vector<std::string>& words) {
+    std::string out = "*" + std::to_string(words.size()) + "\r\n";
+    for (const auto& word : words)
+        out += "$" + std::to_string(word.size()) + "\r\n" + word + "\r\n";
+    return out;
+}
+
+// A RESP3 subscriber and a publisher: the subscriber's pushes interleave with a PING reply.
+void pubsub_session(int port) {
+    WireClient subscriber(port);
+    subscriber.send(resp_command({"HELLO", "3"}));
+    if (!subscriber.read_until("proto"))
+        throw std::runtime_error("no HELLO 3 answer");
+    subscriber.send(resp_command({"SUBSCRIBE", "news", "weather"}));
+    if (!subscriber.read_until("subscribe", 2))
+        throw std::runtime_error("no subscribe confirmations");
+    WireClient publisher(port);
+    for (int i = 0; i < 5; ++i)
+        publisher.send(resp_command(
+            {"PUBLISH", i % 2 == 0 ? "news" : "weather", "item " + std::to_string(i)}));
+    if (!publisher.read_until(":1\r\n", 5))
+        throw std::runtime_error("publishes not answered");
+    subscriber.send(resp_command({"PING"}));
+    if (!subscriber.read_until("item ", 5) || !subscriber.read_until("PONG"))
+        throw std::runtime_error("pushes or PING answer missing");
+}
+
+} // namespace
+
+ProtocolCapture capture_redis_sessions(const std::filesystem::path& dir) {
+    auto result = prepare("Redis (redis-benchmark, redis-cli, RESP3 pub/sub)", dir, "resp",
+                          {"redis-server", "redis-benchmark", "redis-cli"});
+    if (!result.skip.empty())
+        return result;
+    const auto port = std::to_string(result.port);
+    Background server("redis-server --port " + port +
+                          " --bind 127.0.0.1 --save '' --appendonly no --daemonize no --dir " +
+                          shell_quote(dir.string()),
+                      dir / "redis.log");
+    wait_listening(result.port, server);
+    LoopbackCapture capture(result.file, result.port);
+    if (!capture.started())
+        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    const auto log = dir / "clients.log";
+    const std::string cli = "redis-cli -h 127.0.0.1 -p " + port;
+    run_logged("redis-benchmark -h 127.0.0.1 -p " + port +
+                   " -n 2000 -P 16 -c 4 -t set,get,ping,lpush,lrange_100 -q",
+               log);
+    const auto big = dir / "big.bin";
+    std::ofstream(big) << std::string(200 * 1024, 'b');
+    run_logged(cli + " -x SET big < " + shell_quote(big.string()), log);
+    run_logged(cli + " GET big > /dev/null", log);
+    run_logged(cli + " -3 HELLO 3 > /dev/null", log);
+    run_logged(cli + " COMMAND DOCS > /dev/null", log);
+    run_logged(cli + " -3 CONFIG GET 'max*' > /dev/null", log);
+    pubsub_session(result.port);
+    capture.stop();
+    server.stop(SIGTERM);
+    return result;
+}
+
+ProtocolCapture capture_memcached(const std::filesystem::path& dir) {
+    auto result = prepare("memcached text protocol (a client written in the test)", dir,
+                          "memcache-text", {"memcached"});
+    if (!result.skip.empty())
+        return result;
+    const auto port = std::to_string(result.port);
+    Background server("memcached -u nobody -l 127.0.0.1 -p " + port + " -U 0 -I 2m",
+                      dir / "memcached.log");
+    wait_listening(result.port, server);
+    LoopbackCapture capture(result.file, result.port);
+    if (!capture.started())
+        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    {
+        WireClient client(result.port);
+        std::string pipelined;
+        for (int i = 0; i < 50; ++i)
+            pipelined += "set key:" + std::to_string(i) + " 0 0 10\r\nvalue-" +
+                         std::to_string(1000 + i) + "\r\n";
+        client.send(pipelined);
+        if (!client.read_until("STORED\r\n", 50))
+            throw std::runtime_error("pipelined sets not stored");
+        client.send("set quiet 0 0 2 noreply\r\nqq\r\nappend quiet 0 0 1 noreply\r\nr\r\n");
+        client.send("set big 0 0 204800\r\n" + std::string(204800, 'B') + "\r\n");
+        if (!client.read_until("STORED\r\n", 51))
+            throw std::runtime_error("big value not stored");
+        client.send("get big\r\nget key:1 key:2 key:3 nokey\r\ngets key:4\r\n");
+        if (!client.read_until("END\r\n", 3))
+            throw std::runtime_error("gets not answered");
+        const auto at = client.received().rfind("VALUE key:4 0 10 ");
+        const auto cas =
+            client.received().substr(at + 17, client.received().find('\r', at) - at - 17);
+        client.send("cas key:4 0 0 3 " + cas +
+                    "\r\nnew\r\nincr counter 1\r\nset counter 0 0 1"
+                    "\r\n7\r\nincr counter 5\r\ndelete key:5\r\ntouch key:6 100\r\n");
+        if (!client.read_until("TOUCHED\r\n"))
+            throw std::runtime_error("cas/incr/delete/touch not answered");
+        client.send("ms meta 4 T0\r\nmeta\r\nmg meta v f t\r\nmg nokey v\r\nma counter\r\n"
+                    "md meta q\r\nmn\r\n");
+        if (!client.read_until("MN\r\n"))
+            throw std::runtime_error("meta commands not answered");
+        client.send("stats\r\nversion\r\n");
+        if (!client.read_until("VERSION "))
+            throw std::runtime_error("stats/version not answered");
+    }
+    capture.stop();
+    server.stop(SIGTERM);
+    return result;
+}
+
+} // namespace sniff::protocols

@@ -1,0 +1,16 @@
+#pragma once
+// Captures of data stores with their real clients (issue 16): Redis with redis-benchmark,
+// redis-cli and a RESP3 subscriber written here, memcached with a text-protocol client written
+// here. Same conventions as captures.hpp: a free port, dumpcap on lo, everything stopped by PID.
+
+#include "protocols/captures.hpp"
+
+namespace sniff::protocols {
+
+// redis-server; redis-benchmark -P 16 (SET, GET, PING, LPUSH, LRANGE_100); redis-cli with
+// HELLO 3, COMMAND DOCS and a 200 KB value; a RESP3 subscriber receiving pushes from a publisher.
+ProtocolCapture capture_redis_sessions(const std::filesystem::path& dir);
+// memcached; pipelined sets, noreply, a 200 KB value, gets/cas, multi-get, stats, meta commands.
+ProtocolCapture capture_memcached(const std::filesystem::path& dir);
+
+} // namespace sniff::protocols

@@ -1,0 +1,205 @@
+// Redis and memcached with their real clients: resp and memcache-text find one message per
+// protocol message, counted independently here from the streams tshark reassembles.
+
+#include "protocols/datastore_captures.hpp"
+#include "protocols/harness.hpp"
+#include "protocols/scratch.hpp"
+#include "support/process.hpp"
+#include "support/tshark.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+using namespace sniff::protocols;
+
+namespace {
+
+// An independent RESP reader: recursive descent over one stream, no state carried between calls.
+class RespCounter {
+public:
+    explicit RespCounter(const std::string& bytes) : m_bytes(bytes) {}
+
+    // Top-level values and, of them, RESP3 pushes; stops (leaving rest() > 0) at an incomplete one.
+    void count_all() {
+        while (m_at < m_bytes.size()) {
+            const std::size_t start = m_at;
+            const bool push = m_bytes[m_at] == '>';
+            if (!value(true)) {
+                m_at = start;
+                return;
+            }
+            ++values;
+            pushes += push ? 1 : 0;
+        }
+    }
+    std::size_t rest() const { return m_bytes.size() - m_at; }
+    long values = 0;
+    long pushes = 0;
+
+private:
+    bool line(std::string& out) {
+        const auto end = m_bytes.find("\r\n", m_at);
+        if (end == std::string::npos)
+            return false;
+        out = m_bytes.substr(m_at, end - m_at);
+        m_at = end + 2;
+        return true;
+    }
+    bool value(bool top) {
+        std::string text;
+        if (!line(text) || text.empty())
+            return false;
+        const char type = text[0];
+        if (std::string("+-:_#,(").find(type) != std::string::npos)
+            return true;
+        if (std::string("$!=").find(type) != std::string::npos) {
+            const long length = std::stol(text.substr(1));
+            if (length < 0)
+                return true;
+            m_at += static_cast<std::size_t>(length) + 2;
+            return m_at <= m_bytes.size();
+        }
+        if (std::string("*~>%|").find(type) != std::string::npos) {
+            long count = std::stol(text.substr(1));
+            count = type == '%' ? 2 * count : type == '|' ? 2 * count + 1 : count;
+            for (long i = 0; i < count; ++i)
+                if (!value(false))
+                    return false;
+            return true;
+        }
+        return top; // an inline command: the line itself
+    }
+
+    const std::string& m_bytes;
+    std::size_t m_at = 0;
+};
+
+// An independent memcached text reader: counts commands (client) or replies (server).
+long count_memcached(const std::string& bytes, bool client) {
+    std::istringstream in(bytes);
+    long messages = 0;
+    std::string line;
+    bool in_reply = false;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        std::istringstream words(line);
+        std::vector<std::string> word{std::istream_iterator<std::string>(words), {}};
+        const std::string name = word.empty() ? "" : word[0];
+        std::size_t data_word = 0;
+        if (client && (name == "set" || name == "add" || name == "replace" || name == "append" ||
+                       name == "prepend" || name == "cas"))
+            data_word = 4;
+        else if (client && name == "ms")
+            data_word = 2;
+        else if (!client && name == "VALUE")
+            data_word = 3;
+        else if (!client && name == "VA")
+            data_word = 1;
+        if (data_word != 0)
+            in.ignore(std::stol(word.at(data_word)) + 2);
+        if (!client && (name == "VALUE" || name == "STAT")) {
+            in_reply = true;
+            continue;
+        }
+        ++messages;
+        in_reply = false;
+    }
+    return in_reply ? messages + 1 : messages;
+}
+
+struct Streams {
+    std::vector<std::string> c2s, s2c;
+};
+
+Streams streams_of(const ProtocolCapture& capture) {
+    const auto all = sniff::test::tshark_follow_all(
+        capture.file.string(), sniff::test::tshark_tcp_stream_count(capture.file.string()));
+    const std::string server = ":" + std::to_string(capture.port);
+    Streams out;
+    for (const auto& stream : all) {
+        const bool node0_is_server = stream.node0.ends_with(server);
+        out.c2s.push_back(node0_is_server ? stream.from_node1 : stream.from_node0);
+        out.s2c.push_back(node0_is_server ? stream.from_node0 : stream.from_node1);
+    }
+    return out;
+}
+
+// Messages sniff marks with a header, per direction (resp: pushes).
+DirectionCounts marked_messages(const ProtocolCapture& capture) {
+    const auto result = sniff::test::run_command(
+        std::string(SNIFF_BIN) + " -q -r " + shell_quote(capture.file.string()) + " --framing " +
+        shell_quote(capture.framing()) + " --json");
+    DirectionCounts marked;
+    std::istringstream lines(result.out);
+    std::string line;
+    while (std::getline(lines, line)) {
+        const auto object = nlohmann::json::parse(line, nullptr, false);
+        if (!object.is_discarded() && object.value("type", "") == "message" &&
+            object.contains("header"))
+            ++(object.at("dir") == "c2s" ? marked.c2s : marked.s2c);
+    }
+    return marked;
+}
+
+} // namespace
+
+TEST_CASE("resp counts one message per RESP value of redis-benchmark, redis-cli and pub/sub",
+          "[protocols][redis][resp]") {
+    Scratch dir("redis-resp");
+    const auto capture = capture_redis_sessions(dir.path());
+    if (!capture.skip.empty()) {
+        WARN(capture.skip);
+        return;
+    }
+    const auto sniff = sniff_report(capture.file, capture.framing());
+    const auto streams = streams_of(capture);
+    DirectionCounts values, pushes;
+    std::size_t left = 0;
+    for (std::size_t i = 0; i < streams.c2s.size(); ++i) {
+        RespCounter requests(streams.c2s[i]), replies(streams.s2c[i]);
+        requests.count_all();
+        replies.count_all();
+        values.c2s += requests.values;
+        values.s2c += replies.values;
+        pushes.s2c += replies.pushes;
+        left += requests.rest() + replies.rest();
+    }
+    INFO(capture.name << ": sniff complete " << sniff.complete << ", other " << sniff.other
+                      << "; RESP values in tshark's streams " << values << " in "
+                      << streams.c2s.size() << " streams; SNIFF_KEEP=1 keeps " << capture.file);
+    CHECK(left == 0);
+    CHECK(static_cast<int>(streams.c2s.size()) == sniff.flows);
+    // 2000 requests for each of 5 tests, plus redis-cli's and the pub/sub session's.
+    CHECK(values.c2s > 10000);
+    CHECK(sniff.complete == values);
+    CHECK(sniff.other.total() == 0);
+    // Subscribe confirmations (2) and messages (5) are pushes in RESP3.
+    CHECK(pushes.s2c == 7);
+    CHECK(marked_messages(capture) == pushes);
+}
+
+TEST_CASE("memcache-text counts one message per command and reply of a real memcached",
+          "[protocols][memcached]") {
+    Scratch dir("memcached-text");
+    const auto capture = capture_memcached(dir.path());
+    if (!capture.skip.empty()) {
+        WARN(capture.skip);
+        return;
+    }
+    const auto sniff = sniff_report(capture.file, capture.framing());
+    const auto streams = streams_of(capture);
+    REQUIRE(streams.c2s.size() == 1);
+    const DirectionCounts counted{count_memcached(streams.c2s[0], true),
+                                  count_memcached(streams.s2c[0], false)};
+    INFO(capture.name << ": sniff complete " << sniff.complete << ", other " << sniff.other
+                      << "; independent count " << counted << "; SNIFF_KEEP=1 keeps "
+                      << capture.file);
+    // 50 sets, 2 noreply, big set, 3 gets, cas, incr, set, incr, delete, touch, 6 meta, stats,
+    // version: 70 commands; noreply ones and md with q get no answer.
+    CHECK(counted.c2s == 70);
+    CHECK(counted.s2c == 70 - 2 - 1);
+    CHECK(sniff.complete == counted);
+    CHECK(sniff.other.total() == 0);
+}

@@ -1,0 +1,47 @@
+#pragma once
+// Test support for the HTML report: captures written through the project's synthesizer (the
+// proxy's -w writer), a report built from a capture through the real pipeline, and headless
+// Chromium to run the page's script and dump the DOM it builds.
+
+#include "report/report_collector.hpp"
+#include "support/process.hpp"
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sniff::report::test {
+
+// One message of a synthesized conversation: its bytes and how they are cut into segments.
+struct Exchange {
+    model::Direction direction = model::Direction::c2s;
+    std::vector<std::string> segments; // payloads, one TCP segment each
+};
+
+// Writes a TCP conversation (handshake, the exchanges, FIN) as a pcap, 1 ms between segments.
+void write_conversation(const std::string& path, const std::vector<Exchange>& exchanges,
+                        std::uint16_t client_port = 40001, std::uint16_t server_port = 9000);
+
+// A struct-framed (4-byte little-endian length) exchange with whole, coalesced and split
+// messages both ways, like the demo's; two connections.
+void write_demo_capture(const std::string& path);
+
+// Builds the report of a capture through PacketPipeline, DissectorEngine (framing spec) and
+// the collector; writes it to html_path. The only place the tests touch the pipeline.
+void build_report(const std::string& capture, const std::string& framing,
+                  const std::string& html_path, const ReportLimits& limits = {});
+
+// The DOM after the page's scripts ran (chromium --headless --dump-dom); empty when Chromium
+// failed. screenshot_path, when given, also gets a PNG of the page.
+std::string rendered_dom(const std::string& html_path);
+bool screenshot(const std::string& html_path, const std::string& png_path, int width, int height);
+
+// Per "flow/direction" (e.g. "1/c2s"): {messages, segments}.
+using DirectionCounts = std::map<std::string, std::pair<std::uint64_t, std::uint64_t>>;
+// From the elements of class "direction" in a dumped DOM.
+DirectionCounts dom_direction_counts(const std::string& dom);
+// From sniff's text report of the same capture and framing (directions it lists).
+DirectionCounts text_report_counts(const std::string& capture, const std::string& framing);
+
+} // namespace sniff::report::test

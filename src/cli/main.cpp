@@ -7,6 +7,7 @@
 #include "demo/demo.hpp"
 #include "runtime/run.hpp"
 #include "sources/capture_source.hpp"
+#include "sources/exec_source.hpp"
 #include "sources/file_source.hpp"
 #include "sources/proxy_source.hpp"
 
@@ -30,6 +31,8 @@ runtime::SourceList sources_from(const pipeline::Options& options) {
         sources.push_back(std::make_unique<sources::CaptureSource>(options));
     if (!options.proxies.empty())
         sources.push_back(std::make_unique<sources::ProxySource>(options));
+    if (!options.exec_command.empty())
+        sources.push_back(std::make_unique<sources::ExecSource>(options));
     return sources;
 }
 

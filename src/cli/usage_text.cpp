@@ -18,6 +18,8 @@ usage:
                                           proxy and watch a connection live
   sniff -i IFACE --proxy SPEC [options] [FILTER]
                                           both at once: captured and proxied flows side by side
+  sniff exec [options] [--] CMD [ARGS...] run CMD and watch its own socket calls (recv, send, ...)
+                                          against the messages; -i IFACE beside it shows the wire
   sniff serve | client ...                the article's command server and client (see --help)
 )";
 

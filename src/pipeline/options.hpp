@@ -45,6 +45,7 @@ struct Options {
     std::optional<std::uint64_t> busy_poll_us; // --busy-poll US: poll that long before sleeping
     std::vector<std::string> framings;         // --framing SPEC | PORT=SPEC (repeatable)
     std::string write_streams;                 // --write-streams DIR
+    std::string report_file;                   // --report FILE.html
     std::string export_lua;                    // --export-lua FILE
     std::optional<std::uint64_t> udp_bufsize;
     bool json = false;                     // --json

@@ -1,14 +1,18 @@
 #include "pipeline/output_set.hpp"
 
+#include "report/report_collector.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace sniff::pipeline {
 
 std::optional<OutputSet::Error> OutputSet::build(const Options& options,
-                                                 dissect::FramingSelector selector) {
+                                                 dissect::FramingSelector selector,
+                                                 report::ReportCollector* report) {
     m_json = options.json;
-    const bool dissect = !options.framings.empty() || options.udp_bufsize.has_value();
-    m_summary = std::make_unique<output::SummaryPrinter>(stdout, !dissect && !m_json);
+    // Messages are printed when a framing was asked for; the HTML report wants them in any case.
+    const bool text_messages = !options.framings.empty() || options.udp_bufsize.has_value();
+    m_summary = std::make_unique<output::SummaryPrinter>(stdout, !text_messages && !m_json);
     m_fanout.add(*m_summary);
     if (m_json) {
         m_json_writer = std::make_unique<output::JsonEventWriter>(stdout);
@@ -21,22 +25,30 @@ std::optional<OutputSet::Error> OutputSet::build(const Options& options,
             return Error{1, error};
         m_fanout.add(*m_streams);
     }
-    if (!dissect)
+    if (!text_messages && report == nullptr)
         return std::nullopt;
-    dissect::MessageSink* messages = nullptr;
-    if (m_json) {
+    if (text_messages && m_json) {
         m_message_json = std::make_unique<output::MessageJsonWriter>(*m_json_writer);
-        messages = m_message_json.get();
-    } else {
-        m_report = std::make_unique<output::MessageReport>(stdout);
-        messages = m_report.get();
+        m_messages.add(*m_message_json);
+    } else if (text_messages) {
+        // --summary keeps its promise of one line per flow, the messages counted on it.
+        m_summary_only = options.summary;
+        m_report = std::make_unique<output::MessageReport>(
+            stdout,
+            options.summary ? output::ReportStyle::flow_lines : output::ReportStyle::messages);
+        m_messages.add(*m_report);
     }
+    if (report != nullptr)
+        m_messages.add(*report);
     dissect::EngineConfig config;
     config.udp_bufsize = options.udp_bufsize.value_or(0);
-    m_engine = std::make_unique<dissect::DissectorEngine>(std::move(selector), *messages, config);
+    m_engine = std::make_unique<dissect::DissectorEngine>(std::move(selector), m_messages, config);
     m_fanout.add(*m_engine);
+    // After the engine: a flow's block prints (and its summaries arrive) after its messages.
     if (m_report)
-        m_fanout.add(*m_report); // after the engine: a flow's block prints after its messages
+        m_fanout.add(*m_report);
+    if (report != nullptr)
+        m_fanout.add(*report);
     return std::nullopt;
 }
 
@@ -52,6 +64,8 @@ bool OutputSet::finish(const std::string& source_label, const nlohmann::json& en
         m_json_writer->write_end(end);
     } else {
         m_summary->print_totals(source_label);
+        if (m_report && m_summary_only)
+            m_report->print_totals();
     }
     std::fflush(stdout);
     if (m_streams)

@@ -4,6 +4,7 @@
 // the message views. Every source (file, live capture, proxy) feeds the same set.
 
 #include "dissectors/engine.hpp"
+#include "dissectors/message_fanout.hpp"
 #include "output/json_events.hpp"
 #include "output/message_json.hpp"
 #include "output/message_report.hpp"
@@ -13,6 +14,10 @@
 
 #include <memory>
 #include <optional>
+
+namespace sniff::report {
+class ReportCollector;
+}
 
 namespace sniff::pipeline {
 
@@ -24,7 +29,9 @@ public:
         int exit_code = 2;
         std::string message;
     };
-    std::optional<Error> build(const Options& options, dissect::FramingSelector selector);
+    // report: the HTML report's collector (--report), fed the events and messages too, or null.
+    std::optional<Error> build(const Options& options, dissect::FramingSelector selector,
+                               report::ReportCollector* report = nullptr);
 
     reassembly::StreamSink& sink() { return m_fanout; }
     // Totals, end object and stream index; returns false (and error) when an output failed.
@@ -35,11 +42,13 @@ public:
 private:
     reassembly::SinkFanout m_fanout;
     bool m_json = false;
+    bool m_summary_only = false; // --summary with a framing: flow lines and message totals
     std::unique_ptr<output::SummaryPrinter> m_summary;
     std::unique_ptr<output::JsonEventWriter> m_json_writer;
     std::unique_ptr<output::StreamFileWriter> m_streams;
     std::unique_ptr<output::MessageReport> m_report;
     std::unique_ptr<output::MessageJsonWriter> m_message_json;
+    dissect::MessageFanout m_messages;
     std::unique_ptr<dissect::DissectorEngine> m_engine;
 };
 

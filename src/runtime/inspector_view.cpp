@@ -1,5 +1,6 @@
 #include "runtime/inspector_view.hpp"
 
+#include "report/report_collector.hpp"
 #include "util/escape.hpp"
 
 #include <cinttypes>
@@ -9,14 +10,19 @@
 namespace sniff::runtime {
 
 InspectorView::InspectorView(dissect::FramingSelector selector, dissect::EngineConfig config,
-                             util::Bytes stable)
-    : m_store(stable, config), m_engine(std::move(selector), m_store, config),
+                             util::Bytes stable, report::ReportCollector* report)
+    : m_store(stable, config), m_engine(std::move(selector), m_messages, config),
       m_live(stable.empty()) {
+    m_messages.add(m_store);
+    if (report != nullptr)
+        m_messages.add(*report);
     // Live bytes are not stable: the store copies them, within a budget.
     if (m_live)
         m_store.set_byte_budget(k_default_byte_budget);
     m_fanout.add(m_store); // first: the store knows a flow before the engine reports messages
     m_fanout.add(m_engine);
+    if (report != nullptr)
+        m_fanout.add(*report); // after the engine, as the report's collector asks
 }
 
 void InspectorView::show(const std::string& text, bool bad) {

@@ -4,6 +4,7 @@
 // (TuiLoop). Sources' events and status lines go to its status line, which owns the screen.
 
 #include "dissectors/engine.hpp"
+#include "dissectors/message_fanout.hpp"
 #include "pipeline/options.hpp"
 #include "runtime/tui_loop.hpp"
 #include "store/flow_store.hpp"
@@ -11,6 +12,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+
+namespace sniff::report {
+class ReportCollector;
+}
 
 namespace sniff::runtime {
 
@@ -22,8 +27,9 @@ public:
 
     // stable: the region the sources' bytes lie in for the whole run (a mapped capture file), so
     // the store references them; empty for live sources, whose bytes are copied within a budget.
+    // report: the HTML report's collector, fed beside the store, or null.
     InspectorView(dissect::FramingSelector selector, dissect::EngineConfig config,
-                  util::Bytes stable);
+                  util::Bytes stable, report::ReportCollector* report);
 
     reassembly::StreamSink& sink() { return m_fanout; }
     // A source's event or status on the status line (bad: highlighted); text reaches the screen
@@ -41,6 +47,7 @@ public:
 
 private:
     store::FlowStore m_store;
+    dissect::MessageFanout m_messages;
     dissect::DissectorEngine m_engine;
     reassembly::SinkFanout m_fanout;
     std::unique_ptr<TuiLoop> m_loop;

@@ -3,6 +3,7 @@
 #include "pipeline/framing_selection.hpp"
 #include "pipeline/origin_sink.hpp"
 #include "pipeline/output_set.hpp"
+#include "report/report_collector.hpp"
 #include "runtime/event_loop_runner.hpp"
 #include "runtime/inspector_view.hpp"
 #include "runtime/privileges.hpp"
@@ -41,6 +42,7 @@ std::chrono::microseconds busy_poll(const pipeline::Options& options, const Sour
 struct Views {
     pipeline::OutputSet text;
     std::unique_ptr<InspectorView> inspector;
+    std::unique_ptr<report::ReportCollector> report; // --report, beside either
 
     reassembly::StreamSink& sink() { return inspector ? inspector->sink() : text.sink(); }
     void event(const std::string& line, bool bad) {
@@ -204,12 +206,19 @@ int build_views(const pipeline::Options& options, dissect::FramingSelector frami
                 const SourceList& sources, Views& views) {
     dissect::EngineConfig engine;
     engine.udp_bufsize = options.udp_bufsize.value_or(0);
+    if (!options.report_file.empty()) {
+        std::string title;
+        for (const auto& source : sources)
+            title += (title.empty() ? "" : " + ") + source->title();
+        views.report = std::make_unique<report::ReportCollector>(title);
+    }
     if (inspector_wanted(options)) {
         const util::Bytes stable = sources.size() == 1 ? sources[0]->stable_bytes() : util::Bytes{};
-        views.inspector = std::make_unique<InspectorView>(std::move(framings), engine, stable);
+        views.inspector = std::make_unique<InspectorView>(std::move(framings), engine, stable,
+                                                          views.report.get());
         return 0;
     }
-    if (auto failure = views.text.build(options, std::move(framings))) {
+    if (auto failure = views.text.build(options, std::move(framings), views.report.get())) {
         std::fprintf(stderr, "sniff: %s\n", failure->message.c_str());
         return failure->exit_code;
     }
@@ -217,7 +226,7 @@ int build_views(const pipeline::Options& options, dissect::FramingSelector frami
 }
 
 // After the loop: the sources' last input and files, the views' totals, the sources' summaries.
-int finish(Run& run, Views& views) {
+int finish(const pipeline::Options& options, Run& run, Views& views) {
     const SourceList& sources = run.sources();
     int status = 0;
     for (const auto& source : sources)
@@ -235,6 +244,14 @@ int finish(Run& run, Views& views) {
     }
     for (const auto& source : sources)
         source->print_summary();
+    // Written at the end of every run, Ctrl-C included: what was seen so far.
+    if (views.report && !views.report->write(options.report_file, error)) {
+        std::fprintf(stderr, "sniff: --report: %s\n", error.c_str());
+        status = 1;
+    }
+    for (const auto& source : sources)
+        if (const auto exit_status = source->exit_status(); exit_status && status == 0)
+            status = *exit_status; // sniff exec ends with the program's status
     return status;
 }
 
@@ -246,7 +263,10 @@ int run(const pipeline::Options& options, SourceList sources) {
         return 1;
     }
     std::string error;
-    auto framings = pipeline::framing_selector(options, inspector_wanted(options), error);
+    // The inspector and the HTML report are about message boundaries: without --framing they
+    // guess one per flow.
+    auto framings = pipeline::framing_selector(
+        options, inspector_wanted(options) || !options.report_file.empty(), error);
     if (!framings) {
         std::fprintf(stderr, "sniff: %s\n", error.c_str());
         return 2;
@@ -268,7 +288,7 @@ int run(const pipeline::Options& options, SourceList sources) {
         return 1;
     }
     run_event_loop(run.io(), busy_poll(options, run.sources()));
-    return finish(run, views);
+    return finish(options, run, views);
 }
 
 } // namespace sniff::runtime

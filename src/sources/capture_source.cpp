@@ -130,6 +130,10 @@ private:
             if (code || m_stopping)
                 return;
             show_status();
+            // -w: what was captured reaches the file within a second, so a kill -9 loses
+            // at most that much.
+            if (m_writer != nullptr && !m_writer_failed)
+                m_writer->flush();
             schedule_tick();
         });
     }

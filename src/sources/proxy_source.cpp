@@ -75,7 +75,8 @@ std::string ProxySource::configure(const dissect::FramingSelector& framings) {
     if (const auto error = parse_setup(options, framings, m_specs, m_options); !error.empty())
         return error;
     m_options.seed = options.seed.value_or(0);
-    m_options.delay_ms = static_cast<int>(options.delay_ms.value_or(0));
+    if (options.delay_ms) // unset: re-chunked writes are paced to reach the peer's reads apart
+        m_options.delay_ms = static_cast<int>(*options.delay_ms);
     if (options.proxy_buffer)
         m_options.buffer_size = static_cast<std::size_t>(*options.proxy_buffer);
     m_options.on_event = [this](const proxy::ProxyEvent& event) { report(event); };
@@ -181,8 +182,11 @@ void ProxySource::print_summary() const {
                  stats.chunks_out[0], stats.bytes[1], stats.chunks_in[1], stats.chunks_out[1]);
     const auto& rechunk = m_options.rechunk;
     if (rechunk[0].mode != proxy::RechunkMode::none || rechunk[1].mode != proxy::RechunkMode::none)
-        std::fprintf(stderr, "; rechunk c2s %s, s2c %s, seed %" PRIu64,
-                     rechunk[0].to_string().c_str(), rechunk[1].to_string().c_str(), stats.seed);
+        std::fprintf(stderr,
+                     "; rechunk c2s %s, s2c %s, seed %" PRIu64 "; writes the peer may have read "
+                     "together (pacing not held): c2s %" PRIu64 ", s2c %" PRIu64,
+                     rechunk[0].to_string().c_str(), rechunk[1].to_string().c_str(), stats.seed,
+                     stats.writes_merged[0], stats.writes_merged[1]);
     if (stats.udp_dropped[0] + stats.udp_dropped[1] > 0) // never silently incomplete
         std::fprintf(stderr, "; UDP datagrams dropped c2s %" PRIu64 ", s2c %" PRIu64,
                      stats.udp_dropped[0], stats.udp_dropped[1]);
@@ -195,8 +199,12 @@ void ProxySource::add_end_fields(nlohmann::json& end) const {
                                   {"upstream_failures", stats.upstream_failures},
                                   {"c2s_bytes", stats.bytes[0]},
                                   {"c2s_reads", stats.chunks_in[0]},
+                                  {"c2s_writes", stats.chunks_out[0]},
+                                  {"c2s_writes_merged", stats.writes_merged[0]},
                                   {"s2c_bytes", stats.bytes[1]},
                                   {"s2c_reads", stats.chunks_in[1]},
+                                  {"s2c_writes", stats.chunks_out[1]},
+                                  {"s2c_writes_merged", stats.writes_merged[1]},
                                   {"udp_dropped", stats.udp_dropped[0] + stats.udp_dropped[1]}};
 }
 

@@ -20,6 +20,7 @@
 
 #include <functional>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 
 namespace boost::asio {
@@ -83,6 +84,9 @@ public:
     virtual void print_summary() const {}
     // A line printed before the views start (tcpdump's "listening on ..."), or nothing.
     virtual void announce() const {}
+    // The status the run should exit with, when the source decides it (sniff exec: the
+    // program's); nullopt for the others.
+    virtual std::optional<int> exit_status() const { return std::nullopt; }
     // The region the source's bytes lie in for the whole run (a mapped capture file), so a view
     // may keep views into it instead of copies; empty when they are not stable.
     virtual util::Bytes stable_bytes() const { return {}; }

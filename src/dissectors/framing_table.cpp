@@ -13,12 +13,15 @@ struct FramingEntry {
     std::unique_ptr<Framing> (*make)(const FramingSpec&);
 };
 
-constexpr std::array<FramingEntry, 5> k_framings{{
+constexpr std::array<FramingEntry, 8> k_framings{{
     {Family::len, make_len_framing},
     {Family::json, make_json_framing},
     {Family::delim, make_delim_framing},
     {Family::ascii_len, make_ascii_len_framing},
     {Family::pgsql, make_pgsql_framing},
+    {Family::http, make_http_framing},
+    {Family::websocket, make_websocket_framing},
+    {Family::http2, make_http2_framing},
 }};
 
 } // namespace

@@ -13,6 +13,9 @@ std::unique_ptr<Framing> make_json_framing(const FramingSpec& spec);
 std::unique_ptr<Framing> make_delim_framing(const FramingSpec& spec);
 std::unique_ptr<Framing> make_ascii_len_framing(const FramingSpec& spec);
 std::unique_ptr<Framing> make_pgsql_framing(const FramingSpec& spec);
+std::unique_ptr<Framing> make_http_framing(const FramingSpec& spec);
+std::unique_ptr<Framing> make_websocket_framing(const FramingSpec& spec);
+std::unique_ptr<Framing> make_http2_framing(const FramingSpec& spec);
 
 // A new framing instance (one per flow) for spec; null for raw and auto, which are not framings.
 std::unique_ptr<Framing> make_framing(const FramingSpec& spec);

@@ -255,6 +255,39 @@ SpecResult parse_ascii_or_pgsql(const SpecParser& parser, const std::vector<Part
     return spec;
 }
 
+// http, websocket and http2: max (and hmax for http) only.
+SpecResult parse_web(const SpecParser& parser, const std::vector<Part>& parts, Family family,
+                     std::string_view name) {
+    FramingSpec spec;
+    spec.family = family;
+    spec.max = family == Family::http2 ? k_default_http2_max : k_default_http_max;
+    for (const Part& part : parts) {
+        const auto [key, value] = key_value(part.text);
+        if (key == "max") {
+            if (!parse_max(value, spec.max) ||
+                (family == Family::http2 && spec.max > k_default_http2_max))
+                return parser.error(name, "max must be 1..2^40 (2^24-1 for http2), not", part);
+        } else if (family == Family::http && key == "hmax") {
+            if (!parse_max(value, spec.header_max))
+                return parser.error(name, "hmax must be 1..2^40, not", part);
+        } else {
+            return parser.error(name, "unknown key", part);
+        }
+    }
+    return spec;
+}
+
+struct WebFamily {
+    std::string_view name;
+    Family family;
+};
+
+constexpr std::array<WebFamily, 3> k_web_families{{
+    {"http", Family::http},
+    {"websocket", Family::websocket},
+    {"http2", Family::http2},
+}};
+
 SpecResult parse_family(std::string_view text) {
     const SpecParser parser(text);
     const auto colon = text.find(':');
@@ -283,10 +316,14 @@ SpecResult parse_family(std::string_view text) {
         return parse_ascii_or_pgsql(parser, parts, Family::ascii_len);
     if (name == "pgsql")
         return parse_ascii_or_pgsql(parser, parts, Family::pgsql);
+    for (const WebFamily& web : k_web_families)
+        if (name == web.name)
+            return parse_web(parser, parts, web.family, web.name);
     SpecError err;
     err.message = "unknown framing '" + std::string(name) + "' at position 0 in '" +
                   std::string(text) +
-                  "' (families: raw, auto, len:, json:, delim:, ascii-len, pgsql; or a preset, "
+                  "' (families: raw, auto, len:, json:, delim:, ascii-len, pgsql, http, websocket, "
+                  "http2; or a preset, "
                   "see --list-framings)";
     return err;
 }
@@ -308,6 +345,9 @@ const std::vector<Preset>& preset_list() {
         {"mqtt", "len:off=1,size=varint", "MQTT remaining length"},
         {"lines", "delim:\\n", "newline-terminated lines"},
         {"crlf", "delim:\\r\\n", "CRLF-terminated lines (SMTP, Redis RESP lines)"},
+        {"http", "http", "HTTP/1.x, responses paired with requests, then any upgrade"},
+        {"websocket", "websocket", "WebSocket frames (RFC 6455), fragmented messages"},
+        {"http2", "http2", "HTTP/2 preface and frames, stream ids (cleartext h2c)"},
     };
     return k_presets;
 }
@@ -395,6 +435,18 @@ std::string to_string(const FramingSpec& spec) {
     case Family::pgsql: {
         const std::string max = max_part(k_default_max);
         return max.empty() ? "pgsql" : "pgsql:" + max.substr(1);
+    }
+    case Family::http:
+    case Family::websocket:
+    case Family::http2: {
+        std::string params =
+            max_part(spec.family == Family::http2 ? k_default_http2_max : k_default_http_max);
+        if (spec.family == Family::http && spec.header_max != k_default_json_header_max)
+            params += ",hmax=" + std::to_string(spec.header_max);
+        std::string name(spec.family == Family::http        ? "http"
+                         : spec.family == Family::websocket ? "websocket"
+                                                            : "http2");
+        return params.empty() ? name : name + ":" + params.substr(1);
     }
     }
     return "raw";

@@ -58,7 +58,62 @@ std::string nginx_config(const std::filesystem::path& dir, int port) {
            "    location = /post { return 200 \"posted\\n\"; }\n  }\n}\n";
 }
 
+// An echo server and a client (python3-websockets, asyncio API), without permessage-deflate so
+// tshark sees the payloads: small, 126-byte (16-bit length), 70 KB (64-bit length), a message
+// in three fragments, a ping, then the close handshake.
+// Debian's interpreter, which has Debian's python3-websockets (a python3 earlier in PATH may not).
+constexpr const char* k_python = "/usr/bin/python3";
+
+constexpr const char* k_websocket_script = R"(
+import asyncio, sys, websockets
+
+async def echo(ws, path=None):
+    async for message in ws:
+        await ws.send(message)
+
+async def client(port):
+    async with websockets.connect("ws://127.0.0.1:%d/echo" % port, compression=None,
+                                  max_size=None) as ws:
+        for message in ["hi", "x" * 126, b"y" * 70000]:
+            await ws.send(message)
+            await ws.recv()
+        await ws.send(["frag", "ment", "ed"])
+        await ws.recv()
+        await (await ws.ping(b"ping?"))
+
+async def serve(port):
+    async with websockets.serve(echo, "127.0.0.1", port, compression=None, max_size=None):
+        await asyncio.Future()
+
+port = int(sys.argv[2])
+asyncio.run(serve(port) if sys.argv[1] == "serve" else client(port))
+)";
+
 } // namespace
+
+ProtocolCapture capture_websocket(const std::filesystem::path& dir) {
+    auto result = prepare("WebSocket (python3-websockets echo)", dir, "http", {k_python});
+    if (!result.skip.empty())
+        return result;
+    if (test::run_command(std::string(k_python) + " -c 'import websockets'").exit_code != 0) {
+        result.skip = "python3-websockets is not installed (./run test installs it)";
+        return result;
+    }
+    const auto script = dir / "ws.py";
+    write_file(script, k_websocket_script);
+    const std::string port = std::to_string(result.port);
+    Background server(std::string(k_python) + " " + shell_quote(script.string()) + " serve " + port,
+                      dir / "server.log");
+    wait_listening(result.port, server);
+    LoopbackCapture capture(result.file, result.port);
+    if (!capture.started())
+        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    run_client(std::string(k_python) + " " + shell_quote(script.string()) + " client " + port, 30,
+               dir / "client.log");
+    capture.stop();
+    server.stop(SIGTERM);
+    return result;
+}
 
 ProtocolCapture capture_nginx(const std::filesystem::path& dir) {
     auto result = prepare("HTTP/1.1 (nginx, curl, nc)", dir, "http", {"nginx", "curl", "nc"});

@@ -66,3 +66,26 @@ TEST_CASE("http counts the requests and responses tshark finds between curl, nc 
     CHECK(sniff.other.total() == 0);
     CHECK(sniff.skipped_bytes == 0);
 }
+
+TEST_CASE("http then websocket count the frames tshark finds between python3-websockets peers",
+          "[protocols][websocket]") {
+    Scratch dir("websocket");
+    const auto capture = capture_websocket(dir.path());
+    if (!capture.skip.empty()) {
+        WARN(capture.skip);
+        return;
+    }
+    const auto sniff = sniff_report(capture.file, capture.framing());
+    const auto frames =
+        count_occurrences(tshark_frames(capture.file, capture.port, "http", "websocket.opcode"));
+    INFO(capture.name << ": sniff --framing " << capture.framing() << " complete " << sniff.complete
+                      << ", other " << sniff.other.total() << "; tshark websocket frames " << frames
+                      << "; SNIFF_KEEP=1 keeps " << capture.file);
+    CHECK(sniff.flows == 1);
+    // The client: 3 messages, the fragmented one in 4 frames (websockets ends it with an empty
+    // FIN continuation), a ping, a close; the server: 4 echoes, a pong, a close. sniff adds the
+    // upgrade request and the 101 to each direction.
+    CHECK(frames == DirectionCounts{9, 6});
+    CHECK(sniff.complete == DirectionCounts{frames.c2s + 1, frames.s2c + 1});
+    CHECK(sniff.other.total() == 0);
+}

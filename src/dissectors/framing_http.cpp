@@ -44,6 +44,7 @@ struct Side {
     std::string json; // the current message's header_json, kept while a chunked body is scanned
     ChunkedBody chunked;
     bool until_close = false;
+    bool first = true; // no message has begun in this direction yet
 };
 
 class HttpFraming final : public Framing {
@@ -65,6 +66,15 @@ public:
             return FrameResult::need_more(from + bytes.size() + 1, Feed::tail);
         case Protocol::http1:
             break;
+        }
+        if (side.phase == Phase::head && from == 0 && side.first &&
+            direction == model::Direction::s2c && starts_with_server_settings(bytes)) {
+            // An HTTP/2 server with prior knowledge may send its SETTINGS before the client's
+            // preface arrives: its first frame says which protocol this is.
+            switch_both(Protocol::http2);
+            side.current = Protocol::http2;
+            side.first = false;
+            return m_http2.frame(direction, bytes);
         }
         if (side.phase == Phase::head)
             return frame_head(direction, side, bytes, from);
@@ -145,6 +155,7 @@ private:
             return FrameResult::malformed("HTTP/1 header section of " +
                                               std::to_string(head.size()) + " bytes over hmax",
                                           Resync::skip_to_delimiter, head.size());
+        side.first = false;
         std::string error;
         const std::optional<HttpHead> parsed = parse_head(head, error);
         if (!parsed)
@@ -250,6 +261,12 @@ private:
     void switch_both(Protocol protocol) {
         for (Side& side : m_sides)
             side.protocol = protocol;
+    }
+
+    // RFC 9113 3.4: the server's connection preface is a SETTINGS frame (type 4, stream 0).
+    static bool starts_with_server_settings(util::Bytes bytes) {
+        return bytes.size() >= 9 && bytes[3] == std::byte{0x4} &&
+               plausible_http2_header(bytes.first(9));
     }
 
     // Bytes before the next start line in bytes: "HTTP/1.x NNN" anywhere (a response follows a

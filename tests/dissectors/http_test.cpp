@@ -331,3 +331,23 @@ TEST_CASE("http, websocket and http2 specs parse, print back and reject unknown 
     CHECK(std::holds_alternative<SpecError>(parse_spec("http2:max=99999999")));
     CHECK(std::holds_alternative<SpecError>(parse_spec("http:size=4")));
 }
+
+TEST_CASE("http: a server's SETTINGS before the client's preface is HTTP/2 from its first frame",
+          "[dissectors][http][http2]") {
+    const std::string settings = h2_frame(0x4, 0, 0, std::string(6, '\0'));
+    const std::string ack = h2_frame(0x4, 0x1, 0, "");
+    FramingSelector selector;
+    selector.set_default(spec_of("http"));
+    Recorder recorder;
+    DissectorEngine engine(selector, recorder);
+    Driver driver(engine, make_flow());
+    driver.send(model::Direction::s2c, settings);
+    driver.send(model::Direction::c2s, k_h2_preface + settings + ack);
+    driver.send(model::Direction::s2c, ack);
+    driver.close();
+    CHECK(lengths(recorder.of(model::Direction::c2s)) ==
+          std::vector<std::uint64_t>{24, settings.size(), ack.size()});
+    CHECK(lengths(recorder.of(model::Direction::s2c)) ==
+          std::vector<std::uint64_t>{settings.size(), ack.size()});
+    CHECK(all_complete(recorder.messages));
+}

@@ -169,3 +169,33 @@ ProtocolCapture capture_nginx(const std::filesystem::path& dir) {
 }
 
 } // namespace sniff::protocols
+
+namespace sniff::protocols {
+
+ProtocolCapture capture_http2(const std::filesystem::path& dir) {
+    auto result = prepare("HTTP/2 cleartext (nghttpd, nghttp, h2load)", dir, "http",
+                          {"nghttpd", "nghttp", "h2load"});
+    if (!result.skip.empty())
+        return result;
+    std::filesystem::create_directories(dir / "www");
+    write_file(dir / "www/small.txt", "small file\n");
+    write_file(dir / "www/big.bin", std::string(300000, 'B'));
+    const std::string port = std::to_string(result.port);
+    Background server("nghttpd --no-tls -d " + shell_quote((dir / "www").string()) + " " + port,
+                      dir / "nghttpd.log");
+    wait_listening(result.port, server);
+    LoopbackCapture capture(result.file, result.port);
+    if (!capture.started())
+        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    const std::string base = "http://127.0.0.1:" + port;
+    const auto log = dir / "clients.log";
+    // Prior knowledge: two files on one connection, the 300 KB one over many DATA frames.
+    run_client("nghttp -n " + base + "/small.txt " + base + "/big.bin", 30, log);
+    // h2load: 2 connections, 40 requests, 10 streams at a time.
+    run_client("h2load -n 40 -c 2 -m 10 " + base + "/small.txt", 30, log);
+    capture.stop();
+    server.stop(SIGTERM);
+    return result;
+}
+
+} // namespace sniff::protocols

@@ -89,3 +89,31 @@ TEST_CASE("http then websocket count the frames tshark finds between python3-web
     CHECK(sniff.complete == DirectionCounts{frames.c2s + 1, frames.s2c + 1});
     CHECK(sniff.other.total() == 0);
 }
+
+TEST_CASE("http2 counts the frames tshark finds between nghttp, h2load and nghttpd",
+          "[protocols][http2]") {
+    Scratch dir("http2");
+    const auto capture = capture_http2(dir.path());
+    if (!capture.skip.empty()) {
+        WARN(capture.skip);
+        return;
+    }
+    const std::string framing = std::to_string(capture.port) + "=http2";
+    const auto sniff = sniff_report(capture.file, framing);
+    const auto via_http = sniff_report(capture.file, capture.framing());
+    const auto frames =
+        count_occurrences(tshark_frames(capture.file, capture.port, "http2", "http2.type"));
+    // tshark lists the client preface as a "Magic" pseudo-frame without http2.type.
+    const auto prefaces =
+        count_occurrences(tshark_frames(capture.file, capture.port, "http2", "http2.magic"));
+    INFO(capture.name << ": sniff --framing " << framing << " complete " << sniff.complete
+                      << ", other " << sniff.other.total() << "; via http " << via_http.complete
+                      << "; tshark frames " << frames << ", prefaces " << prefaces
+                      << "; SNIFF_KEEP=1 keeps " << capture.file);
+    CHECK(sniff.flows == 3);
+    CHECK(prefaces == DirectionCounts{3, 0});
+    CHECK(frames.total() > 100);
+    CHECK(sniff.complete == DirectionCounts{frames.c2s + prefaces.c2s, frames.s2c});
+    CHECK(sniff.other.total() == 0);
+    CHECK(via_http.complete == sniff.complete); // http switches on the preface
+}

@@ -1,4 +1,5 @@
-// Fuzz target for one framing family (SNIFF_FUZZ_FAMILY picks the spec table below): the input
+// Fuzz target for one framing family (SNIFF_FUZZ_FAMILY names its registry row, whose fuzz_specs
+// are the specs drawn from; see src/dissectors/family_registry.hpp): the input
 // becomes the two directions of one flow, delivered to the DissectorEngine in random segments as
 // reassembly would, with occasional gaps.
 //   byte 0      spec: an index into the family's table; bit 7 makes the flow UDP
@@ -9,42 +10,34 @@
 // stay below the engine's head cap plus the sample window; every flow closes.
 
 #include "dissectors/engine.hpp"
+#include "dissectors/family_registry.hpp"
 #include "dissectors/spec.hpp"
 #include "fuzz/fuzz_support.hpp"
 
 #include <array>
 #include <cstdint>
 #include <random>
+#include <span>
 #include <string_view>
 #include <vector>
 
 #ifndef SNIFF_FUZZ_FAMILY
-#define SNIFF_FUZZ_FAMILY 0
+#define SNIFF_FUZZ_FAMILY "len"
 #endif
 
 namespace {
 
 using namespace sniff;
 
-// The specs of each family, from defaults to extremes of every parameter.
-const std::vector<std::string_view>& specs() {
-    static const std::array<std::vector<std::string_view>, 6> families{{
-        {"len:size=4", "len:size=1", "len:size=2,le", "len:size=3,le,adj=1", "len:size=8,max=65536",
-         "len:size=varint", "len:off=1,size=varint", "len:off=3,size=2,be", "len:size=4,le,signed",
-         "len:size=4,signed,adj=-4", "len:off=8,size=4,be,adj=12", "len:size=2,adj=-100,max=300"},
-        {"json", "json:size=4,le", "json:size=2,field=len,hmax=256", "json:size=1,max=1000",
-         "json:size=8,be,hmax=1024", "json:size=4,le,field=file_size,max=100"},
-        {"delim:\\n", "delim:\\r\\n", "delim:\\0,max=64", "delim:abcab,max=16", "delim:\\x2c",
-         "delim:\\n\\n,max=1000"},
-        {"ascii-len", "ascii-len:ack=ready", "ascii-len:ack=ready\\n,max=100", "ascii-len:max=10"},
-        {"pgsql", "pgsql:max=1024", "pgsql:max=8"},
-        {"auto"},
-    }};
-    return families[SNIFF_FUZZ_FAMILY];
+// The specs of the family's registry row, from defaults to extremes of every parameter.
+std::span<const std::string_view> specs() {
+    static const dissect::FamilyInfo* family = dissect::find_family(SNIFF_FUZZ_FAMILY);
+    SNIFF_FUZZ_CHECK(family != nullptr && !family->fuzz_specs.empty());
+    return family->fuzz_specs;
 }
 
 dissect::FramingSpec spec_at(std::size_t index) {
-    const auto& table = specs();
+    const auto table = specs();
     auto result = dissect::parse_spec(table[index % table.size()]);
     const auto* spec = std::get_if<dissect::FramingSpec>(&result);
     SNIFF_FUZZ_CHECK(spec != nullptr); // the table itself is valid

@@ -163,8 +163,53 @@ private:
 
 } // namespace
 
+namespace {
+
+SpecResult parse_ascii_len(const SpecParser& parser, std::span<const SpecPart> parts) {
+    FramingSpec spec;
+    spec.family = Family::ascii_len;
+    for (const SpecPart& part : parts) {
+        const auto [key, value] = key_value(part.text);
+        if (key == "max") {
+            if (!parse_max(value, spec.max))
+                return parser.error("ascii-len", "max must be 1..2^40, not", part);
+        } else if (key == "ack") {
+            if (!unescape(value, spec.bytes) || spec.bytes.size() > 64)
+                return parser.error("ascii-len", "ack must be 0..64 bytes with valid escapes, not",
+                                    part);
+        } else if (key == "noack") {
+            spec.bytes.clear();
+        } else {
+            return parser.error("ascii-len", "unknown key", part);
+        }
+    }
+    return spec;
+}
+
+std::string print_ascii_len(const FramingSpec& spec) {
+    const std::string out =
+        spec.bytes.empty() ? "ascii-len:noack" : "ascii-len:ack=" + escape_spec_bytes(spec.bytes);
+    return out + max_suffix(spec, k_default_max);
+}
+
+constexpr std::array<std::string_view, 4> k_fuzz_specs{
+    "ascii-len", "ascii-len:ack=ready", "ascii-len:ack=ready\\n,max=100", "ascii-len:max=10"};
+
 std::unique_ptr<Framing> make_ascii_len_framing(const FramingSpec& spec) {
     return std::make_unique<AsciiLenFraming>(spec);
 }
+
+} // namespace
+
+extern const FamilyInfo k_family_ascii_len{
+    .family = Family::ascii_len,
+    .name = "ascii-len",
+    .grammar = "ascii-len[:ack=TEXT,noack,max=N]",
+    .parse = parse_ascii_len,
+    .print = print_ascii_len,
+    .make = make_ascii_len_framing,
+    .lua_body = nullptr, // the length's end depends on the peer's ack: no Lua form
+    .fuzz_specs = k_fuzz_specs,
+};
 
 } // namespace sniff::dissect

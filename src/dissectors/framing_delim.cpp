@@ -7,6 +7,7 @@
 // after the next separator; after a gap it resyncs the same way.
 
 #include "dissectors/framings.hpp"
+#include "dissectors/lua_export.hpp"
 #include "dissectors/separator_count.hpp"
 
 #include <array>
@@ -151,8 +152,61 @@ private:
 
 } // namespace
 
+namespace {
+
+SpecResult parse_delim(const SpecParser& parser, std::span<const SpecPart> parts) {
+    if (parts.empty())
+        return parser.error("delim", "needs a separator, e.g. delim:\\n; got", {parser.whole(), 0});
+    FramingSpec spec;
+    spec.family = Family::delim;
+    spec.max = k_default_delim_max;
+    if (!unescape(parts.front().text, spec.bytes) || spec.bytes.empty() || spec.bytes.size() > 64)
+        return parser.error("delim", "separator must be 1..64 bytes with valid escapes, not",
+                            parts.front());
+    for (const SpecPart& part : parts.subspan(1)) {
+        const auto [key, value] = key_value(part.text);
+        if (key != "max")
+            return parser.error("delim", "unknown key", part);
+        if (!parse_max(value, spec.max))
+            return parser.error("delim", "max must be 1..2^40, not", part);
+    }
+    return spec;
+}
+
+std::string print_delim(const FramingSpec& spec) {
+    return "delim:" + escape_spec_bytes(spec.bytes) + max_suffix(spec, k_default_delim_max);
+}
+
+std::string lua_delim(const FramingSpec& spec) {
+    return "local SEPARATOR = " + lua_string(spec.bytes) +
+           "\n"
+           "local function message_length(tvb, offset, available)\n"
+           "    local first, last = tvb:raw(offset, available):find(SEPARATOR, 1, true)\n"
+           "    if first == nil then return nil end\n"
+           "    return last, 0\n"
+           "end\n\n" +
+           lua_manual_loop();
+}
+
+constexpr std::array<std::string_view, 6> k_fuzz_specs{"delim:\\n",        "delim:\\r\\n",
+                                                       "delim:\\0,max=64", "delim:abcab,max=16",
+                                                       "delim:\\x2c",      "delim:\\n\\n,max=1000"};
+
 std::unique_ptr<Framing> make_delim_framing(const FramingSpec& spec) {
     return std::make_unique<DelimFraming>(spec);
 }
+
+} // namespace
+
+extern const FamilyInfo k_family_delim{
+    .family = Family::delim,
+    .name = "delim",
+    .grammar = "delim:SEP,max=N",
+    .parse = parse_delim,
+    .print = print_delim,
+    .make = make_delim_framing,
+    .lua_body = lua_delim,
+    .fuzz_specs = k_fuzz_specs,
+};
 
 } // namespace sniff::dissect

@@ -16,7 +16,7 @@
 // a gap resynchronises on the next start line.
 
 #include "dissectors/chunked_body.hpp"
-#include "dissectors/framings.hpp"
+#include "dissectors/family_registry.hpp"
 #include "dissectors/http1_exchange.hpp"
 #include "dissectors/http1_head.hpp"
 #include "dissectors/http2_frames.hpp"
@@ -299,44 +299,49 @@ private:
     Http2Frames m_http2;
 };
 
-class WebSocketFraming final : public Framing {
-public:
-    explicit WebSocketFraming(const FramingSpec& spec) : m_frames(spec.max) {}
-    FrameResult frame(model::Direction direction, util::Bytes bytes, std::uint64_t) override {
-        return m_frames.frame(direction, bytes);
+SpecResult parse_http(const SpecParser& parser, std::span<const SpecPart> parts) {
+    FramingSpec spec;
+    spec.family = Family::http;
+    spec.max = k_default_http_max;
+    for (const SpecPart& part : parts) {
+        const auto [key, value] = key_value(part.text);
+        if (key == "max") {
+            if (!parse_max(value, spec.max))
+                return parser.error("http", "max must be 1..2^40, not", part);
+        } else if (key == "hmax") {
+            if (!parse_max(value, spec.header_max))
+                return parser.error("http", "hmax must be 1..2^40, not", part);
+        } else {
+            return parser.error("http", "unknown key", part);
+        }
     }
+    return spec;
+}
 
-private:
-    WebSocketFrames m_frames;
-};
-
-class Http2Framing final : public Framing {
-public:
-    explicit Http2Framing(const FramingSpec& spec) : m_frames(spec.max) {}
-    FrameResult frame(model::Direction direction, util::Bytes bytes, std::uint64_t) override {
-        return m_frames.frame(direction, bytes);
-    }
-    std::optional<std::size_t> find_resync(model::Direction, util::Bytes bytes, bool) override {
-        return m_frames.find_resync(bytes);
-    }
-    bool can_resync() const override { return true; }
-
-private:
-    Http2Frames m_frames;
-};
-
-} // namespace
+std::string print_http(const FramingSpec& spec) {
+    std::string params = max_suffix(spec, k_default_http_max);
+    if (spec.header_max != k_default_json_header_max)
+        params += ",hmax=" + std::to_string(spec.header_max);
+    return params.empty() ? "http" : "http:" + params.substr(1);
+}
 
 std::unique_ptr<Framing> make_http_framing(const FramingSpec& spec) {
     return std::make_unique<HttpFraming>(spec);
 }
 
-std::unique_ptr<Framing> make_websocket_framing(const FramingSpec& spec) {
-    return std::make_unique<WebSocketFraming>(spec);
-}
+constexpr std::array<std::string_view, 3> k_fuzz_specs{"http", "http:hmax=64", "http:max=100"};
 
-std::unique_ptr<Framing> make_http2_framing(const FramingSpec& spec) {
-    return std::make_unique<Http2Framing>(spec);
-}
+} // namespace
+
+extern const FamilyInfo k_family_http{
+    .family = Family::http,
+    .name = "http",
+    .grammar = "http[:max=N,hmax=N]",
+    .parse = parse_http,
+    .print = print_http,
+    .make = make_http_framing,
+    .lua_body = nullptr, // responses depend on the other direction's requests: no Lua form
+    .fuzz_specs = k_fuzz_specs,
+};
 
 } // namespace sniff::dissect

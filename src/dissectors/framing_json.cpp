@@ -8,6 +8,7 @@
 // nlohmann::json sees it, and parsing never throws (parse(..., nullptr, false)).
 
 #include "dissectors/framings.hpp"
+#include "dissectors/lua_export.hpp"
 
 #include <array>
 #include <nlohmann/json.hpp>
@@ -120,8 +121,102 @@ private:
 
 } // namespace
 
+namespace {
+
+SpecResult parse_json(const SpecParser& parser, std::span<const SpecPart> parts) {
+    FramingSpec spec;
+    spec.family = Family::json;
+    for (const SpecPart& part : parts) {
+        const auto [key, value] = key_value(part.text);
+        std::uint64_t number = 0;
+        if (key == "be" || key == "le") {
+            spec.little_endian = key == "le";
+        } else if (key == "size") {
+            if (!parse_unsigned(value, number) ||
+                (number != 1 && number != 2 && number != 4 && number != 8))
+                return parser.error("json", "size must be 1, 2, 4 or 8, not", part);
+            spec.size = static_cast<std::uint8_t>(number);
+        } else if (key == "field") {
+            if (value.empty())
+                return parser.error("json", "empty field name", part);
+            spec.field = std::string(value);
+        } else if (key == "max") {
+            if (!parse_max(value, spec.max))
+                return parser.error("json", "max must be 1..2^40, not", part);
+        } else if (key == "hmax") {
+            if (!parse_max(value, spec.header_max))
+                return parser.error("json", "hmax must be 1..2^40, not", part);
+        } else {
+            return parser.error("json", "unknown key", part);
+        }
+    }
+    return spec;
+}
+
+std::string print_json(const FramingSpec& spec) {
+    std::string out = "json:size=" + std::to_string(spec.size);
+    out += spec.little_endian ? ",le" : ",be";
+    if (!spec.field.empty())
+        out += ",field=" + spec.field;
+    if (spec.header_max != k_default_json_header_max)
+        out += ",hmax=" + std::to_string(spec.header_max);
+    return out + max_suffix(spec, k_default_max);
+}
+
+// The size field is found in the header's text by a pattern: Lua has no JSON parser built in.
+std::string lua_json(const FramingSpec& spec) {
+    const std::string size = std::to_string(spec.size);
+    std::string fields = spec.field.empty()
+                             ? "{ \"data_size\", \"file_size\", \"length\", \"size\" }"
+                             : "{ " + lua_string(spec.field) + " }";
+    return "local FIELDS = " + fields +
+           "\n"
+           "local function message_length(tvb, offset, available)\n"
+           "    if available < " +
+           size +
+           " then return nil end\n"
+           "    local hlen = tvb(offset, " +
+           size + ")" + (spec.little_endian ? ":le_uint()" : ":uint()") +
+           "\n"
+           "    if " +
+           size + " + hlen > available then return " + size +
+           " + hlen end\n"
+           "    local text = tvb(offset + " +
+           size +
+           ", hlen):string()\n"
+           "    for _, name in ipairs(FIELDS) do\n"
+           "        local value = text:match('\"' .. name .. '\"%s*:%s*(%d+)')\n"
+           "        if value then return " +
+           size + " + hlen + tonumber(value), " + size +
+           " + hlen end\n"
+           "    end\n"
+           "    return available, available -- no size field: take the rest\n"
+           "end\n\n" +
+           lua_manual_loop();
+}
+
+constexpr std::array<std::string_view, 6> k_fuzz_specs{"json",
+                                                       "json:size=4,le",
+                                                       "json:size=2,field=len,hmax=256",
+                                                       "json:size=1,max=1000",
+                                                       "json:size=8,be,hmax=1024",
+                                                       "json:size=4,le,field=file_size,max=100"};
+
 std::unique_ptr<Framing> make_json_framing(const FramingSpec& spec) {
     return std::make_unique<JsonFraming>(spec);
 }
+
+} // namespace
+
+extern const FamilyInfo k_family_json{
+    .family = Family::json,
+    .name = "json",
+    .grammar = "json:size=1|2|4|8,le|be,field=NAME,hmax=N,max=N",
+    .parse = parse_json,
+    .print = print_json,
+    .make = make_json_framing,
+    .lua_body = lua_json,
+    .fuzz_specs = k_fuzz_specs,
+};
 
 } // namespace sniff::dissect

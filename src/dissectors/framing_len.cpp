@@ -9,6 +9,7 @@
 // length. A value over max is rejected before any arithmetic, so a 4 GB claim allocates nothing.
 
 #include "dissectors/framings.hpp"
+#include "dissectors/lua_export.hpp"
 
 #include <algorithm>
 
@@ -165,8 +166,151 @@ FrameResult frame_length_prefix(const FramingSpec& spec, util::Bytes head) {
                                   Resync::give_up, covers);
 }
 
+namespace {
+
+SpecResult parse_len(const SpecParser& parser, std::span<const SpecPart> parts) {
+    FramingSpec spec;
+    spec.family = Family::len;
+    for (const SpecPart& part : parts) {
+        const auto [key, value] = key_value(part.text);
+        std::uint64_t number = 0;
+        if (key == "be" || key == "le") {
+            spec.little_endian = key == "le";
+        } else if (key == "signed") {
+            spec.is_signed = true;
+        } else if (key == "off") {
+            if (!parse_unsigned(value, number) || number > 64)
+                return parser.error("len", "offset must be 0..64, not", part);
+            spec.off = static_cast<std::uint32_t>(number);
+        } else if (key == "size") {
+            if (value == "varint")
+                spec.size = 0;
+            else if (parse_unsigned(value, number) &&
+                     (number == 1 || number == 2 || number == 3 || number == 4 || number == 8))
+                spec.size = static_cast<std::uint8_t>(number);
+            else
+                return parser.error("len", "size must be 1, 2, 3, 4, 8 or varint, not", part);
+        } else if (key == "adj") {
+            if (!parse_signed(value, spec.adj))
+                return parser.error("len", "bad adjustment", part);
+        } else if (key == "max") {
+            if (!parse_max(value, spec.max))
+                return parser.error("len", "max must be 1..2^40, not", part);
+        } else {
+            return parser.error("len", "unknown key", part);
+        }
+    }
+    if (spec.size == 0 && spec.is_signed)
+        return parser.error("len", "a varint length cannot be signed:", {"signed", 0});
+    // Byte order means nothing for one byte or a varint, and print_len leaves it out: drop it
+    // here so parse_spec(to_string(s)) == s holds (found by fuzz/spec_parser_fuzz.cpp).
+    if (spec.size <= 1)
+        spec.little_endian = false;
+    return spec;
+}
+
+std::string print_len(const FramingSpec& spec) {
+    std::string out = "len:";
+    if (spec.off != 0)
+        out += "off=" + std::to_string(spec.off) + ",";
+    out += spec.size == 0 ? "size=varint" : "size=" + std::to_string(spec.size);
+    if (spec.size > 1)
+        out += spec.little_endian ? ",le" : ",be";
+    if (spec.is_signed)
+        out += ",signed";
+    if (spec.adj != 0)
+        out += ",adj=" + std::string(spec.adj > 0 ? "+" : "") + std::to_string(spec.adj);
+    return out + max_suffix(spec, k_default_max);
+}
+
+// A fixed-size field: Wireshark's dissect_tcp_pdus() with a get_len callback.
+std::string lua_fixed_body(const FramingSpec& spec) {
+    const std::string header = std::to_string(spec.off + spec.size);
+    std::string read;
+    const std::string range =
+        "tvb:range(offset + " + std::to_string(spec.off) + ", " + std::to_string(spec.size) + ")";
+    if (spec.size == 8)
+        read = range + (spec.little_endian ? ":le_uint64()" : ":uint64()") + ":tonumber()";
+    else if (spec.is_signed)
+        read = range + (spec.little_endian ? ":le_int()" : ":int()");
+    else
+        read = range + (spec.little_endian ? ":le_uint()" : ":uint()");
+    return "local function get_len(tvb, pinfo, offset)\n"
+           "    return " +
+           header + " + " + read + " + (" + std::to_string(spec.adj) +
+           ")\n"
+           "end\n\n"
+           "local function dissect_one(tvb, pinfo, tree)\n"
+           "    add_message(tvb, pinfo, tree, " +
+           header +
+           ")\n"
+           "    return tvb:len()\n"
+           "end\n\n"
+           "function proto.dissector(tvb, pinfo, tree)\n"
+           "    dissect_tcp_pdus(tvb, tree, " +
+           header +
+           ", get_len, dissect_one)\n"
+           "    return tvb:len()\n"
+           "end\n";
+}
+
+// A varint field has no fixed header length, so the loop desegments by hand.
+std::string lua_varint_body(const FramingSpec& spec) {
+    const std::string off = std::to_string(spec.off);
+    return "local function message_length(tvb, offset, available)\n"
+           "    local value, shift = 0, 0\n"
+           "    for i = 0, 7 do\n"
+           "        if " +
+           off +
+           " + i >= available then return nil end\n"
+           "        local byte = tvb(offset + " +
+           off +
+           " + i, 1):uint()\n"
+           "        value = value + (byte % 128) * 2 ^ shift\n"
+           "        shift = shift + 7\n"
+           "        if byte < 128 then\n"
+           "            local header = " +
+           off + " + i + 1\n            return header + value + (" + std::to_string(spec.adj) +
+           "), header\n"
+           "        end\n"
+           "    end\n"
+           "    return available, available -- longer than 8 bytes: take the rest\n"
+           "end\n\n" +
+           lua_manual_loop();
+}
+
+std::string lua_len(const FramingSpec& spec) {
+    return spec.varint() ? lua_varint_body(spec) : lua_fixed_body(spec);
+}
+
+constexpr std::array<std::string_view, 12> k_fuzz_specs{"len:size=4",
+                                                        "len:size=1",
+                                                        "len:size=2,le",
+                                                        "len:size=3,le,adj=1",
+                                                        "len:size=8,max=65536",
+                                                        "len:size=varint",
+                                                        "len:off=1,size=varint",
+                                                        "len:off=3,size=2,be",
+                                                        "len:size=4,le,signed",
+                                                        "len:size=4,signed,adj=-4",
+                                                        "len:off=8,size=4,be,adj=12",
+                                                        "len:size=2,adj=-100,max=300"};
+
 std::unique_ptr<Framing> make_len_framing(const FramingSpec& spec) {
     return std::make_unique<LenFraming>(spec);
 }
+
+} // namespace
+
+extern const FamilyInfo k_family_len{
+    .family = Family::len,
+    .name = "len",
+    .grammar = "len:off=N,size=1|2|3|4|8|varint,be|le,signed,adj=±N,max=N",
+    .parse = parse_len,
+    .print = print_len,
+    .make = make_len_framing,
+    .lua_body = lua_len,
+    .fuzz_specs = k_fuzz_specs,
+};
 
 } // namespace sniff::dissect

@@ -11,6 +11,8 @@
 
 #include "dissectors/framings.hpp"
 
+#include <array>
+
 namespace sniff::dissect {
 
 namespace {
@@ -90,8 +92,33 @@ private:
 
 } // namespace
 
+namespace {
+
+SpecResult parse_pgsql(const SpecParser& parser, std::span<const SpecPart> parts) {
+    return parse_max_only(parser, parts, Family::pgsql, "pgsql", k_default_max);
+}
+
+std::string print_pgsql(const FramingSpec& spec) {
+    return print_max_only(spec, "pgsql", k_default_max);
+}
+
+constexpr std::array<std::string_view, 3> k_fuzz_specs{"pgsql", "pgsql:max=1024", "pgsql:max=8"};
+
 std::unique_ptr<Framing> make_pgsql_framing(const FramingSpec& spec) {
     return std::make_unique<PgsqlFraming>(spec);
 }
+
+} // namespace
+
+extern const FamilyInfo k_family_pgsql{
+    .family = Family::pgsql,
+    .name = "pgsql",
+    .grammar = "pgsql[:max=N]",
+    .parse = parse_pgsql,
+    .print = print_pgsql,
+    .make = make_pgsql_framing,
+    .lua_body = nullptr, // the first message's rules need state across PDUs: no Lua form
+    .fuzz_specs = k_fuzz_specs,
+};
 
 } // namespace sniff::dissect

@@ -1,23 +1,13 @@
-// Generates Wireshark Lua dissectors for framings (see lua_export.hpp).
+// Generates Wireshark Lua dissectors for framings (see lua_export.hpp): the shared preamble and
+// registration here, the family's part from its registry row (family_registry.hpp).
 
 #include "dissectors/lua_export.hpp"
+
+#include "dissectors/family_registry.hpp"
 
 namespace sniff::dissect {
 
 namespace {
-
-// A Lua string literal with every byte outside plain ASCII as a decimal escape.
-std::string lua_string(std::string_view bytes) {
-    std::string out = "\"";
-    for (const char c : bytes) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte >= 0x20 && byte < 0x7f && c != '"' && c != '\\')
-            out += c;
-        else
-            out += "\\" + std::to_string(byte);
-    }
-    return out + "\"";
-}
 
 std::string preamble(const FramingSpec& spec) {
     const std::string text = to_string(spec);
@@ -39,38 +29,33 @@ std::string preamble(const FramingSpec& spec) {
            "end\n\n";
 }
 
-std::string len_body(const FramingSpec& spec) {
-    const std::string header = std::to_string(spec.off + spec.size);
-    std::string read;
-    const std::string range =
-        "tvb:range(offset + " + std::to_string(spec.off) + ", " + std::to_string(spec.size) + ")";
-    if (spec.size == 8)
-        read = range + (spec.little_endian ? ":le_uint64()" : ":uint64()") + ":tonumber()";
-    else if (spec.is_signed)
-        read = range + (spec.little_endian ? ":le_int()" : ":int()");
-    else
-        read = range + (spec.little_endian ? ":le_uint()" : ":uint()");
-    return "local function get_len(tvb, pinfo, offset)\n"
-           "    return " +
-           header + " + " + read + " + (" + std::to_string(spec.adj) +
-           ")\n"
-           "end\n\n"
-           "local function dissect_one(tvb, pinfo, tree)\n"
-           "    add_message(tvb, pinfo, tree, " +
-           header +
-           ")\n"
-           "    return tvb:len()\n"
-           "end\n\n"
-           "function proto.dissector(tvb, pinfo, tree)\n"
-           "    dissect_tcp_pdus(tvb, tree, " +
-           header +
-           ", get_len, dissect_one)\n"
-           "    return tvb:len()\n"
-           "end\n";
+// The families that have a Lua form, for the error message: "len:, json: and delim:".
+std::string lua_families() {
+    std::vector<std::string> names;
+    for (const FamilyInfo* info : families())
+        if (info->lua_body != nullptr)
+            names.push_back(std::string(info->name) + ":");
+    std::string out;
+    for (std::size_t i = 0; i < names.size(); ++i)
+        out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+    return out;
 }
 
-// message_length(tvb, offset, available) returns total, header or nil when more is needed.
-std::string manual_loop() {
+} // namespace
+
+std::string lua_string(std::string_view bytes) {
+    std::string out = "\"";
+    for (const char c : bytes) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte >= 0x20 && byte < 0x7f && c != '"' && c != '\\')
+            out += c;
+        else
+            out += "\\" + std::to_string(byte);
+    }
+    return out + "\"";
+}
+
+std::string lua_manual_loop() {
     return "function proto.dissector(tvb, pinfo, tree)\n"
            "    local offset, available = 0, tvb:len()\n"
            "    while offset < available do\n"
@@ -88,93 +73,15 @@ std::string manual_loop() {
            "end\n";
 }
 
-std::string varint_body(const FramingSpec& spec) {
-    const std::string off = std::to_string(spec.off);
-    return "local function message_length(tvb, offset, available)\n"
-           "    local value, shift = 0, 0\n"
-           "    for i = 0, 7 do\n"
-           "        if " +
-           off +
-           " + i >= available then return nil end\n"
-           "        local byte = tvb(offset + " +
-           off +
-           " + i, 1):uint()\n"
-           "        value = value + (byte % 128) * 2 ^ shift\n"
-           "        shift = shift + 7\n"
-           "        if byte < 128 then\n"
-           "            local header = " +
-           off + " + i + 1\n            return header + value + (" + std::to_string(spec.adj) +
-           "), header\n"
-           "        end\n"
-           "    end\n"
-           "    return available, available -- longer than 8 bytes: take the rest\n"
-           "end\n\n" +
-           manual_loop();
-}
-
-std::string json_body(const FramingSpec& spec) {
-    const std::string size = std::to_string(spec.size);
-    std::string fields = spec.field.empty()
-                             ? "{ \"data_size\", \"file_size\", \"length\", \"size\" }"
-                             : "{ " + lua_string(spec.field) + " }";
-    return "local FIELDS = " + fields +
-           "\n"
-           "local function message_length(tvb, offset, available)\n"
-           "    if available < " +
-           size +
-           " then return nil end\n"
-           "    local hlen = tvb(offset, " +
-           size + ")" + (spec.little_endian ? ":le_uint()" : ":uint()") +
-           "\n"
-           "    if " +
-           size + " + hlen > available then return " + size +
-           " + hlen end\n"
-           "    local text = tvb(offset + " +
-           size +
-           ", hlen):string()\n"
-           "    for _, name in ipairs(FIELDS) do\n"
-           "        local value = text:match('\"' .. name .. '\"%s*:%s*(%d+)')\n"
-           "        if value then return " +
-           size + " + hlen + tonumber(value), " + size +
-           " + hlen end\n"
-           "    end\n"
-           "    return available, available -- no size field: take the rest\n"
-           "end\n\n" +
-           manual_loop();
-}
-
-std::string delim_body(const FramingSpec& spec) {
-    return "local SEPARATOR = " + lua_string(spec.bytes) +
-           "\n"
-           "local function message_length(tvb, offset, available)\n"
-           "    local first, last = tvb:raw(offset, available):find(SEPARATOR, 1, true)\n"
-           "    if first == nil then return nil end\n"
-           "    return last, 0\n"
-           "end\n\n" +
-           manual_loop();
-}
-
-} // namespace
-
 std::optional<std::string> export_lua(const FramingSpec& spec, std::uint16_t tcp_port,
                                       std::string* error) {
-    std::string body;
-    switch (spec.family) {
-    case Family::len:
-        body = spec.varint() ? varint_body(spec) : len_body(spec);
-        break;
-    case Family::json:
-        body = json_body(spec);
-        break;
-    case Family::delim:
-        body = delim_body(spec);
-        break;
-    default:
+    const FamilyInfo& info = family_info(spec.family);
+    if (info.lua_body == nullptr) {
         if (error != nullptr)
-            *error = "Lua export covers len:, json: and delim: framings, not " + to_string(spec);
+            *error = "Lua export covers " + lua_families() + " framings, not " + to_string(spec);
         return std::nullopt;
     }
-    return preamble(spec) + body + "\nDissectorTable.get(\"tcp.port\"):add(" +
+    return preamble(spec) + info.lua_body(spec) + "\nDissectorTable.get(\"tcp.port\"):add(" +
            std::to_string(tcp_port) + ", proto)\n";
 }
 

@@ -1,18 +1,32 @@
 #include "dissectors/message.hpp"
 
-#include <array>
+#include "util/enum_names.hpp"
 
 namespace sniff::dissect {
 
+namespace {
+
+constexpr std::array<util::EnumName<MessageClass>, 4> k_class_names{{
+    {MessageClass::whole, "whole"},
+    {MessageClass::coalesced, "coalesced"},
+    {MessageClass::split, "split"},
+    {MessageClass::coalesced_split, "coalesced+split"},
+}};
+
+constexpr std::array<util::EnumName<MessageStatus>, 3> k_status_names{{
+    {MessageStatus::complete, "complete"},
+    {MessageStatus::truncated, "truncated"},
+    {MessageStatus::malformed, "malformed"},
+}};
+
+} // namespace
+
 const char* message_class_name(MessageClass value) {
-    static constexpr std::array<const char*, 4> k_names{"whole", "coalesced", "split",
-                                                        "coalesced+split"};
-    return k_names[static_cast<std::size_t>(value) % k_names.size()];
+    return util::name_of(k_class_names, value);
 }
 
 const char* message_status_name(MessageStatus value) {
-    static constexpr std::array<const char*, 3> k_names{"complete", "truncated", "malformed"};
-    return k_names[static_cast<std::size_t>(value) % k_names.size()];
+    return util::name_of(k_status_names, value);
 }
 
 } // namespace sniff::dissect

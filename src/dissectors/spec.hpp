@@ -42,6 +42,8 @@ inline constexpr std::uint64_t k_default_http_max = 1ull << 30;
 inline constexpr std::uint64_t k_default_http2_max = (1ull << 24) - 1;
 inline constexpr std::uint64_t k_largest_max = 1ull << 40; // keeps all length sums far from 2^64
 
+// One enumerator per row of the family registry (dissectors/family_registry.hpp), which names,
+// parses, prints and makes each; append new families at the end, one a line.
 enum class Family : std::uint8_t {
     raw,
     auto_detect,
@@ -52,7 +54,7 @@ enum class Family : std::uint8_t {
     pgsql,
     http,
     websocket,
-    http2
+    http2,
 };
 
 struct FramingSpec {

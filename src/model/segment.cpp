@@ -1,28 +1,19 @@
 #include "model/segment.hpp"
 
-#include <array>
-#include <utility>
+#include "util/enum_names.hpp"
 
 namespace sniff::model {
 
 namespace {
 
-template <typename Enum, std::size_t N>
-const char* lookup(const std::array<std::pair<Enum, const char*>, N>& table, Enum value) {
-    for (const auto& [key, name] : table)
-        if (key == value)
-            return name;
-    return "unknown";
-}
-
-constexpr std::array<std::pair<GapReason, const char*>, 4> k_gap_reasons{{
+constexpr std::array<util::EnumName<GapReason>, 4> k_gap_reasons{{
     {GapReason::lost, "lost"},
     {GapReason::snaplen, "snaplen"},
     {GapReason::buffer_limit, "buffer-limit"},
     {GapReason::fragment, "fragment"},
 }};
 
-constexpr std::array<std::pair<AnomalyKind, const char*>, 13> k_anomaly_kinds{{
+constexpr std::array<util::EnumName<AnomalyKind>, 13> k_anomaly_kinds{{
     {AnomalyKind::overlap_conflict, "overlap-conflict"},
     {AnomalyKind::data_after_rst, "data-after-rst"},
     {AnomalyKind::data_after_fin, "data-after-fin"},
@@ -41,10 +32,10 @@ constexpr std::array<std::pair<AnomalyKind, const char*>, 13> k_anomaly_kinds{{
 } // namespace
 
 const char* gap_reason_name(GapReason reason) {
-    return lookup(k_gap_reasons, reason);
+    return util::name_of(k_gap_reasons, reason);
 }
 const char* anomaly_kind_name(AnomalyKind kind) {
-    return lookup(k_anomaly_kinds, kind);
+    return util::name_of(k_anomaly_kinds, kind);
 }
 
 } // namespace sniff::model

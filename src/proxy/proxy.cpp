@@ -1,4 +1,5 @@
 #include "proxy/proxy_impl.hpp"
+#include "util/enum_names.hpp"
 
 #include <chrono>
 #include <random>
@@ -8,12 +9,21 @@ namespace sniff::proxy {
 
 using model::Direction;
 
+namespace {
+
+constexpr std::array<util::EnumName<ProxyEventKind>, 6> k_event_names{{
+    {ProxyEventKind::upstream_refused, "upstream-refused"},
+    {ProxyEventKind::upstream_timeout, "upstream-timeout"},
+    {ProxyEventKind::accept_paused, "accept-paused"},
+    {ProxyEventKind::accept_resumed, "accept-resumed"},
+    {ProxyEventKind::udp_session_closed, "udp-session-closed"},
+    {ProxyEventKind::udp_sessions_full, "udp-sessions-full"},
+}};
+
+} // namespace
+
 const char* proxy_event_name(ProxyEventKind kind) {
-    static constexpr std::array<const char*, 6> k_names{"upstream-refused",   "upstream-timeout",
-                                                        "accept-paused",      "accept-resumed",
-                                                        "udp-session-closed", "udp-sessions-full"};
-    const auto index = static_cast<std::size_t>(kind);
-    return index < k_names.size() ? k_names[index] : "unknown";
+    return util::name_of(k_event_names, kind);
 }
 
 model::Endpoint to_model(const asio::ip::address& address, std::uint16_t port) {

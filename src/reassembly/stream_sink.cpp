@@ -1,14 +1,23 @@
 #include "reassembly/stream_sink.hpp"
 
-#include <array>
+#include "util/enum_names.hpp"
 
 namespace sniff::reassembly {
 
+namespace {
+
+constexpr std::array<util::EnumName<CloseReason>, 5> k_close_reasons{{
+    {CloseReason::fin, "fin"},
+    {CloseReason::rst, "rst"},
+    {CloseReason::idle, "idle"},
+    {CloseReason::end_of_input, "end-of-input"},
+    {CloseReason::replaced, "replaced"},
+}};
+
+} // namespace
+
 const char* close_reason_name(CloseReason reason) {
-    static constexpr std::array<const char*, 5> k_names{"fin", "rst", "idle", "end-of-input",
-                                                        "replaced"};
-    const auto index = static_cast<std::size_t>(reason);
-    return index < k_names.size() ? k_names[index] : "unknown";
+    return util::name_of(k_close_reasons, reason);
 }
 
 } // namespace sniff::reassembly

@@ -424,7 +424,10 @@ void DirectionFramer::peer_data(const model::Flow& flow) {
 }
 
 void DirectionFramer::finish(const model::Flow& flow) {
-    if (m_current.active && m_mode == Mode::framing) {
+    if (m_current.active && m_mode == Mode::framing && !m_current.total &&
+        m_framing->ends_at_close(m_direction)) {
+        emit(flow, m_pos, MessageStatus::complete, {});
+    } else if (m_current.active && m_mode == Mode::framing) {
         const std::uint64_t seen = m_pos - m_current.start;
         std::string reason = "stream ended after " + std::to_string(seen) + " bytes";
         if (m_current.total)

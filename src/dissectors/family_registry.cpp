@@ -47,6 +47,9 @@ extern const FamilyInfo k_family_ascii_len;
 extern const FamilyInfo k_family_pgsql;
 extern const FamilyInfo k_family_resp;
 extern const FamilyInfo k_family_memcache_text;
+extern const FamilyInfo k_family_http;
+extern const FamilyInfo k_family_websocket;
+extern const FamilyInfo k_family_http2;
 
 namespace {
 
@@ -64,6 +67,9 @@ constexpr std::array k_families{
     &k_family_pgsql,
     &k_family_resp,
     &k_family_memcache_text,
+    &k_family_http,
+    &k_family_websocket,
+    &k_family_http2,
 };
 // clang-format on
 

@@ -125,6 +125,10 @@ public:
                 return run;
         }
     }
+    // True when the current message of `direction` ends where the stream ends (an HTTP response
+    // read until the connection closes, a tunnel): the end of stream completes it rather than
+    // truncating it.
+    virtual bool ends_at_close(model::Direction /*direction*/) const { return false; }
     // True when the framing can find a boundary after a gap (a delimiter framing).
     virtual bool can_resync() const { return false; }
 };

@@ -21,6 +21,12 @@
 //   resp[:max=N]                          Redis RESP2/RESP3 values (dissectors/framing_resp.cpp)
 //   memcache-text[:max=N]                 memcached's text protocol
 //                                         (dissectors/framing_memcache_text.cpp)
+//   http[:max=N,hmax=N]                   HTTP/1.x requests and responses, paired across the two
+//                                         directions, then WebSocket/HTTP/2/tunnel after an
+//                                         upgrade (dissectors/framing_http.cpp); max caps a body
+//                                         (1 GiB), hmax the header section (64 KiB)
+//   websocket[:max=N]                     RFC 6455 frames (dissectors/websocket_frames.hpp)
+//   http2[:max=N]                         HTTP/2 preface and frames (dissectors/http2_frames.hpp)
 // Defaults: be, unsigned, off=0, size=4, adj=0. Presets (struct, dns-tcp, ...) expand to specs;
 // preset_list() gives them for `--list-framings`.
 
@@ -35,6 +41,8 @@ namespace sniff::dissect {
 inline constexpr std::uint64_t k_default_max = 16ull << 20;
 inline constexpr std::uint64_t k_default_json_header_max = 64ull << 10;
 inline constexpr std::uint64_t k_default_delim_max = 1ull << 20;
+inline constexpr std::uint64_t k_default_http_max = 1ull << 30;
+inline constexpr std::uint64_t k_default_http2_max = (1ull << 24) - 1;
 inline constexpr std::uint64_t k_largest_max = 1ull << 40; // keeps all length sums far from 2^64
 
 // One enumerator per row of the family registry (dissectors/family_registry.hpp), which names,
@@ -49,6 +57,9 @@ enum class Family : std::uint8_t {
     pgsql,
     resp,
     memcache_text,
+    http,
+    websocket,
+    http2,
 };
 
 struct FramingSpec {
@@ -59,7 +70,7 @@ struct FramingSpec {
     bool is_signed = false;     // len
     std::int64_t adj = 0;       // len
     std::uint64_t max = k_default_max;
-    std::uint64_t header_max = k_default_json_header_max; // json
+    std::uint64_t header_max = k_default_json_header_max; // json, http
     std::string field; // json; empty = data_size, file_size, length, size
     std::string bytes; // delim: separator; ascii-len: ack text (empty = none)
 

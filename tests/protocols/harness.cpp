@@ -102,8 +102,10 @@ std::string Background::log() const {
     return test::read_file(m_log);
 }
 
+// -B 64: a 64 MiB kernel buffer; with the default 2 MiB, dumpcap dropped 64 KiB loopback segments
+// of nginx's 1 MB response (issue 15's capture).
 LoopbackCapture::LoopbackCapture(const std::filesystem::path& file, int port)
-    : m_process("dumpcap -q -P -i lo -f " + shell_quote("tcp port " + std::to_string(port)) +
+    : m_process("dumpcap -q -P -B 64 -i lo -f " + shell_quote("tcp port " + std::to_string(port)) +
                     " -w " + shell_quote(file.string()),
                 file.string() + ".log") {
     for (int tries = 0; tries < 100 && !m_started && m_process.running(); ++tries) {

@@ -1,0 +1,201 @@
+#include "protocols/web_captures.hpp"
+
+#include "protocols/harness.hpp"
+#include "support/process.hpp"
+
+#include <csignal>
+#include <fstream>
+#include <stdexcept>
+
+namespace sniff::protocols {
+
+namespace {
+
+// Starts a capture record: the reasons it cannot be made, or a free port.
+ProtocolCapture prepare(const std::string& name, const std::filesystem::path& dir,
+                        const std::string& preset, const std::vector<std::string>& programs) {
+    ProtocolCapture capture{name, capture_prerequisites(), dir / (preset + ".pcap"), 0, preset};
+    for (const auto& program : programs)
+        if (capture.skip.empty() && !test::have_program(program))
+            capture.skip = program + " is not installed (./run test installs it)";
+    if (capture.skip.empty())
+        capture.port = free_port();
+    return capture;
+}
+
+// Runs a client to completion (bounded by `seconds`), its output appended to `log`; throws when
+// it fails, with what it said.
+void run_client(const std::string& command, int seconds, const std::filesystem::path& log) {
+    const auto result = test::run_command("timeout " + std::to_string(seconds) + " " + command);
+    std::ofstream(log, std::ios::app)
+        << "$ " << command << "\n"
+        << result.out << result.err << "exit " << result.exit_code << "\n";
+    if (result.exit_code != 0)
+        throw std::runtime_error("client failed: " + command + "\n" + result.out + result.err);
+}
+
+void wait_listening(int port, const Background& server) {
+    if (!wait_for_port(port, 10000))
+        throw std::runtime_error("server did not listen on port " + std::to_string(port) + ":\n" +
+                                 server.log());
+}
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream(path, std::ios::binary) << text;
+}
+
+std::string nginx_config(const std::filesystem::path& dir, int port) {
+    const std::string root = (dir / "www").string();
+    return "daemon off;\nworker_processes 1;\npid " + (dir / "nginx.pid").string() +
+           ";\nerror_log " + (dir / "error.log").string() +
+           ";\nevents { worker_connections 64; }\n"
+           "http {\n  access_log off;\n  client_body_temp_path " +
+           (dir / "body").string() + ";\n  if_modified_since before;\n" +
+           "  gzip on; gzip_types text/plain; gzip_min_length 1;\n"
+           "  default_type text/plain;\n  server {\n    listen 127.0.0.1:" +
+           std::to_string(port) + ";\n    root " + root +
+           ";\n    location = /empty { return 204; }\n"
+           "    location = /post { return 200 \"posted\\n\"; }\n  }\n}\n";
+}
+
+// An echo server and a client (python3-websockets, asyncio API), without permessage-deflate so
+// tshark sees the payloads: small, 126-byte (16-bit length), 70 KB (64-bit length), a message
+// in three fragments, a ping, then the close handshake.
+// Debian's interpreter, which has Debian's python3-websockets (a python3 earlier in PATH may not).
+constexpr const char* k_python = "/usr/bin/python3";
+
+constexpr const char* k_websocket_script = R"(
+import asyncio, sys, websockets
+
+async def echo(ws, path=None):
+    async for message in ws:
+        await ws.send(message)
+
+async def client(port):
+    async with websockets.connect("ws://127.0.0.1:%d/echo" % port, compression=None,
+                                  max_size=None) as ws:
+        for message in ["hi", "x" * 126, b"y" * 70000]:
+            await ws.send(message)
+            await ws.recv()
+        await ws.send(["frag", "ment", "ed"])
+        await ws.recv()
+        await (await ws.ping(b"ping?"))
+
+async def serve(port):
+    async with websockets.serve(echo, "127.0.0.1", port, compression=None, max_size=None):
+        await asyncio.Future()
+
+port = int(sys.argv[2])
+asyncio.run(serve(port) if sys.argv[1] == "serve" else client(port))
+)";
+
+} // namespace
+
+ProtocolCapture capture_websocket(const std::filesystem::path& dir) {
+    auto result = prepare("WebSocket (python3-websockets echo)", dir, "http", {k_python});
+    if (!result.skip.empty())
+        return result;
+    if (test::run_command(std::string(k_python) + " -c 'import websockets'").exit_code != 0) {
+        result.skip = "python3-websockets is not installed (./run test installs it)";
+        return result;
+    }
+    const auto script = dir / "ws.py";
+    write_file(script, k_websocket_script);
+    const std::string port = std::to_string(result.port);
+    Background server(std::string(k_python) + " " + shell_quote(script.string()) + " serve " + port,
+                      dir / "server.log");
+    wait_listening(result.port, server);
+    LoopbackCapture capture(result.file, result.port);
+    if (!capture.started())
+        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    run_client(std::string(k_python) + " " + shell_quote(script.string()) + " client " + port, 30,
+               dir / "client.log");
+    capture.stop();
+    server.stop(SIGTERM);
+    return result;
+}
+
+ProtocolCapture capture_nginx(const std::filesystem::path& dir) {
+    auto result = prepare("HTTP/1.1 (nginx, curl, nc)", dir, "http", {"nginx", "curl", "nc"});
+    if (!result.skip.empty())
+        return result;
+    std::filesystem::create_directories(dir / "www");
+    std::filesystem::create_directories(dir / "body");
+    write_file(dir / "www/small.txt", "small file\n");
+    write_file(dir / "www/big.bin", std::string(1 << 20, 'B'));
+    std::string text;
+    for (int i = 0; i < 2000; ++i)
+        text += "line " + std::to_string(i) + " of a text that gzip compresses\n";
+    write_file(dir / "www/text.txt", text);
+    write_file(dir / "upload.bin", std::string(30000, 'u'));
+    write_file(dir / "nginx.conf", nginx_config(dir, result.port));
+    Background server("nginx -e " + shell_quote((dir / "error.log").string()) + " -c " +
+                          shell_quote((dir / "nginx.conf").string()),
+                      dir / "nginx.log");
+    wait_listening(result.port, server);
+    LoopbackCapture capture(result.file, result.port);
+    if (!capture.started())
+        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    const std::string base = "http://127.0.0.1:" + std::to_string(result.port);
+    const auto log = dir / "clients.log";
+    // One keep-alive connection (--next keeps it): a file, HEAD, 204, 304, 1 MB, gzip (chunked).
+    const std::string next = " --next -s -o /dev/null ";
+    run_client("curl -s -o /dev/null " + base + "/small.txt" + next + "-I " + base + "/small.txt" +
+                   next + base + "/empty" + next +
+                   "-H 'If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT' " + base + "/small.txt" +
+                   next + base + "/big.bin" + next + "--compressed " + base + "/text.txt",
+               30, log);
+    // Request bodies: Content-Length, chunked, and a 100 Continue before a large one.
+    const std::string upload = shell_quote("@" + (dir / "upload.bin").string());
+    run_client("curl -s -o /dev/null --data-binary " + upload + " " + base + "/post", 30, log);
+    run_client("curl -s -o /dev/null -H 'Transfer-Encoding: chunked' --data-binary " + upload +
+                   " " + base + "/post",
+               30, log);
+    run_client("curl -s -o /dev/null -H 'Expect: 100-continue' --data-binary " + upload + " " +
+                   base + "/post",
+               30, log);
+    // A pipelined burst in one write: GET, HEAD, 204, and a last GET that closes.
+    const std::string burst =
+        "GET /small.txt HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
+        "HEAD /text.txt HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
+        "GET /empty HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
+        "GET /small.txt HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n";
+    run_client("sh -c " + shell_quote("printf '" + burst + "' | nc -q 5 127.0.0.1 " +
+                                      std::to_string(result.port) + " > /dev/null"),
+               30, log);
+    capture.stop();
+    server.stop(SIGQUIT);
+    return result;
+}
+
+} // namespace sniff::protocols
+
+namespace sniff::protocols {
+
+ProtocolCapture capture_http2(const std::filesystem::path& dir) {
+    auto result = prepare("HTTP/2 cleartext (nghttpd, nghttp, h2load)", dir, "http",
+                          {"nghttpd", "nghttp", "h2load"});
+    if (!result.skip.empty())
+        return result;
+    std::filesystem::create_directories(dir / "www");
+    write_file(dir / "www/small.txt", "small file\n");
+    write_file(dir / "www/big.bin", std::string(300000, 'B'));
+    const std::string port = std::to_string(result.port);
+    Background server("nghttpd --no-tls -d " + shell_quote((dir / "www").string()) + " " + port,
+                      dir / "nghttpd.log");
+    wait_listening(result.port, server);
+    LoopbackCapture capture(result.file, result.port);
+    if (!capture.started())
+        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    const std::string base = "http://127.0.0.1:" + port;
+    const auto log = dir / "clients.log";
+    // Prior knowledge: two files on one connection, the 300 KB one over many DATA frames.
+    run_client("nghttp -n " + base + "/small.txt " + base + "/big.bin", 30, log);
+    // h2load: 2 connections, 40 requests, 10 streams at a time.
+    run_client("h2load -n 40 -c 2 -m 10 " + base + "/small.txt", 30, log);
+    capture.stop();
+    server.stop(SIGTERM);
+    return result;
+}
+
+} // namespace sniff::protocols

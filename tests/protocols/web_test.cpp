@@ -1,0 +1,119 @@
+// Real web servers and clients (issue 15): sniff's http, websocket and http2 framings count, per
+// direction, the messages tshark's dissectors count on the same captures.
+
+#include "protocols/harness.hpp"
+#include "protocols/scratch.hpp"
+#include "protocols/web_captures.hpp"
+#include "support/tshark.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace sniff::protocols;
+
+namespace {
+
+long count_of(const std::string& bytes, const std::string& text) {
+    long count = 0;
+    for (auto at = bytes.find(text); at != std::string::npos; at = bytes.find(text, at + 1))
+        ++count;
+    return count;
+}
+
+// An independent count of HTTP/1 messages in the streams tshark reassembles: request lines end
+// with " HTTP/1.1\r\n", status lines begin with "HTTP/1.1 "; no body served here holds either.
+DirectionCounts start_lines(const ProtocolCapture& capture) {
+    const auto streams = sniff::test::tshark_follow_all(
+        capture.file.string(), sniff::test::tshark_tcp_stream_count(capture.file.string()));
+    const std::string server = ":" + std::to_string(capture.port);
+    DirectionCounts lines;
+    for (const auto& stream : streams) {
+        const bool node0_is_server = stream.node0.ends_with(server);
+        lines.c2s +=
+            count_of(node0_is_server ? stream.from_node1 : stream.from_node0, " HTTP/1.1\r\n");
+        lines.s2c += count_of(node0_is_server ? stream.from_node0 : stream.from_node1, "HTTP/1.1 ");
+    }
+    return lines;
+}
+
+} // namespace
+
+TEST_CASE("http counts the requests and responses tshark finds between curl, nc and nginx",
+          "[protocols][http]") {
+    Scratch dir("nginx");
+    const auto capture = capture_nginx(dir.path());
+    if (!capture.skip.empty()) {
+        WARN(capture.skip);
+        return;
+    }
+    const auto sniff = sniff_report(capture.file, capture.framing());
+    DirectionCounts tshark;
+    tshark.c2s =
+        count_occurrences(tshark_frames(capture.file, capture.port, "http", "http.request")).c2s;
+    tshark.s2c =
+        count_occurrences(tshark_frames(capture.file, capture.port, "http", "http.response")).s2c;
+    const DirectionCounts lines = start_lines(capture);
+    INFO(capture.name << ": sniff --framing " << capture.framing() << " complete " << sniff.complete
+                      << ", other " << sniff.other.total() << "; tshark " << tshark
+                      << "; start lines " << lines << "; SNIFF_KEEP=1 keeps " << capture.file);
+    CHECK(sniff.flows == 5);
+    // 6 + 3 requests by curl, 4 pipelined by nc; each answered once, plus one 100 Continue.
+    CHECK(lines == DirectionCounts{13, 14});
+    CHECK(sniff.complete == lines);
+    CHECK(sniff.complete.c2s == tshark.c2s);
+    // tshark 4.0 pairs the pipelined HEAD with no request, waits for the body its Content-Length
+    // announces, and reads the last two answers as that body: it misses three responses there.
+    CHECK(tshark.s2c == lines.s2c - 3);
+    CHECK(sniff.other.total() == 0);
+    CHECK(sniff.skipped_bytes == 0);
+}
+
+TEST_CASE("http then websocket count the frames tshark finds between python3-websockets peers",
+          "[protocols][websocket]") {
+    Scratch dir("websocket");
+    const auto capture = capture_websocket(dir.path());
+    if (!capture.skip.empty()) {
+        WARN(capture.skip);
+        return;
+    }
+    const auto sniff = sniff_report(capture.file, capture.framing());
+    const auto frames =
+        count_occurrences(tshark_frames(capture.file, capture.port, "http", "websocket.opcode"));
+    INFO(capture.name << ": sniff --framing " << capture.framing() << " complete " << sniff.complete
+                      << ", other " << sniff.other.total() << "; tshark websocket frames " << frames
+                      << "; SNIFF_KEEP=1 keeps " << capture.file);
+    CHECK(sniff.flows == 1);
+    // The client: 3 messages, the fragmented one in 4 frames (websockets ends it with an empty
+    // FIN continuation), a ping, a close; the server: 4 echoes, a pong, a close. sniff adds the
+    // upgrade request and the 101 to each direction.
+    CHECK(frames == DirectionCounts{9, 6});
+    CHECK(sniff.complete == DirectionCounts{frames.c2s + 1, frames.s2c + 1});
+    CHECK(sniff.other.total() == 0);
+}
+
+TEST_CASE("http2 counts the frames tshark finds between nghttp, h2load and nghttpd",
+          "[protocols][http2]") {
+    Scratch dir("http2");
+    const auto capture = capture_http2(dir.path());
+    if (!capture.skip.empty()) {
+        WARN(capture.skip);
+        return;
+    }
+    const std::string framing = std::to_string(capture.port) + "=http2";
+    const auto sniff = sniff_report(capture.file, framing);
+    const auto via_http = sniff_report(capture.file, capture.framing());
+    const auto frames =
+        count_occurrences(tshark_frames(capture.file, capture.port, "http2", "http2.type"));
+    // tshark lists the client preface as a "Magic" pseudo-frame without http2.type.
+    const auto prefaces =
+        count_occurrences(tshark_frames(capture.file, capture.port, "http2", "http2.magic"));
+    INFO(capture.name << ": sniff --framing " << framing << " complete " << sniff.complete
+                      << ", other " << sniff.other.total() << "; via http " << via_http.complete
+                      << "; tshark frames " << frames << ", prefaces " << prefaces
+                      << "; SNIFF_KEEP=1 keeps " << capture.file);
+    CHECK(sniff.flows == 3);
+    CHECK(prefaces == DirectionCounts{3, 0});
+    CHECK(frames.total() > 100);
+    CHECK(sniff.complete == DirectionCounts{frames.c2s + prefaces.c2s, frames.s2c});
+    CHECK(sniff.other.total() == 0);
+    CHECK(via_http.complete == sniff.complete); // http switches on the preface
+}

@@ -15,6 +15,8 @@
 #include "dissectors/resp_scan.hpp"
 
 #include <array>
+#include <cstring>
+#include <optional>
 
 namespace sniff::dissect {
 
@@ -25,10 +27,96 @@ namespace {
 constexpr std::uint64_t k_default_resp_max = 512ull << 20;
 constexpr std::string_view k_push_json = R"({"resp":"push"})";
 
+// "[-]digits\r\n" from `at`: the value (-1 for a null), `at` moved past the LF. False for
+// anything else, including a value over max or a negative other than -1 (RespScan then says
+// what is wrong).
+bool quick_number(const std::uint8_t*& at, const std::uint8_t* end, std::uint64_t max,
+                  std::int64_t& out) {
+    const bool negative = at < end && *at == '-';
+    at += negative ? 1 : 0;
+    std::uint64_t value = 0;
+    const std::uint8_t* digits = at;
+    for (; at < end && *at >= '0' && *at <= '9'; ++at) {
+        value = value * 10 + static_cast<std::uint64_t>(*at - '0'); // value <= max <= 2^40
+        if (value > max)
+            return false;
+    }
+    if (at == digits || end - at < 2 || at[0] != '\r' || at[1] != '\n')
+        return false;
+    at += 2;
+    if (negative && value != 1)
+        return false;
+    out = negative ? -1 : static_cast<std::int64_t>(value);
+    return true;
+}
+
+// One simple or blob value from `at` (moved past it); false when it is not whole in the bytes
+// or is of another kind.
+bool quick_scalar(const std::uint8_t*& at, const std::uint8_t* end, std::uint64_t max) {
+    if (at == end)
+        return false;
+    const std::uint8_t type = *at++;
+    if (type == '$' || type == '!' || type == '=') {
+        std::int64_t length = 0;
+        if (!quick_number(at, end, max, length) || (length < 0 && type != '$'))
+            return false;
+        if (length < 0)
+            return true;
+        // length <= max <= 2^40: compared as a size, no pointer arithmetic past `end`.
+        if (static_cast<std::uint64_t>(end - at) < static_cast<std::uint64_t>(length) + 2)
+            return false;
+        at += length + 2;
+        return true;
+    }
+    if (type != '+' && type != '-' && type != ':' && type != '_' && type != '#' && type != ',' &&
+        type != '(')
+        return false;
+    const void* lf = std::memchr(at, '\n', static_cast<std::size_t>(end - at));
+    if (lf == nullptr)
+        return false;
+    at = static_cast<const std::uint8_t*>(lf) + 1;
+    return true;
+}
+
+// The shapes nearly all traffic has, parsed in place for frame_run: a simple or blob value, or
+// an array, set or map of them (a command, a GET reply, an MGET reply). Returns the message, or
+// nullopt for anything else, which RespScan then decides: the answers are the same (the
+// property tests run both paths on the same streams).
+std::optional<RunMessage> quick_message(util::Bytes bytes, std::uint64_t max) {
+    const auto* begin = reinterpret_cast<const std::uint8_t*>(bytes.data());
+    const auto* end = begin + bytes.size();
+    const std::uint8_t* at = begin;
+    std::uint64_t header = 0;
+    const std::uint8_t type = bytes.empty() ? 0 : *begin;
+    if (type == '*' || type == '~' || type == '%') {
+        ++at;
+        std::int64_t count = 0;
+        if (!quick_number(at, end, max, count) || (count < 0 && type != '*'))
+            return std::nullopt;
+        header = static_cast<std::uint64_t>(at - begin);
+        const std::uint64_t elements =
+            count < 0 ? 0 : static_cast<std::uint64_t>(count) * (type == '%' ? 2 : 1);
+        if (elements > max / 3) // RespScan's bound
+            return std::nullopt;
+        for (std::uint64_t i = 0; i < elements; ++i)
+            if (!quick_scalar(at, end, max))
+                return std::nullopt;
+    } else {
+        if (!quick_scalar(at, end, max))
+            return std::nullopt;
+        const void* lf = std::memchr(begin, '\n', bytes.size());
+        header = static_cast<std::uint64_t>(static_cast<const std::uint8_t*>(lf) - begin) + 1;
+    }
+    const auto total = static_cast<std::uint64_t>(at - begin);
+    if (total > max)
+        return std::nullopt;
+    return RunMessage{total, header};
+}
+
 class RespFraming final : public Framing {
 public:
     explicit RespFraming(const FramingSpec& spec)
-        : m_scans{RespScan(spec.max), RespScan(spec.max)}, m_run_scan(spec.max) {}
+        : m_max(spec.max), m_scans{RespScan(spec.max), RespScan(spec.max)}, m_run_scan(spec.max) {}
 
     FrameResult frame(model::Direction direction, util::Bytes bytes, std::uint64_t from) override {
         RespScan& scan = m_scans[static_cast<std::size_t>(direction)];
@@ -52,8 +140,13 @@ public:
         std::size_t count = 0;
         std::size_t at = 0;
         while (count < out.size() && at < bytes.size()) {
-            m_run_scan.reset();
             const util::Bytes rest = bytes.subspan(at);
+            if (const auto quick = quick_message(rest, m_max)) {
+                out[count++] = *quick;
+                at += static_cast<std::size_t>(quick->total);
+                continue;
+            }
+            m_run_scan.reset();
             const RespScan::Step step = m_run_scan.advance(rest);
             std::uint64_t total = step.used;
             if (step.verdict == RespScan::Verdict::body)
@@ -75,6 +168,7 @@ private:
                                     scan.push() ? std::string(k_push_json) : std::string{});
     }
 
+    std::uint64_t m_max;
     std::array<RespScan, 2> m_scans;
     RespScan m_run_scan; // frame_run's, reset for each message
 };

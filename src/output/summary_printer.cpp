@@ -58,7 +58,9 @@ void SummaryPrinter::print_flow(const model::Flow& flow, reassembly::CloseReason
     std::string label = "#" + std::to_string(flow.id);
     // A proxied flow's "segments" are the proxy's recv() chunks: said at the end of its line, so
     // a run with a capture and a proxy keeps the two apart.
-    const char* origin = flow.origin == model::FlowOrigin::proxy ? " via proxy" : "";
+    const char* origin = flow.origin == model::FlowOrigin::proxy  ? " via proxy"
+                         : flow.origin == model::FlowOrigin::exec ? " exec"
+                                                                  : "";
     std::fprintf(
         m_out, "%-5s %-5s %-45s %-21s %-21s %-7s %-5s %-7s %-5s %-5" PRIu64 " %8.3fs %s%s\n",
         label.c_str(), model::protocol_name(flow.protocol), endpoints.c_str(),

@@ -103,7 +103,7 @@ void ExecCollector::count_call(const Record& record) {
 }
 
 ExecCollector::FlowState* ExecCollector::flow_for(const Record& record) {
-    FlowKey key{record.inode, {}};
+    FlowKey key{record.inode, {}, (record.flags & wire::flag_tls) != 0};
     if (record.type == wire::SockType::datagram)
         key.peer = record.peer;
     if (auto found = m_flows.find(key); found != m_flows.end())
@@ -226,7 +226,7 @@ void ExecCollector::anomaly(const model::Flow* flow, model::AnomalyKind kind, st
 
 void ExecCollector::on_close_record(const Record& record) {
     ++m_counters.closes;
-    auto first = m_flows.lower_bound(FlowKey{record.inode, {}});
+    auto first = m_flows.lower_bound(FlowKey{record.inode, {}, false});
     while (first != m_flows.end() && first->first.inode == record.inode) {
         m_sink.on_flow_close(first->second->flow, reassembly::CloseReason::fin);
         first = m_flows.erase(first);

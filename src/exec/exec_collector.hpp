@@ -8,6 +8,7 @@
 //   higher port is the client's, or the first to send on UDP);
 //   one on_data per call (SegmentInfo.call and .asked name the call and its size asked for;
 //   frame = the call's number in the run), a gap for sendfile()/splice() counts (bytes not seen);
+//   SSL_read/SSL_write (flag_tls) make a second flow over the same socket: the plaintext;
 //   MSG_PEEK reads are counted, never delivered (the stream did not advance);
 //   on_anomaly for a failed call (EAGAIN and EINTR are only counted) and for a datagram cut by a
 //   buffer smaller than it; on_flow_close at the socket's close() (end_of_input at finish()).
@@ -68,6 +69,7 @@ private:
     struct FlowKey {
         std::uint64_t inode = 0;
         model::Endpoint peer; // UDP only
+        bool tls = false;     // SSL_read/SSL_write's plaintext, beside the socket's own flow
         auto operator<=>(const FlowKey&) const = default;
     };
     struct Pending {

@@ -197,10 +197,12 @@ std::string ExecProcess::start(boost::asio::io_context& io, reassembly::StreamSi
     std::array<int, 2> ends{-1, -1};
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends.data()) != 0)
         return std::string("sniff exec: socketpair: ") + std::strerror(errno);
+    // A larger send buffer lets the program run further ahead of sniff and carry larger
+    // fragments (fewer records for a bulk read). Past net.core.wmem_max only with
+    // CAP_NET_ADMIN (SO_SNDBUFFORCE); else the kernel caps it.
     const int size = k_socket_buffer;
-    // Larger buffers let the program run ahead of sniff for longer; the kernel caps them.
-    ::setsockopt(ends[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-    ::setsockopt(ends[0], SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    if (::setsockopt(ends[1], SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+        ::setsockopt(ends[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
     struct stat status {};
     ::fstat(ends[1], &status);
 

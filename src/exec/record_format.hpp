@@ -8,8 +8,9 @@
 // Transport: one AF_UNIX SOCK_SEQPACKET socket pair made by sniff before it starts the program; the
 // program's end sits at a high descriptor number named by SNIFF_EXEC_FD=<fd>:<inode>. Each record
 // is one message, so records of several threads and processes never interleave inside a record. A
-// call's bytes larger than k_max_fragment go as several records of the same (pid, sequence), with
-// fragment offsets 0, k_max_fragment, ...; the last one has flag_last_fragment.
+// call's bytes larger than a fragment go as several records of the same (pid, sequence), with
+// fragment offsets 0, F, 2F, ...; the last one has flag_last_fragment. The sender cuts fragments
+// to fit its socket's send buffer (half of it), at most k_max_fragment.
 //
 // All integers are little-endian. Layout (offsets in bytes):
 //
@@ -28,6 +29,8 @@
 //   address: port (u16) | 16 address bytes (IPv4 in the first 4; a Unix socket's path bytes, cut)
 //
 // A close record (kind_close) has the same header with call = close, result 0 and no bytes.
+// flags: 0x01 MSG_PEEK, 0x02 datagram truncated, 0x04 a count without bytes, 0x08 last fragment,
+// 0x10 TLS plaintext (SSL_read/SSL_write).
 
 #include <cstddef>
 #include <cstdint>
@@ -38,7 +41,8 @@ inline constexpr std::uint8_t k_magic0 = 'S', k_magic1 = 'X';
 inline constexpr std::uint8_t k_version = 1;
 inline constexpr std::size_t k_header_size = 116;
 inline constexpr std::size_t k_address_size = 18;
-inline constexpr std::size_t k_max_fragment = 60 * 1024;
+// The sender cuts fragments to fit its socket's send buffer (at most half of it), never larger.
+inline constexpr std::size_t k_max_fragment = 256 * 1024;
 inline constexpr std::size_t k_max_record = k_header_size + k_max_fragment;
 
 namespace offset {
@@ -59,6 +63,9 @@ inline constexpr std::uint8_t flag_peek = 0x01;      // MSG_PEEK: the stream did
 inline constexpr std::uint8_t flag_truncated = 0x02; // datagram longer than the buffer
 inline constexpr std::uint8_t flag_no_bytes = 0x04;  // sendfile/splice: a count, no bytes
 inline constexpr std::uint8_t flag_last_fragment = 0x08;
+// OpenSSL's SSL_read/SSL_write: the plaintext over this socket, a flow of its own beside the
+// socket's encrypted bytes.
+inline constexpr std::uint8_t flag_tls = 0x10;
 
 // The calls, in the order of k_call_names.
 enum class Call : std::uint8_t {
@@ -80,12 +87,17 @@ enum class Call : std::uint8_t {
     sendfile,
     splice,
     close,
+    ssl_read,
+    ssl_write,
+    ssl_read_ex,
+    ssl_write_ex,
     count_ // not a call
 };
 inline constexpr const char* k_call_names[] = {
-    "read",       "readv",      "recv",           "recvfrom", "recvmsg", "recvmmsg",
-    "__read_chk", "__recv_chk", "__recvfrom_chk", "write",    "writev",  "send",
-    "sendto",     "sendmsg",    "sendmmsg",       "sendfile", "splice",  "close"};
+    "read",       "readv",      "recv",           "recvfrom",    "recvmsg", "recvmmsg",
+    "__read_chk", "__recv_chk", "__recvfrom_chk", "write",       "writev",  "send",
+    "sendto",     "sendmsg",    "sendmmsg",       "sendfile",    "splice",  "close",
+    "SSL_read",   "SSL_write",  "SSL_read_ex",    "SSL_write_ex"};
 static_assert(sizeof k_call_names / sizeof k_call_names[0] ==
               static_cast<std::size_t>(Call::count_));
 

@@ -20,6 +20,7 @@ namespace {
 namespace wire = exec::wire;
 
 std::atomic<int> g_fd{-1};
+std::size_t g_fragment = 60 * 1024; // set from the report socket's send buffer at start-up
 std::atomic<std::uint64_t> g_sequence{0};
 
 // Pieces of the program's buffers per record, beside the header.
@@ -146,6 +147,15 @@ void init_reporter() {
     struct stat status {};
     if (::fstat(fd, &status) != 0 || !S_ISSOCK(status.st_mode) || status.st_ino != inode)
         return;
+    // A record must fit the send buffer whole (SEQPACKET); half of it leaves room for a second
+    // record in flight, so the program and sniff overlap.
+    int send_buffer = 0;
+    socklen_t length = sizeof send_buffer;
+    if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &send_buffer, &length) == 0 &&
+        send_buffer > 16 * 1024) {
+        const std::size_t half = static_cast<std::size_t>(send_buffer) / 2 - wire::k_header_size;
+        g_fragment = half < wire::k_max_fragment ? half : wire::k_max_fragment;
+    }
     g_fd.store(fd, std::memory_order_relaxed);
 }
 
@@ -181,8 +191,7 @@ void report_call(const SocketInfo& socket, const CallReport& call, const iovec* 
     do {
         iovec pieces[k_max_pieces + 1];
         int used = 1;
-        const std::size_t wanted =
-            bytes - sent < wire::k_max_fragment ? bytes - sent : wire::k_max_fragment;
+        const std::size_t wanted = bytes - sent < g_fragment ? bytes - sent : g_fragment;
         const std::size_t covered = cursor.take(wanted, pieces, used);
         // Fewer bytes than announced means the iovecs ran out: report what is there.
         const bool last = sent + covered >= bytes || covered == 0;

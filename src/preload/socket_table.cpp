@@ -27,6 +27,9 @@ struct Slot {
 
 Slot g_slots[k_slots];
 
+// initial-exec: no allocation and no lock on first use, so the hooks stay async-signal-safe.
+__thread int t_last_socket __attribute__((tls_model("initial-exec"))) = -1;
+
 bool in_table(int fd) {
     return fd >= 0 && fd < k_slots;
 }
@@ -138,11 +141,17 @@ bool lookup_socket(int fd, SocketInfo& out) {
     // A stream socket identified before it was connected learns its peer later.
     if (have && (cached.peer_known || cached.type != SockType::stream || !cached.reported())) {
         out = cached;
-        return out.reported();
+    } else {
+        identify(fd, inode, have ? cached.role : Role::unknown, out);
+        write_slot(fd, out);
     }
-    identify(fd, inode, have ? cached.role : Role::unknown, out);
-    write_slot(fd, out);
+    if (out.reported())
+        t_last_socket = fd;
     return out.reported();
+}
+
+int last_socket_of_thread() {
+    return t_last_socket;
 }
 
 void note_role(int fd, Role role) {

@@ -29,7 +29,11 @@ struct SocketInfo {
 };
 
 // Fills `out` and returns true when fd is a socket sniff reports (never the report descriptor).
+// Remembers fd as the calling thread's last reported socket.
 bool lookup_socket(int fd, SocketInfo& out);
+// The socket the calling thread last read or wrote through a hook (-1 when none): the one under
+// a TLS session whose BIO is not a plain socket (curl's own BIO, for one).
+int last_socket_of_thread();
 // After connect() or accept(): identifies fd again with the role the call gave it.
 void note_role(int fd, exec::wire::Role role);
 // dup/dup2/dup3/F_DUPFD: the new number shares the old one's socket (and role).

@@ -50,6 +50,8 @@ std::string Inspector::flow_row_text(const store::FlowRecord& record) const {
     // The proxy's flows are marked (their segments are recv() chunks); `/proxy` filters them.
     if (flow.origin == model::FlowOrigin::proxy)
         row += "  proxy";
+    else if (flow.origin == model::FlowOrigin::exec)
+        row += "  exec"; // segments are the program's own socket calls (sniff exec)
     if (const auto caption = caption_of(record))
         row += "  " + caption->tag;
     return row;

@@ -63,6 +63,8 @@ void Inspector::render_flow(Screen& screen) {
                         record.flow.client.to_string() + " ⇄ " + record.flow.server.to_string();
     if (record.flow.origin == model::FlowOrigin::proxy)
         title += " · via proxy"; // its segments are the proxy's recv() chunks
+    else if (record.flow.origin == model::FlowOrigin::exec)
+        title += " · the program's calls"; // sniff exec: segments are its reads and writes
     title += record.closed ? std::string(" · closed (") +
                                  reassembly::close_reason_name(record.close_reason) + ")"
                            : std::string(" · open");

@@ -16,7 +16,6 @@ namespace {
 
 // Estimated JSON bytes of each kept item, as report_json writes them (numbers of typical width,
 // separators included): what the budget is charged.
-constexpr std::uint64_t k_flow_cost = 900;
 constexpr std::uint64_t k_segment_cost = 64;
 constexpr std::uint64_t k_message_cost = 96;
 constexpr std::uint64_t k_gap_cost = 48;
@@ -73,7 +72,9 @@ FlowRecord* ReportCollector::open_record(const model::Flow& flow) {
         return known;
     if (m_omitted_ids.contains(flow.id))
         return nullptr;
-    if (m_data.flows.size() >= m_data.limits.max_flows || !spend(k_flow_cost)) {
+    // Rows are not charged to the budget: max_flows rows of at most k_flow_row_bytes are
+    // allowed for beside it, so every flow up to max_flows is listed.
+    if (m_data.flows.size() >= m_data.limits.max_flows) {
         ++m_data.omitted.flows;
         m_omitted_ids.insert(flow.id);
         return nullptr;
@@ -204,14 +205,21 @@ void ReportCollector::on_segment(const model::Flow& flow, const dissect::Segment
 
 void ReportCollector::on_framing(const model::Flow& flow, const dissect::FramingChoice& choice) {
     // A given spec is reported from the engine's on_flow_open, before the collector's.
-    if (FlowRecord* record = open_record(flow))
+    if (FlowRecord* record = open_record(flow)) {
         record->of(choice.direction).framing = choice;
+        record->of(choice.direction).framing->spec = capped(choice.spec, m_data.limits.max_text);
+    }
 }
 
 void ReportCollector::on_direction_end(const model::Flow& flow,
                                        const dissect::DirectionSummary& summary) {
-    if (FlowRecord* record = record_of(flow))
-        record->of(summary.direction).summary = summary;
+    FlowRecord* record = record_of(flow);
+    if (record == nullptr)
+        return;
+    auto& kept = record->of(summary.direction).summary;
+    kept = summary;
+    kept->stop_reason = capped(summary.stop_reason, m_data.limits.max_text);
+    kept->spec = capped(summary.spec, m_data.limits.max_text);
 }
 
 void ReportCollector::write(std::ostream& out) const {

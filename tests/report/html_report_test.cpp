@@ -256,6 +256,88 @@ TEST_CASE("a report stays under its stated size whatever the input, and says wha
     CHECK(base64_decoded_size(c2s["bytes"].get<std::string>()) <= 4096);
 }
 
+TEST_CASE("with the default caps, a page of many big IPv6 flows stays under 20 MiB",
+          "[report][limits]") {
+    // Events straight into the collector: 6,000 flows (past max_flows of 2,000), each direction 60
+    // segments of 64 KiB carrying ten messages each, with every field at a wide value.
+    ReportCollector collector("big");
+    const std::string chunk(64u << 10, 'x');
+    const util::Bytes bytes(reinterpret_cast<const std::byte*>(chunk.data()), chunk.size());
+    model::Timestamp time = 1'700'000'000'000'000'000;
+    for (std::uint64_t id = 1; id <= 6000; ++id) {
+        model::Flow flow;
+        flow.id = id;
+        flow.client = {model::IpAddress::v6({0x20, 0x01, 0x0d, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+                                             11, static_cast<std::uint8_t>(id)}),
+                       65000};
+        flow.server = {model::IpAddress::v6(
+                           {0x20, 0x01, 0x0d, 0xb8, 0xff, 0xfe, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}),
+                       65001};
+        flow.first_seen = time;
+        for (auto& stats : flow.stats)
+            stats = {1ull << 40, 1ull << 40, 1ull << 40, 1ull << 40, 1ull << 40, 1ull << 40,
+                     1ull << 40, 1ull << 40, 1ull << 40, 1ull << 40, true,       true};
+        collector.on_flow_open(flow);
+        for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
+            collector.on_framing(flow, {direction, "json:size=4,le,hmax=65536", true, 0.734, true});
+            std::uint64_t index = 0;
+            for (std::uint64_t i = 0; i < 60; ++i) {
+                model::SegmentInfo segment{i,
+                                           1'000'000 + i,
+                                           time += 123'456'789,
+                                           4'000'000'000ull + i * chunk.size(),
+                                           static_cast<std::uint32_t>(chunk.size()),
+                                           0x18,
+                                           true,
+                                           4'000'000'000ull,
+                                           65535};
+                collector.on_data(flow, direction, segment, bytes);
+                for (int k = 0; k < 10; ++k, ++index) {
+                    dissect::Message message;
+                    message.direction = direction;
+                    message.index = index;
+                    message.offset = segment.offset + k * 6553;
+                    message.length = 6553;
+                    message.message_class = dissect::MessageClass::coalesced_split;
+                    message.header_json = std::string(400, 'h');
+                    message.reason = std::string(400, 'r');
+                    if (collector.wants_each_message(flow, direction))
+                        collector.on_message(flow, message, {});
+                }
+                dissect::SegmentReport report;
+                report.direction = direction;
+                report.has_messages = true;
+                report.last_message = 9;
+                collector.on_segment(flow, report);
+            }
+            dissect::DirectionSummary summary;
+            summary.direction = direction;
+            summary.messages = index;
+            summary.by_class = {1u << 30, 1u << 30, 1u << 30, 1u << 30};
+            summary.stop_reason = std::string(300, 's');
+            collector.on_direction_end(flow, summary);
+        }
+        collector.on_anomaly(
+            &flow, {model::AnomalyKind::overlap_conflict, id, 1u << 31, std::string(500, 'a')});
+        collector.on_flow_close(flow, reassembly::CloseReason::end_of_input);
+    }
+    std::ostringstream page;
+    collector.write(page);
+    CHECK(page.str().size() < ReportLimits{}.max_file_bytes);
+    const auto data = nlohmann::json::parse(json_block(page.str()));
+    CHECK(data["flows"].size() == ReportLimits{}.max_flows);
+    CHECK(data["omitted"]["flows"] == 6000 - ReportLimits{}.max_flows);
+    CHECK(data["omitted"]["budget_reached"] == true);
+    // The last listed flow kept no detail, but its counts are all there.
+    const auto& last = data["flows"].back()["dirs"][1];
+    CHECK(last["segs"].empty());
+    CHECK(last["segs_seen"] == 60);
+    CHECK(last["summary"]["messages"] == 600);
+    CHECK(last["stats"].is_object());
+    INFO(data["flows"].back().dump());
+    CHECK(data["flows"].back().dump().size() < k_flow_row_bytes);
+}
+
 TEST_CASE("flows past the flow cap are counted, not listed", "[report][limits]") {
     const auto dir = scratch_dir("report-flows");
     ReportLimits limits;

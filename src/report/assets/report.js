@@ -319,10 +319,10 @@
         const x = this.x(i);
         ctx.fillStyle = i % 2 ? "#eceff1" : "#f5f5f5";
         ctx.fillRect(x, 86, perByte, 16);
-        if (perByte >= 16) {
+        if (perByte >= 12) {
           ctx.fillStyle = "#263238";
           const b = bytes[i];
-          ctx.fillText(perByte >= 24 && b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : b.toString(16).padStart(2, "0"), x + 2, 98);
+          ctx.fillText(perByte >= 20 && b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : b.toString(16).padStart(2, "0"), x + 2, 98);
         }
       }
     }
@@ -359,8 +359,19 @@
     const msgStarts = new Set();
     for (let i = Math.max(0, index - 64); i < Math.min(dir.msgs.length, index + 64); ++i) msgStarts.add(dir.msgs[i][M.off]);
     const gapAt = (o) => dir.gaps.some((g) => o >= g[0] && o < g[0] + g[1]);
+    // Rows worth reading: the first and last two, and those around a segment or message start;
+    // the rest of a long message is elided, so a split shows where it was cut.
+    const wanted = new Set();
+    const want = (row) => { if (row >= from && row < to) wanted.add(row); };
+    const lastRow = Math.floor((to - 1) / 16) * 16;
+    for (const row of [from, from + 16, lastRow - 16, lastRow]) want(row);
+    for (const o of segStarts) if (o >= from && o < to) for (const r of [-16, 0, 16]) want(Math.floor(o / 16) * 16 + r);
+    for (const o of msgStarts) if (o >= from && o < to) for (const r of [-16, 0, 16]) want(Math.floor(o / 16) * 16 + r);
     const table = add(box, el("div", "hex"));
+    let skipped = 0;
     for (let row = from; row < to; row += 16) {
+      if (!wanted.has(row)) { ++skipped; continue; }
+      if (skipped) { add(table, el("div", "hexgap", "   ⋮ " + skipped * 16 + " bytes")); skipped = 0; }
       const line = add(table, el("div", "hexrow"));
       add(line, el("span", "hexoff", row.toString(16).padStart(8, "0")));
       const hex = add(line, el("span", "hexbytes"));
@@ -590,8 +601,9 @@
   add(app, details);
   renderAnomalies();
   if (data.flows.length) {
-    let first = data.flows.find((f) => messageCount(f.dirs[0]) + messageCount(f.dirs[1]) > 0) || data.flows[0];
-    selectFlow(first);
+    // The flow with the most messages drawn (else the first): where the picture is.
+    const drawn = (f) => f.dirs[0].msgs.length + f.dirs[1].msgs.length;
+    selectFlow(data.flows.reduce((best, f) => (drawn(f) > drawn(best) ? f : best), data.flows[0]));
   } else add(details, el("p", "note", "no flows"));
   document.body.dataset.rendered = "yes";
 })();

@@ -164,6 +164,12 @@ const std::array k_rows = std::to_array<OptionRow>({
      [](Options& o, const std::string& v) {
          return parse_seconds("--idle-timeout", v, k_max_seconds, o.idle_timeout_seconds);
      }},
+    {"--hole-timeout", "SEC", G::analysis,
+     "longest wait for a missing segment before it is a gap (capture time;\ndefault 10)",
+     file_source | capture_source, "bounds waiting in reassembly of captured packets", "",
+     [](Options& o, const std::string& v) {
+         return parse_seconds("--hole-timeout", v, k_max_seconds, o.hole_timeout_seconds);
+     }},
     // output
     {"--summary", "", G::output, "one line per flow and totals (the default without a terminal)",
      every_mode, "", "", flag(&Options::summary)},

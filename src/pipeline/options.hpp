@@ -55,6 +55,7 @@ struct Options {
     std::uint64_t max_buffer = 8ull << 20; // out-of-order bytes held per flow
     std::uint64_t max_buffer_total = 256ull << 20;
     double idle_timeout_seconds = 600;
+    double hole_timeout_seconds = 10; // --hole-timeout: longest wait behind a hole, capture time
     std::vector<std::string> exec_command; // sniff exec [options] -- CMD ARGS...
     std::vector<std::string> rest;         // arguments of serve/client/demo
 };

@@ -21,6 +21,7 @@ reassembly::ReassemblyConfig reassembly_config(const Options& options) {
     config.max_buffered_per_flow = options.max_buffer;
     config.max_buffered_total = options.max_buffer_total;
     config.idle_timeout = static_cast<model::Timestamp>(options.idle_timeout_seconds * 1e9);
+    config.hole_timeout = static_cast<model::Timestamp>(options.hole_timeout_seconds * 1e9);
     return config;
 }
 

@@ -226,9 +226,14 @@
         this.zoom(e.deltaY > 0 ? 1.25 : 0.8, (e.clientX - rect.left - 70) / (rect.width - 80));
       }, { passive: false });
       let drag = null;
-      this.canvas.addEventListener("mousedown", (e) => { drag = { x: e.clientX, from: this.view.from, to: this.view.to, moved: false }; });
-      window.addEventListener("mouseup", () => { drag = null; });
-      window.addEventListener("mousemove", (e) => {
+      // Pointer capture keeps a drag on this canvas without listeners on window, which would
+      // outlive the ladder when another flow is chosen.
+      this.canvas.addEventListener("pointerdown", (e) => {
+        this.canvas.setPointerCapture(e.pointerId);
+        drag = { x: e.clientX, from: this.view.from, to: this.view.to, moved: false };
+      });
+      this.canvas.addEventListener("pointerup", () => { drag = null; });
+      this.canvas.addEventListener("pointermove", (e) => {
         if (!drag) return;
         const dx = e.clientX - drag.x;
         if (Math.abs(dx) > 3) drag.moved = true;

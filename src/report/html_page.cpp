@@ -22,9 +22,12 @@ std::string csp_hash(std::string_view text) {
 
 void write_html_page(const ReportData& data, std::ostream& out) {
     // The viewer itself is ours; a "</" in it would end its element early.
-    static_assert(assets::k_report_js.find("</") == std::string_view::npos);
+    static_assert(assets::k_draw_js.find("</") == std::string_view::npos);
+    static_assert(assets::k_page_js.find("</") == std::string_view::npos);
     static_assert(assets::k_report_css.find("</") == std::string_view::npos);
-    const std::string policy = "default-src 'none'; script-src " + csp_hash(assets::k_report_js) +
+    // One script: the drawings first, then the page that uses them.
+    const std::string script = std::string(assets::k_draw_js) + std::string(assets::k_page_js);
+    const std::string policy = "default-src 'none'; script-src " + csp_hash(script) +
                                "; style-src " + csp_hash(assets::k_report_css) +
                                "; img-src data:; base-uri 'none'; form-action 'none'";
     out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -33,7 +36,7 @@ void write_html_page(const ReportData& data, std::ostream& out) {
         << "<title>sniff report</title>\n<style>" << assets::k_report_css << "</style>\n"
         << "</head>\n<body>\n<div id=\"app\"><p id=\"loading\">sniff report: loading...</p></div>\n"
         << "<script type=\"application/json\" id=\"sniff-data\">" << report_json(data)
-        << "</script>\n<script>" << assets::k_report_js << "</script>\n</body>\n</html>\n";
+        << "</script>\n<script>" << script << "</script>\n</body>\n</html>\n";
 }
 
 } // namespace sniff::report

@@ -1,6 +1,7 @@
 // The HTML report rendered in headless Chromium: its direction elements carry the counts of the
 // text report, it can make no request, a hostile payload stays text, and its size is bounded.
 
+#include "protocols/captures.hpp"
 #include "report/html_page.hpp"
 #include "report/report_json.hpp"
 #include "report/report_support.hpp"
@@ -90,6 +91,37 @@ TEST_CASE("the counts hold on a capture with a gap and on every generated reasse
             REQUIRE(from_page.count(key) == 1);
             CHECK(from_page.at(key) == counts);
         }
+    }
+}
+
+TEST_CASE("the counts hold on captures of real programs: Redis and the article's client/server",
+          "[report][browser][real]") {
+    if (!have_chromium())
+        return;
+    const auto dir = scratch_dir("report-real");
+    std::filesystem::create_directories(dir / "redis");
+    std::filesystem::create_directories(dir / "article");
+    const auto redis = protocols::capture_redis(dir / "redis");
+    const auto article = protocols::capture_article(dir / "article", "json-header");
+    for (const auto& capture : {redis, article}) {
+        INFO(capture.name);
+        if (!capture.skip.empty()) {
+            WARN("no capture of " + capture.name + ": " + capture.skip);
+            continue;
+        }
+        const std::string html = capture.file.string() + ".html";
+        build_report(capture.file.string(), capture.framing(), html);
+        const auto from_page = dom_direction_counts(rendered_dom(html));
+        const auto from_text = text_report_counts(capture.file.string(), capture.framing());
+        REQUIRE_FALSE(from_text.empty());
+        std::uint64_t messages = 0;
+        for (const auto& [key, counts] : from_text) {
+            INFO(key);
+            REQUIRE(from_page.count(key) == 1);
+            CHECK(from_page.at(key) == counts);
+            messages += counts.first;
+        }
+        CHECK(messages > 0);
     }
 }
 

@@ -7,6 +7,7 @@
 #include "dissectors/engine.hpp"
 #include "exec/asio.hpp"
 #include "exec/exec_process.hpp"
+#include "exec/mixed_reads.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -46,10 +47,14 @@ int main(int argc, char** argv) {
         return 2;
     }
     CountingSink counting;
-    dissect::DissectorEngine engine(selector, counting);
+    exec::MixedReads mixed(counting);
+    dissect::DissectorEngine engine(selector, mixed);
+    reassembly::SinkFanout fanout;
+    fanout.add(mixed); // before the engine: it learns each segment's call first
+    fanout.add(engine);
     boost::asio::io_context io;
     exec::ExecProcess process({command, {}, {}});
-    if (const std::string error = process.start(io, engine); !error.empty()) {
+    if (const std::string error = process.start(io, fanout); !error.empty()) {
         std::fprintf(stderr, "%s\n", error.c_str());
         return 2;
     }
@@ -68,5 +73,12 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(c.would_block),
         static_cast<unsigned long long>(counting.counted),
         static_cast<unsigned long long>(c.malformed));
+    std::fprintf(stderr,
+                 "sniff-exec-runner: %llu calls carried bytes of two messages or more, %llu "
+                 "ended inside a message\n",
+                 static_cast<unsigned long long>(mixed.mixed_reads()),
+                 static_cast<unsigned long long>(mixed.reads_ending_inside()));
+    for (std::size_t i = 0; i < mixed.listed().size() && i < 5; ++i)
+        std::fprintf(stderr, "  %s\n", mixed.listed()[i].c_str());
     return process.exit_status().value_or(2);
 }

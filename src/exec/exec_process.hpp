@@ -15,7 +15,8 @@
 // SNIFF_EXEC_FD=<fd>:<inode>. Reading is asynchronous on the loop, in batches of at most
 // k_batch records per wake-up, so other sources on the loop keep their turn. The program waits
 // when sniff is slow (its send blocks): nothing is lost. The child's exit is watched with a
-// pidfd, so no SIGCHLD handler is installed.
+// pidfd, so no SIGCHLD handler is installed. The ExecProcess must die before the io_context it
+// was started on (declare it after); its destructor kills a program still running (SIGKILL).
 
 #include "exec/exec_collector.hpp"
 

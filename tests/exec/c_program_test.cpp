@@ -168,3 +168,9 @@ TEST_CASE("exec reports a UDP datagram cut by a small buffer with its real lengt
             mmsg += segment.call == "recvmmsg" || segment.call == "sendmmsg" ? 1 : 0;
     CHECK(mmsg == 4);
 }
+
+TEST_CASE("exec keeps reporting after close_range over its descriptor and dup2 onto it", "[exec]") {
+    const CRun& run = c_run();
+    CHECK(writer_flow(run.sink, "after-close-range") != nullptr);
+    CHECK(writer_flow(run.sink, "after-dup2-onto-1021") != nullptr);
+}

@@ -3,6 +3,7 @@
 // the collector's events go through the dissector engine with len:size=4 as in `sniff exec`.
 
 #include "dissectors/engine.hpp"
+#include "exec/mixed_reads.hpp"
 #include "exec/support.hpp"
 #include "support/process.hpp"
 
@@ -29,6 +30,8 @@ public:
 struct PythonRun {
     sniff::test::RecordingSink events;
     MessageRecorder framed;
+    std::vector<std::string> mixed_listed;
+    std::uint64_t mixed = 0;
     sniff::test::ExecRun run;
 };
 
@@ -36,13 +39,17 @@ const PythonRun& python_run() {
     static PythonRun* result = [] {
         auto* r = new PythonRun;
         const auto spec = dissect::parse_spec("len:size=4");
+        sniff::exec::MixedReads mixed(r->framed);
         dissect::DissectorEngine engine(
-            dissect::FramingSelector(std::get<dissect::FramingSpec>(spec)), r->framed);
+            dissect::FramingSelector(std::get<dissect::FramingSpec>(spec)), mixed);
         sniff::reassembly::SinkFanout fanout;
         fanout.add(r->events);
+        fanout.add(mixed); // before the engine: it learns each segment's call first
         fanout.add(engine);
         r->run = sniff::test::run_exec(
             {"/usr/bin/python3", SNIFF_SOURCE_DIR "/tests/exec/programs/naive_client.py"}, fanout);
+        r->mixed_listed = mixed.listed();
+        r->mixed = mixed.mixed_reads();
         return r;
     }();
     return *result;
@@ -122,4 +129,27 @@ TEST_CASE("exec with len:size=4 names the naive client's read that mixed two ans
     CHECK(answers[0].message_class == dissect::MessageClass::coalesced_split);
     CHECK(answers[1].message_class == dissect::MessageClass::coalesced_split);
     CHECK(answers[0].last_segment == answers[1].first_segment);
+}
+
+TEST_CASE("exec puts the naive client's mixing read into words", "[exec][python]") {
+    const PythonRun& run = python_run();
+    const auto* client = client_flow(run);
+    REQUIRE(client != nullptr);
+    const std::string wanted = "recv #3 of s2c (call ";
+    const std::string said =
+        "returned the last 956 bytes of message 0 and the first 68 of message 1";
+    bool found = false;
+    for (const auto& line : run.mixed_listed)
+        found |= line.rfind(wanted, 0) == 0 && line.find(said) != std::string::npos &&
+                 line.find(client->flow.server.to_string() + " -> " +
+                           client->flow.client.to_string()) != std::string::npos;
+    INFO(run.mixed_listed.size() << " listed; first: "
+                                 << (run.mixed_listed.empty() ? "" : run.mixed_listed.front()));
+    CHECK(found);
+    // The server's one sendall of both answers is listed too, as the write it was.
+    bool write_listed = false;
+    for (const auto& line : run.mixed_listed)
+        write_listed |= line.rfind("send", 0) == 0;
+    CHECK(write_listed);
+    CHECK(run.mixed >= 2);
 }

@@ -269,6 +269,14 @@ static void fork_calls(const char* self, int listen_fd, int port) {
            "child status");
 }
 
+static void late_write(int listen_fd, int port, const char* text) {
+    int fd = connect_to(port), peer = accept(listen_fd, NULL, NULL);
+    expect(write(fd, text, strlen(text)) == (ssize_t)strlen(text), text);
+    expect_text(peer, text);
+    close(fd);
+    close(peer);
+}
+
 int main(int argc, char** argv) {
     if (argc == 3 && strcmp(argv[1], "child") == 0) {
         int fd = connect_to(atoi(argv[2]));
@@ -292,8 +300,15 @@ int main(int argc, char** argv) {
     reuse_calls(listen_fd, port);
     thread_calls(listen_fd, port);
     fork_calls(argv[0], listen_fd, port);
-    /* The report descriptor cannot be closed by accident. */
+    /* The report descriptor cannot be closed by accident (1021 under sniff exec, unused without:
+     * both answer EBADF), nor by a program closing every high descriptor; a dup2 onto its number
+     * gets the number, and the report moves aside. */
     expect(close(1021) == -1 && errno == EBADF, "close of the report descriptor");
+    expect(close_range(1000, ~0u, 0) == 0, "close_range");
+    late_write(listen_fd, port, "after-close-range");
+    expect(dup2(listen_fd, 1021) == 1021, "dup2 onto 1021");
+    late_write(listen_fd, port, "after-dup2-onto-1021");
+    expect(close(1021) == 0, "close of the program's own 1021");
     close(listen_fd);
     return 0;
 }

@@ -2,11 +2,13 @@
 
 #include "dissectors/auto_detect.hpp"
 
+#include "dissectors/auto_signatures.hpp"
 #include "dissectors/framings.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <optional>
 
 namespace sniff::dissect {
 
@@ -237,9 +239,45 @@ bool nested(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t
     return std::includes(fine.begin(), fine.end(), coarse.begin(), coarse.end());
 }
 
+// The signature step: a recognised protocol whose preset walks the whole sample without a
+// malformed message (its last message may still be arriving: a plausible header is evidence).
+std::optional<Guess> guess_by_signature(util::Bytes sample, model::Direction direction) {
+    const auto row = recognise(sample, direction);
+    if (!row)
+        return std::nullopt;
+    const auto parsed = parse_spec(row->preset);
+    const auto* spec = std::get_if<FramingSpec>(&parsed);
+    const auto framing = spec != nullptr ? make_framing(*spec) : nullptr;
+    if (framing == nullptr)
+        return std::nullopt;
+    const Walk walk = walk_framing(*framing, sample, direction);
+    if (walk.explained != sample.size() && !walk.valid_tail)
+        return std::nullopt;
+    Guess guess;
+    guess.spec = *spec;
+    guess.text = to_string(guess.spec);
+    guess.protocol = std::string(row->protocol);
+    // A header alone (the first message still arriving) is good evidence, not proof.
+    guess.confidence = walk.ends.empty() ? 0.8 : 0.95;
+    guess.uncertain = false;
+    return guess;
+}
+
 } // namespace
 
 Guess guess_framing(util::Bytes sample, std::span<const std::uint64_t> segment_ends,
+                    bool whole_stream, model::Direction direction) {
+    const auto recognised = sample.empty() ? std::nullopt : guess_by_signature(sample, direction);
+    Guess inferred = infer_framing(sample, segment_ends, whole_stream, direction);
+    if (!recognised)
+        return inferred;
+    // The inference's answer stays visible as the runner-up when it differs.
+    Guess guess = *recognised;
+    guess.runner_up = inferred.text != guess.text ? inferred.text : inferred.runner_up;
+    return guess;
+}
+
+Guess infer_framing(util::Bytes sample, std::span<const std::uint64_t> segment_ends,
                     bool whole_stream, model::Direction direction) {
     const std::vector<Scored> scored = score_all(sample, segment_ends, whole_stream, direction);
     Guess guess;

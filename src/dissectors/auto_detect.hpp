@@ -1,5 +1,6 @@
 #pragma once
-// `auto`: guesses the framing of one flow direction from its first bytes.
+// `auto`: guesses the framing of one flow direction from its first bytes: first from protocol
+// signatures (auto_signatures.hpp), then by the generic inference below.
 //
 // Candidates: len: at offsets 0..8 with sizes 1, 2, 3, 4, 8 and varint, both byte orders, signed
 // and unsigned, and adjustments 0, -size, -(off+size) plus the one that makes the first message
@@ -31,6 +32,7 @@ struct Guess {
     double confidence = 0; // 0..1
     bool uncertain = true; // confidence < k_uncertain_below
     std::string runner_up; // the best different candidate, for the curious; may be empty
+    std::string protocol;  // the protocol recognised by its signature; empty when inferred
 };
 
 // sample: the direction's first bytes; segment_ends: stream offsets (relative to the sample start)
@@ -38,6 +40,9 @@ struct Guess {
 // (so a message cut by the sample's end is a flaw, not just the window); direction: which side
 // sent the sample (framings such as pgsql have different first messages per side).
 Guess guess_framing(util::Bytes sample, std::span<const std::uint64_t> segment_ends,
+                    bool whole_stream, model::Direction direction = model::Direction::c2s);
+// The generic inference alone (no signatures): what guess_framing does when no row matches.
+Guess infer_framing(util::Bytes sample, std::span<const std::uint64_t> segment_ends,
                     bool whole_stream, model::Direction direction = model::Direction::c2s);
 
 } // namespace sniff::dissect

@@ -3,6 +3,7 @@
 // A wrong guess is acceptable only when marked uncertain; the tally is printed (WARN).
 
 #include "protocols/captures.hpp"
+#include "protocols/datastore_captures.hpp"
 #include "protocols/harness.hpp"
 #include "protocols/scratch.hpp"
 
@@ -101,6 +102,8 @@ TEST_CASE("auto is never confidently wrong on real protocols and the article's f
         {"tls", capture_tls},
         {"pgsql", capture_pgsql},
         {"redis", capture_redis},
+        {"redis-cli", capture_redis_sessions},
+        {"memcached", capture_memcached},
         {"struct", [](const auto& d) { return capture_article(d, "struct"); }},
         {"json-header", [](const auto& d) { return capture_article(d, "json-header"); }},
         {"ascii-len", [](const auto& d) { return capture_article(d, "ascii-len"); }},

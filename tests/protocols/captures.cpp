@@ -189,7 +189,7 @@ ProtocolCapture capture_pgsql(const std::filesystem::path& dir) {
 }
 
 ProtocolCapture capture_redis(const std::filesystem::path& dir) {
-    auto result = start("Redis (redis-server, redis-benchmark -P 16)", dir, "crlf",
+    auto result = start("Redis (redis-server, redis-benchmark -P 16)", dir, "resp",
                         {"redis-server", "redis-benchmark"});
     if (!result.skip.empty())
         return result;

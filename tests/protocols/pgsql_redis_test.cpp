@@ -89,7 +89,7 @@ TEST_CASE("crlf counts as many lines as there are CRLFs in redis-benchmark's pip
         WARN(capture.skip);
         return;
     }
-    const auto sniff = sniff_report(capture.file, capture.framing());
+    const auto sniff = sniff_report(capture.file, std::to_string(capture.port) + "=crlf");
     // tshark 4.0's RESP dissector counts frames, not messages; the independent count is the CRLFs
     // in the bytes tshark reassembles (a CRLF cannot overlap another, so each ends one line).
     const auto streams = sniff::test::tshark_follow_all(
@@ -101,11 +101,10 @@ TEST_CASE("crlf counts as many lines as there are CRLFs in redis-benchmark's pip
         crlfs.c2s += count_crlf(node0_is_server ? stream.from_node1 : stream.from_node0);
         crlfs.s2c += count_crlf(node0_is_server ? stream.from_node0 : stream.from_node1);
     }
-    INFO(capture.name << ": sniff --framing " << capture.framing() << " complete c2s/s2c "
-                      << sniff.complete.c2s << "/" << sniff.complete.s2c << ", other "
-                      << sniff.other.total() << "; CRLFs in tshark's streams " << crlfs.c2s << "/"
-                      << crlfs.s2c << " in " << streams.size() << " streams; SNIFF_KEEP=1 keeps "
-                      << capture.file);
+    INFO(capture.name << ": sniff --framing crlf complete c2s/s2c " << sniff.complete.c2s << "/"
+                      << sniff.complete.s2c << ", other " << sniff.other.total()
+                      << "; CRLFs in tshark's streams " << crlfs.c2s << "/" << crlfs.s2c << " in "
+                      << streams.size() << " streams; SNIFF_KEEP=1 keeps " << capture.file);
     CHECK(static_cast<int>(streams.size()) == sniff.flows);
     // 2000 requests of each: SET is 7 lines, GET 5, PING_INLINE 1, PING_MBULK 2.
     CHECK(crlfs.c2s >= 2000 * 15);

@@ -3,6 +3,7 @@
 #include "dissectors/auto_detect.hpp"
 
 #include "dissectors/framings.hpp"
+#include "dissectors/web_recogniser.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -241,6 +242,8 @@ bool nested(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t
 
 Guess guess_framing(util::Bytes sample, std::span<const std::uint64_t> segment_ends,
                     bool whole_stream, model::Direction direction) {
+    if (recognise_web(sample, direction) == WebSign::http)
+        return web_guess();
     const std::vector<Scored> scored = score_all(sample, segment_ends, whole_stream, direction);
     Guess guess;
     if (scored.empty() || scored.front().value < k_raw_below) {

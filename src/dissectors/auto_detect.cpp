@@ -4,6 +4,7 @@
 
 #include "dissectors/auto_signatures.hpp"
 #include "dissectors/framings.hpp"
+#include "dissectors/web_recogniser.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -267,6 +268,9 @@ std::optional<Guess> guess_by_signature(util::Bytes sample, model::Direction dir
 
 Guess guess_framing(util::Bytes sample, std::span<const std::uint64_t> segment_ends,
                     bool whole_stream, model::Direction direction) {
+    // HTTP/1, HTTP/2 and their upgrades first: their start lines also read as lines.
+    if (recognise_web(sample, direction) == WebSign::http)
+        return web_guess();
     const auto recognised = sample.empty() ? std::nullopt : guess_by_signature(sample, direction);
     Guess inferred = infer_framing(sample, segment_ends, whole_stream, direction);
     if (!recognised)

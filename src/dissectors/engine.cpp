@@ -6,6 +6,7 @@
 #include "dissectors/auto_detect.hpp"
 #include "dissectors/direction_framer.hpp"
 #include "dissectors/framings.hpp"
+#include "dissectors/web_recogniser.hpp"
 
 #include <algorithm>
 
@@ -33,6 +34,7 @@ struct DissectorEngine::FlowState {
     std::array<std::unique_ptr<Framing>, 2> owned; // shared instance in [0] unless auto
     std::array<DirectionFramer, 2> framers;
     std::array<Sample, 2> samples;
+    std::array<Family, 2> guessed{Family::raw, Family::raw}; // auto's choice per direction
 };
 
 DissectorEngine::DissectorEngine(FramingSelector selector, MessageSink& sink, EngineConfig config)
@@ -60,14 +62,30 @@ void start_direction(DissectorEngine::FlowState& state, const model::Flow& flow,
     sink.on_framing(flow, choice);
 }
 
+// Starts a direction on auto's guess. http pairs responses with requests in one instance per
+// flow: a direction guessed http shares the other direction's http instance when it has one.
+void start_guessed(DissectorEngine::FlowState& state, const model::Flow& flow,
+                   model::Direction direction, MessageSink& sink, const Guess& guess) {
+    const auto d = static_cast<std::size_t>(direction);
+    Framing* framing = nullptr;
+    if (guess.spec.family == Family::http && state.owned[1 - d] &&
+        state.guessed[1 - d] == Family::http) {
+        framing = state.owned[1 - d].get();
+    } else {
+        state.owned[d] = make_framing(guess.spec);
+        framing = state.owned[d].get();
+    }
+    state.guessed[d] = guess.spec.family;
+    start_direction(state, flow, direction, sink, guess.spec, framing, &guess);
+}
+
 // Decides `auto` for a direction from its sample, then replays the sampled segments.
 void decide(DissectorEngine::FlowState& state, const model::Flow& flow, model::Direction direction,
             MessageSink& sink, bool whole_stream) {
     const auto d = static_cast<std::size_t>(direction);
     Sample& sample = state.samples[d];
     const Guess guess = guess_framing(sample.bytes, sample.ends, whole_stream, direction);
-    state.owned[d] = make_framing(guess.spec);
-    start_direction(state, flow, direction, sink, guess.spec, state.owned[d].get(), &guess);
+    start_guessed(state, flow, direction, sink, guess);
     std::uint64_t at = 0;
     for (const model::SegmentInfo& segment : sample.segments) {
         state.framers[d].data(flow, segment, util::Bytes(sample.bytes).subspan(at, segment.length));
@@ -122,6 +140,10 @@ void DissectorEngine::on_data(const model::Flow& flow, model::Direction directio
             sample.bytes.insert(sample.bytes.end(), bytes.begin(), bytes.end());
             sample.segments.push_back(segment);
             sample.ends.push_back(sample.bytes.size());
+            // A web protocol is named by its first line: decide now, so requests are framed
+            // before their responses arrive and http can pair them.
+            if (recognise_web(sample.bytes, direction) == WebSign::http)
+                decide(state, flow, direction, m_sink, false);
             return;
         }
         // The window is full: guess on it (this segment's head included), replay, go on.
@@ -130,8 +152,7 @@ void DissectorEngine::on_data(const model::Flow& flow, model::Direction directio
         const std::size_t held = sample.bytes.size() - room;
         const Guess guess = guess_framing(sample.bytes, sample.ends, false, direction);
         sample.bytes.resize(held);
-        state.owned[d] = make_framing(guess.spec);
-        start_direction(state, flow, direction, m_sink, guess.spec, state.owned[d].get(), &guess);
+        start_guessed(state, flow, direction, m_sink, guess);
         std::uint64_t at = 0;
         for (const model::SegmentInfo& held_segment : sample.segments) {
             framer.data(flow, held_segment,

@@ -1,6 +1,7 @@
 // The http framing: one message per request and response, bodies by RFC 9112's rules, responses
 // paired with their requests across the two directions, upgrades, and hostile heads and sizes.
 
+#include "dissectors/web_recogniser.hpp"
 #include "web_support.hpp"
 
 using namespace sniff;
@@ -350,4 +351,33 @@ TEST_CASE("http: a server's SETTINGS before the client's preface is HTTP/2 from 
     CHECK(lengths(recorder.of(model::Direction::s2c)) ==
           std::vector<std::uint64_t>{settings.size(), ack.size()});
     CHECK(all_complete(recorder.messages));
+}
+
+TEST_CASE("auto names http from the first line and pairs responses as http does",
+          "[dissectors][http][auto]") {
+    const Exchange exchange{k_head + k_get + k_post_chunked, k_head_answer + k_ok_5 + k_ok_5};
+    Framed given, guessed;
+    run_exchange("http", exchange, {}, {}, given);
+    run_exchange("auto", exchange, {}, {}, guessed);
+    CHECK(shapes(guessed.c2s) == shapes(given.c2s));
+    CHECK(shapes(guessed.s2c) == shapes(given.s2c));
+    REQUIRE(guessed.recorder.choices.size() == 2);
+    for (const auto& choice : guessed.recorder.choices) {
+        CHECK(choice.spec == "http");
+        CHECK(choice.guessed);
+        CHECK(choice.confidence == Approx(k_web_confidence));
+    }
+    SECTION("a prior-knowledge HTTP/2 client and server") {
+        const std::string settings = h2_frame(0x4, 0, 0, std::string(6, '\0'));
+        Framed h2;
+        run_exchange("auto", {k_h2_preface + settings, settings}, {}, {}, h2);
+        CHECK(h2.c2s.size() == 2);
+        CHECK(h2.s2c.size() == 1);
+        CHECK(h2.recorder.choices.at(0).spec == "http");
+    }
+    SECTION("lines that are not HTTP are not named http") {
+        Framed lines;
+        run_exchange("auto", {"PING\r\nPING\r\nPING\r\n", ""}, {}, {}, lines);
+        CHECK(lines.recorder.choices.at(0).spec != "http");
+    }
 }

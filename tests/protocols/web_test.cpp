@@ -65,6 +65,8 @@ TEST_CASE("http counts the requests and responses tshark finds between curl, nc 
     CHECK(tshark.s2c == lines.s2c - 3);
     CHECK(sniff.other.total() == 0);
     CHECK(sniff.skipped_bytes == 0);
+    // auto names http from the first lines and pairs the same way.
+    CHECK(sniff_report(capture.file, "auto").boundaries == sniff.boundaries);
 }
 
 TEST_CASE("http then websocket count the frames tshark finds between python3-websockets peers",
@@ -88,6 +90,7 @@ TEST_CASE("http then websocket count the frames tshark finds between python3-web
     CHECK(frames == DirectionCounts{9, 6});
     CHECK(sniff.complete == DirectionCounts{frames.c2s + 1, frames.s2c + 1});
     CHECK(sniff.other.total() == 0);
+    CHECK(sniff_report(capture.file, "auto").boundaries == sniff.boundaries);
 }
 
 TEST_CASE("http2 counts the frames tshark finds between nghttp, h2load and nghttpd",
@@ -116,4 +119,5 @@ TEST_CASE("http2 counts the frames tshark finds between nghttp, h2load and nghtt
     CHECK(sniff.complete == DirectionCounts{frames.c2s + prefaces.c2s, frames.s2c});
     CHECK(sniff.other.total() == 0);
     CHECK(via_http.complete == sniff.complete); // http switches on the preface
+    CHECK(sniff_report(capture.file, "auto").boundaries == sniff.boundaries);
 }

@@ -314,7 +314,7 @@ TEST_CASE("the peer probe sees what a local reader has received and read", "[pro
         close(fd);
 }
 
-TEST_CASE("--delay 0 writes back to back, and the writes the reader's queue merged are counted",
+TEST_CASE("a delay of 0 writes back to back, and the writes the reader's queue merged are counted",
           "[proxy][rechunk]") {
     std::uint16_t upstream = 0;
     const int listener = listen_tcp(upstream);

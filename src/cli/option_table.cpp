@@ -119,7 +119,11 @@ const std::array k_rows = std::to_array<OptionRow>({
     {"--seed", "N", G::proxy, "seed for random re-chunking (printed when not given)",
      proxy_source, "seeds the proxy's random re-chunking", "",
      count_into(&Options::seed, "--seed", {})},
-    {"--delay", "MS", G::proxy, "pause between re-chunked writes", proxy_source,
+    {"--delay", "MS", G::proxy,
+     "pause between re-chunked writes; default: each write waits until a\nlocal peer has read the "
+     "earlier ones (a remote peer: send queue empty +\n2 ms), so every write is one recv(); 0 = "
+     "back to back",
+     proxy_source,
      "paces the proxy's writes", "", count_into(&Options::delay_ms, "--delay", k_delay_ms)},
     {"--proxy-buffer", "SIZE", G::proxy,
      "largest read and most bytes held per connection direction; a slow\nreader stops the "

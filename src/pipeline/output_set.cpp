@@ -32,7 +32,6 @@ std::optional<OutputSet::Error> OutputSet::build(const Options& options,
         m_messages.add(*m_message_json);
     } else if (text_messages) {
         // --summary keeps its promise of one line per flow, the messages counted on it.
-        m_summary_only = options.summary;
         m_report = std::make_unique<output::MessageReport>(
             stdout,
             options.summary ? output::ReportStyle::flow_lines : output::ReportStyle::messages);
@@ -64,7 +63,7 @@ bool OutputSet::finish(const std::string& source_label, const nlohmann::json& en
         m_json_writer->write_end(end);
     } else {
         m_summary->print_totals(source_label);
-        if (m_report && m_summary_only)
+        if (m_report) // messages by class, request/answer pairing, what segments are
             m_report->print_totals();
     }
     std::fflush(stdout);

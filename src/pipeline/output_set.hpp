@@ -42,7 +42,6 @@ public:
 private:
     reassembly::SinkFanout m_fanout;
     bool m_json = false;
-    bool m_summary_only = false; // --summary with a framing: flow lines and message totals
     std::unique_ptr<output::SummaryPrinter> m_summary;
     std::unique_ptr<output::JsonEventWriter> m_json_writer;
     std::unique_ptr<output::StreamFileWriter> m_streams;

@@ -2,6 +2,7 @@
 
 #include "report/report_collector.hpp"
 #include "util/escape.hpp"
+#include "util/plural.hpp"
 
 #include <cinttypes>
 #include <cstdio>
@@ -70,9 +71,9 @@ void print_store_summary(const store::FlowStore& store, const char* source_label
         }
         messages += record.message_count();
     }
-    std::fprintf(stderr,
-                 "sniff: %s: %zu flows, c2s %" PRIu64 " B, s2c %" PRIu64 " B, %" PRIu64 " messages",
-                 source_label, store.size(), bytes[0], bytes[1], messages);
+    std::fprintf(stderr, "sniff: %s: %s, c2s %" PRIu64 " B, s2c %" PRIu64 " B, %s", source_label,
+                 util::counted(store.size(), "flow").c_str(), bytes[0], bytes[1],
+                 util::counted(messages, "message").c_str());
     if (dropped > 0)
         std::fprintf(stderr, "; %" PRIu64 " B of the oldest bytes were dropped from view", dropped);
     std::fputc('\n', stderr);

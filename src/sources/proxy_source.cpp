@@ -201,10 +201,12 @@ void ProxySource::add_end_fields(nlohmann::json& end) const {
                                   {"c2s_reads", stats.chunks_in[0]},
                                   {"c2s_writes", stats.chunks_out[0]},
                                   {"c2s_writes_merged", stats.writes_merged[0]},
+                                  {"c2s_writes_unseen", stats.writes_unseen[0]},
                                   {"s2c_bytes", stats.bytes[1]},
                                   {"s2c_reads", stats.chunks_in[1]},
                                   {"s2c_writes", stats.chunks_out[1]},
                                   {"s2c_writes_merged", stats.writes_merged[1]},
+                                  {"s2c_writes_unseen", stats.writes_unseen[1]},
                                   {"udp_dropped", stats.udp_dropped[0] + stats.udp_dropped[1]}};
 }
 

@@ -83,7 +83,7 @@ std::uint64_t vm_rss_kib(const std::string& status_text) {
 // Needs the one-line wiring of --delay in src/app/proxy_source.cpp (unset stays unset, see the
 // report of issue 14): hidden until the lead adds it, then run with the rest.
 TEST_CASE("sniff --proxy --rechunk alone breaks a naive reader on 20 of 20 connections",
-          "[.needs-wiring][integration][proxy]") {
+          "[integration][proxy]") {
     const auto dir = scratch_dir("proxy-naive");
     for (const std::string mode : {"adversarial", "1", "fixed:3"}) {
         INFO("--rechunk " << mode);

@@ -71,7 +71,7 @@ TEST_CASE("tmux: a live proxy shows a client's flow as it happens, q stops it cl
     REQUIRE(tmux.wait_for("EXITED=0", &screen));
     // The terminal was restored (the inspector's screen is gone) before the summary was printed.
     CHECK(screen.find("Esc back") == std::string::npos);
-    CHECK(screen.find("sniff: inspector: 1 flows, c2s 25 B, s2c 3011 B, 4 messages") !=
+    CHECK(screen.find("sniff: inspector: 1 flow, c2s 25 B, s2c 3011 B, 4 messages") !=
           std::string::npos);
     CHECK(screen.find("sniff: proxy: 1 connections") != std::string::npos);
 }

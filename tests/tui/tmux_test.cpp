@@ -119,7 +119,7 @@ TEST_CASE("tmux: -r IN -w OUT on a terminal writes OUT while the inspector shows
         return text;
     };
     const std::string copy = report(out);
-    CHECK(copy.find("1 flows") != std::string::npos);
+    CHECK(copy.find("1 flow,") != std::string::npos);
     CHECK(copy == report(in));
     std::filesystem::remove_all(dir);
 }

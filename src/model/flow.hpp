@@ -58,7 +58,13 @@ struct DirectionStats {
 };
 
 struct Flow {
+    static constexpr std::uint64_t k_no_tcp_stream = UINT64_MAX;
+
     std::uint64_t id = 0; // 1, 2, ... in order of first packet
+    // tshark's tcp.stream for a captured TCP flow: 0, 1, ... over the TCP flows of the input in
+    // order of first packet (sniff's ids count UDP flows too and start at 1), so a user can move
+    // between the two tools. k_no_tcp_stream for UDP and for the proxy's flows.
+    std::uint64_t tcp_stream = k_no_tcp_stream;
     Protocol protocol = Protocol::tcp;
     Endpoint client;
     Endpoint server;

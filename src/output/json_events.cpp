@@ -70,6 +70,8 @@ void JsonEventWriter::on_flow_open(const model::Flow& flow) {
     put_flow_fields(object, flow, model::Direction::c2s);
     object.erase("dir");
     object["first_frame"] = flow.first_frame;
+    if (flow.tcp_stream != model::Flow::k_no_tcp_stream)
+        object["tcp_stream"] = flow.tcp_stream; // tshark's index, beside sniff's flow number
     object["reuse"] = flow.reuse;
     object["saw_syn"] = flow.saw_syn;
     write(object);
@@ -122,6 +124,8 @@ void JsonEventWriter::on_flow_close(const model::Flow& flow, reassembly::CloseRe
     json object{{"type", "flow"}, {"event", "close"}};
     put_flow_fields(object, flow, model::Direction::c2s);
     object.erase("dir");
+    if (flow.tcp_stream != model::Flow::k_no_tcp_stream)
+        object["tcp_stream"] = flow.tcp_stream;
     object["reason"] = reassembly::close_reason_name(reason);
     object["first_seen"] = static_cast<double>(flow.first_seen) / 1e9;
     object["last_seen"] = static_cast<double>(flow.last_seen) / 1e9;

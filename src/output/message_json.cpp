@@ -1,5 +1,6 @@
 #include "output/message_json.hpp"
 
+#include "dissectors/pairing.hpp"
 #include "util/escape.hpp"
 
 #include <nlohmann/json.hpp>
@@ -73,6 +74,32 @@ void MessageJsonWriter::on_framing(const model::Flow& flow, const dissect::Frami
 void MessageJsonWriter::on_direction_end(const model::Flow& flow,
                                          const dissect::DirectionSummary& summary) {
     m_directions.erase(key_of(flow, summary.direction));
+    write_direction_summary(flow, summary);
+    // The engine ends c2s, then s2c: the pair is complete at s2c.
+    if (summary.direction == model::Direction::c2s) {
+        m_c2s_summaries[flow.id] = summary;
+        return;
+    }
+    const auto c2s = m_c2s_summaries.find(flow.id);
+    if (c2s == m_c2s_summaries.end())
+        return;
+    if (const auto pairing = dissect::pair_messages(c2s->second, summary)) {
+        json object{{"type", "pairing"}};
+        put_flow_fields(object, flow, model::Direction::c2s);
+        object.erase("dir");
+        object["requests"] = pairing->requests;
+        object["answers"] = pairing->answers;
+        object["expected_answers"] = pairing->expected_answers;
+        object["agree"] = pairing->agree();
+        object["requests_whole"] = pairing->requests_whole;
+        object["text"] = dissect::pairing_text(*pairing);
+        m_writer.write(object);
+    }
+    m_c2s_summaries.erase(c2s);
+}
+
+void MessageJsonWriter::write_direction_summary(const model::Flow& flow,
+                                                const dissect::DirectionSummary& summary) {
     json object{{"type", "direction_summary"}};
     put_flow_fields(object, flow, summary.direction);
     object["framing"] = summary.spec;

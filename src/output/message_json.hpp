@@ -32,6 +32,10 @@ private:
 
     JsonEventWriter& m_writer;
     std::unordered_map<std::uint64_t, DirectionText> m_directions;
+    // c2s summaries of flows whose s2c summary is still to come (the engine ends c2s first),
+    // for the request/answer pairing line.
+    std::unordered_map<std::uint64_t, dissect::DirectionSummary> m_c2s_summaries;
+    void write_direction_summary(const model::Flow& flow, const dissect::DirectionSummary& summary);
 };
 
 } // namespace sniff::output

@@ -1,5 +1,6 @@
 #include "output/message_report.hpp"
 
+#include "dissectors/pairing.hpp"
 #include "output/flow_line.hpp"
 #include "util/escape.hpp"
 #include "util/plural.hpp"
@@ -155,6 +156,9 @@ void MessageReport::on_flow_close(const model::Flow& flow, reassembly::CloseReas
                                                           : "");
     for (const auto direction : {Direction::c2s, Direction::s2c})
         print_direction(flow, direction, found->second.directions[static_cast<int>(direction)]);
+    if (const auto pairing = pairing_of(found->second))
+        std::fprintf(m_out, "  pairing: %s%s\n", dissect::pairing_text(*pairing).c_str(),
+                     pairing->agree() ? "" : "  <-- check the reader");
     std::fputc('\n', m_out);
     m_flows.erase(found);
     m_last = nullptr;
@@ -181,11 +185,26 @@ void MessageReport::print_flow_line(const model::Flow& flow, reassembly::CloseRe
         messages += (messages.empty() ? "  " : " · ") +
                     direction_messages_text(direction, data.has_summary ? &data.summary : nullptr);
     }
+    if (const auto pairing = pairing_of(report))
+        messages += " · " + dissect::pairing_text(*pairing);
     std::fprintf(m_out, "%s%s\n", flow_line(flow, reason, report.anomalies).c_str(),
                  messages.c_str());
 }
 
+std::optional<dissect::Pairing> MessageReport::pairing_of(const FlowReport& report) {
+    const auto& c2s = report.directions[0];
+    const auto& s2c = report.directions[1];
+    if (!c2s.has_summary || !s2c.has_summary)
+        return std::nullopt;
+    return dissect::pair_messages(c2s.summary, s2c.summary);
+}
+
 void MessageReport::count_totals(const FlowReport& report) {
+    if (const auto pairing = pairing_of(report)) {
+        ++m_paired_flows;
+        if (!pairing->agree())
+            ++m_unpaired_flows;
+    }
     for (const auto& direction : report.directions) {
         if (!direction.has_summary)
             continue;
@@ -204,6 +223,12 @@ void MessageReport::print_totals() {
                  " coalesced+split, %" PRIu64 " bad\n",
                  util::counted(m_totals.messages, "message").c_str(), by_class[0], by_class[1],
                  by_class[2], by_class[3], m_totals.by_status[1] + m_totals.by_status[2]);
+    if (m_paired_flows == 0)
+        return;
+    std::fprintf(m_out, "pairing: %" PRIu64 " of %s with more or fewer answers than asked\n",
+                 m_unpaired_flows,
+                 util::counted(m_paired_flows, "request/answer connection").c_str());
+    std::fprintf(m_out, "note: %s\n", dissect::k_wire_note);
 }
 
 } // namespace sniff::output

@@ -6,9 +6,11 @@
 // counts cover all of them), so memory stays bounded on endless streams.
 
 #include "dissectors/engine.hpp"
+#include "dissectors/pairing.hpp"
 #include "output/boundary_picture.hpp"
 
 #include <cstdio>
+#include <optional>
 #include <unordered_map>
 
 namespace sniff::output {
@@ -80,11 +82,14 @@ private:
     void print_flow_line(const model::Flow& flow, reassembly::CloseReason reason,
                          const FlowReport& report);
     void count_totals(const FlowReport& report);
+    static std::optional<dissect::Pairing> pairing_of(const FlowReport& report);
 
     std::FILE* m_out;
     ReportStyle m_style;
     bool m_header_printed = false;
     dissect::DirectionSummary m_totals; // every closed flow's directions added up
+    std::uint64_t m_paired_flows = 0;   // flows whose framing pairs requests and answers
+    std::uint64_t m_unpaired_flows = 0; // ... whose counts disagree
     std::unordered_map<std::uint64_t, FlowReport> m_flows; // node-based: m_last stays valid
     std::uint64_t m_last_id = 0;
     FlowReport* m_last = nullptr; // m_flows[m_last_id], or null

@@ -75,6 +75,7 @@ struct Reassembler::State {
     std::unordered_map<FlowKey, Tombstone, FlowKeyHash> tombstones;
     std::deque<std::pair<FlowKey, Tombstone>> tombstone_order; // oldest first
     std::uint64_t next_id = 1;
+    std::uint64_t next_tcp_stream = 0; // tshark's tcp.stream: TCP flows from 0, by first packet
     std::uint64_t buffered = 0;
 
     FlowList::iterator create(const FlowKey& key, bool source_is_first,
@@ -111,6 +112,8 @@ FlowList::iterator Reassembler::State::create(const FlowKey& key, bool source_is
     state.client_is_first = source_is_client == source_is_first;
     model::Flow& flow = state.flow;
     flow.id = next_id++;
+    if (tcp)
+        flow.tcp_stream = next_tcp_stream++;
     flow.protocol = packet.protocol;
     flow.client = source_is_client ? packet.source : packet.destination;
     flow.server = source_is_client ? packet.destination : packet.source;

@@ -1,6 +1,7 @@
 // The flow view's panes: both directions' byte lanes, the message and segment lists, the details
 // of the selected message and the stats line.
 
+#include "dissectors/pairing.hpp"
 #include "tui/inspector.hpp"
 #include "util/escape.hpp"
 #include "util/plural.hpp"
@@ -48,6 +49,33 @@ std::string counts_text(const store::DirectionData& data) {
     return out;
 }
 
+std::optional<dissect::Pairing> pairing_of(const store::FlowRecord& record) {
+    const auto& c2s = record.of(model::Direction::c2s).summary;
+    const auto& s2c = record.of(model::Direction::s2c).summary;
+    if (!c2s || !s2c)
+        return std::nullopt;
+    return dissect::pair_messages(*c2s, *s2c);
+}
+
+std::vector<std::string> wrap_words(const std::string& text, int width) {
+    std::vector<std::string> lines;
+    const std::size_t most = static_cast<std::size_t>(std::max(width, 10));
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t take = std::min(most, text.size() - start);
+        if (start + take < text.size()) {
+            const auto space = text.rfind(' ', start + take);
+            if (space != std::string::npos && space > start)
+                take = space - start;
+        }
+        lines.push_back(text.substr(start, take));
+        start += take;
+        while (start < text.size() && text[start] == ' ')
+            ++start;
+    }
+    return lines;
+}
+
 double millis(model::Timestamp t) {
     return static_cast<double>(t) / 1e6;
 }
@@ -68,10 +96,21 @@ void Inspector::render_flow(Screen& screen) {
     title += record.closed ? std::string(" · closed (") +
                                  reassembly::close_reason_name(record.close_reason) + ")"
                            : std::string(" · open");
+    // tshark numbers TCP streams from 0 (tcp.stream), sniff all flows from 1: both are shown.
+    if (record.flow.tcp_stream != model::Flow::k_no_tcp_stream)
+        title += " · tshark tcp.stream " + std::to_string(record.flow.tcp_stream);
     title += m_hex ? " · hex" : " · text";
     if (m_follow)
         title += " · following";
-    screen.put(0, 0, title, Style::title);
+    const int title_end = screen.put(0, 0, title, Style::title);
+    // Requests and answers, once both directions are summarised (the flow ended); a difference
+    // in the error style, its explanation in the details.
+    if (const auto pairing = pairing_of(record)) {
+        const std::string counts = " · " + util::counted(pairing->requests, "request") + ", " +
+                                   util::counted(pairing->answers, "answer") +
+                                   (pairing->agree() ? "" : " — differ, see details");
+        screen.put(0, title_end, counts, pairing->agree() ? Style::title : Style::error);
+    }
 
     const int bytes_area = (screen.rows() - 3) * 3 / 5;
     const int half = bytes_area / 2;
@@ -204,6 +243,15 @@ void Inspector::render_details(Screen& screen, int top, int left, int height, in
     }
     const auto& m = data.messages[std::min(view.message, data.messages.size() - 1)];
     std::vector<std::pair<std::string, Style>> lines;
+    if (const auto pairing = pairing_of(*flow()); pairing && !pairing->agree()) {
+        // Our own ASCII text: wrapped at spaces to the pane.
+        for (auto& line : wrap_words("pairing: " + dissect::pairing_text(*pairing), width - 3))
+            lines.emplace_back(std::move(line), Style::bad);
+        for (auto& line : wrap_words("(to see what the program read: run it behind `sniff --proxy "
+                                     "... --rechunk N`, or under `sniff exec`)",
+                                     width - 3))
+            lines.emplace_back(std::move(line), Style::dim);
+    }
     lines.emplace_back("message #" + std::to_string(m.index) + " " +
                            model::direction_name(m_direction) + " · " +
                            dissect::message_class_name(m.message_class),

@@ -18,6 +18,7 @@
 #include <random>
 #include <set>
 #include <spawn.h>
+#include <sstream>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -203,6 +204,54 @@ void serve(int listener, int connections) {
 
 } // namespace
 
+namespace {
+
+// Frames per tshark tcp.stream and sender ("3 127.0.0.1:4000" → 14), all of them: the handshake,
+// the ACKs and the final ACK after both FINs, as `tshark -z conv,tcp` counts them.
+std::map<std::string, std::uint64_t> tshark_frames(const std::string& file) {
+    const auto fields = run_command("tshark -r '" + file +
+                                    "' -T fields -E separator=/s -e tcp.stream -e ip.src "
+                                    "-e tcp.srcport 2>/dev/null");
+    REQUIRE(fields.exit_code == 0);
+    std::map<std::string, std::uint64_t> frames;
+    std::istringstream lines(fields.out);
+    std::string stream, ip, port;
+    while (lines >> stream >> ip >> port)
+        ++frames[stream + " " + ip + ":" + port];
+    return frames;
+}
+
+// sniff's packets per direction of each TCP flow, found by the tshark tcp.stream index its JSON
+// flow events carry, equal tshark's frame counts.
+void compare_packet_counts(const std::string& file, int connections) {
+    const auto frames = tshark_frames(file);
+    const auto json = run_command(std::string(SNIFF_BIN) + " -q -r '" + file + "' --json");
+    REQUIRE(json.exit_code == 0);
+    std::istringstream lines(json.out);
+    int flows = 0;
+    for (std::string line; std::getline(lines, line);) {
+        const auto event = nlohmann::json::parse(line);
+        if (event["type"] != "flow" || event["event"] != "close")
+            continue;
+        ++flows;
+        REQUIRE(event.contains("tcp_stream"));
+        const std::string stream = std::to_string(event["tcp_stream"].get<std::uint64_t>());
+        // The flow numbers of one capture's TCP flows are tshark's stream indexes plus one.
+        CHECK(event["flow"].get<std::uint64_t>() == event["tcp_stream"].get<std::uint64_t>() + 1);
+        const auto count = [&](const std::string& sender) {
+            const auto found = frames.find(stream + " " + sender);
+            return found == frames.end() ? std::uint64_t{0} : found->second;
+        };
+        INFO("flow " << event.dump());
+        CHECK(event["c2s"]["packets"].get<std::uint64_t>() == count(event["src"]));
+        CHECK(event["s2c"]["packets"].get<std::uint64_t>() == count(event["dst"]));
+        CHECK(event["c2s"]["packets"].get<std::uint64_t>() > 3); // handshake, data, FIN, ACKs
+    }
+    CHECK(flows == connections);
+}
+
+} // namespace
+
 TEST_CASE("sniff and tshark give the same streams on real loopback traffic",
           "[integration][tshark]") {
     if (!have_program("tshark") || !have_program("dumpcap")) {
@@ -231,5 +280,6 @@ TEST_CASE("sniff and tshark give the same streams on real loopback traffic",
     INFO("capture " << file << ": " << run_command("tshark -r " + file + " -q -z conv,tcp").out);
     const int compared = compare_with_tshark(file, dir / "streams");
     CHECK(compared == 2 * k_connections);
+    compare_packet_counts(file, k_connections);
     std::filesystem::remove_all(dir);
 }

@@ -136,6 +136,9 @@ TEST_CASE("tmux: at 160 columns the lines are whole and hex rows hold 32 bytes",
     std::string screen;
     REQUIRE(tmux.wait_for("Esc back", &screen));
     INFO(screen);
+    // tshark's index of the stream beside sniff's flow number.
+    CHECK(screen.find(" flow #1 tcp 10.1.1.1:40001 ⇄ 10.1.1.2:7000 · closed (end-of-input) · "
+                      "tshark tcp.stream 0 · text") != std::string::npos);
     // The stats line and the key line end where they should, not cut at the edge.
     CHECK(screen.find("1 gap") == std::string::npos);
     CHECK(screen.find(" c2s 101 B, 1 seg: 1 whole 0 coal. 0 split 0 both, 0 gaps, 0 bad · "

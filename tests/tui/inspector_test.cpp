@@ -149,3 +149,25 @@ TEST_CASE("the mouse: a click selects a flow, a click on the selection opens it,
     CHECK(draw(inspector).find(" flow #" + std::to_string(loaded.store->at(expected).flow.id) +
                                " ") != std::string::npos);
 }
+
+TEST_CASE("the flow view counts requests and answers and explains a difference", "[tui]") {
+    const auto dir = test::scratch_dir("tui-pairing");
+    const auto file = (dir / "dns.pcap").string();
+    // DNS over TCP: three queries in segments of their own, one answer.
+    const auto dns = [](const std::string& body) {
+        return std::string(1, '\0') + static_cast<char>(body.size()) + body;
+    };
+    test::write_flow_capture(file, {dns("query-0"), dns("query-1"), dns("query-2")},
+                             {dns("answer-0")});
+    auto loaded = test::load_capture(file, "dns-tcp");
+    tui::Inspector inspector(*loaded.store);
+    inspector.open(1);
+    const auto text = draw(inspector);
+    INFO(text);
+    CHECK(text.find(" · 3 requests, 1 answer — differ, see details") != std::string::npos);
+    // The details explain it, wrapped to the pane.
+    CHECK(text.find("pairing: 3 requests, 1 answer (3 expected):\n") != std::string::npos);
+    CHECK(text.find(" the requests came as 3 whole segments, so the\n") != std::string::npos);
+    CHECK(text.find(" (to see what the program read: run it behind") != std::string::npos);
+    std::filesystem::remove_all(dir);
+}

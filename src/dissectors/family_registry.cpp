@@ -47,6 +47,7 @@ extern const FamilyInfo k_family_ascii_len;
 extern const FamilyInfo k_family_pgsql;
 extern const FamilyInfo k_family_resp;
 extern const FamilyInfo k_family_memcache_text;
+extern const FamilyInfo k_family_nats;
 
 namespace {
 
@@ -64,6 +65,7 @@ constexpr std::array k_families{
     &k_family_pgsql,
     &k_family_resp,
     &k_family_memcache_text,
+    &k_family_nats,
 };
 // clang-format on
 

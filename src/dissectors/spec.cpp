@@ -58,6 +58,7 @@ const std::vector<Preset>& preset_list() {
         {"resp", "resp", "Redis RESP2/RESP3: one top-level value a message, pushes marked"},
         {"memcache-text", "memcache-text",
          "memcached text protocol: commands with their data, VALUE...END replies"},
+        {"nats", "nats", "NATS: PUB/MSG/HPUB/HMSG with their payload, other operations a line"},
     };
     return k_presets;
 }

@@ -49,6 +49,7 @@ enum class Family : std::uint8_t {
     pgsql,
     resp,
     memcache_text,
+    nats,
 };
 
 struct FramingSpec {

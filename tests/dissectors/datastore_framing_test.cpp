@@ -181,6 +181,20 @@ TEST_CASE("nats finds one message per operation, payloads included, at every spl
     check_every_split("nats", Direction::s2c, nats_server());
 }
 
+TEST_CASE("varint: a length split across segments at any byte gives the same messages",
+          "[dissectors][varint]") {
+    std::vector<Part> parts;
+    for (const std::size_t body : {0, 1, 127, 128, 300, 16384}) {
+        std::string message;
+        put_varint(message, body);
+        const auto header = message.size();
+        message += std::string(body, 'p');
+        parts.push_back({message, header});
+    }
+    // Cut inside every varint (2- and 3-byte ones included) and every body.
+    check_every_split("varint", Direction::c2s, parts);
+}
+
 TEST_CASE("nats refuses sizes it cannot trust", "[dissectors][nats]") {
     const auto got = run("nats:max=1000", Direction::c2s, "PUB a 5000\r\n", {12});
     REQUIRE(got.size() == 1);

@@ -140,8 +140,14 @@ bool memcache_text(util::Bytes head, Direction direction) {
     return false;
 }
 
+// NATS: the server greets with INFO {json}; a client starts with CONNECT {json}.
+bool nats(util::Bytes head, Direction direction) {
+    const std::string_view text = text_of(head);
+    return text.starts_with(direction == Direction::s2c ? "INFO {" : "CONNECT {");
+}
+
 // Order matters only where two rows could match the same bytes; the binary rows are exact.
-constexpr std::array<Signature, 8> k_signatures{{
+constexpr std::array<Signature, 9> k_signatures{{
     {"tls", "tls", tls_record},
     {"postgresql", "pgsql", pgsql_startup},
     {"mysql", "mysql", mysql_greeting},
@@ -150,6 +156,7 @@ constexpr std::array<Signature, 8> k_signatures{{
     {"dns", "dns-tcp", dns_tcp},
     {"redis", "resp", resp},
     {"memcached-text", "memcache-text", memcache_text},
+    {"nats", "nats", nats},
 }};
 
 } // namespace

@@ -6,8 +6,8 @@
 // without a malformed message before it believes the row.
 //
 // Rows today: TLS, PostgreSQL (startup, SSLRequest, GSSENCRequest), MySQL greeting, MQTT CONNECT,
-// memcached binary, DNS over TCP, RESP, memcached text. Room is left for HTTP/1 request and
-// status lines and the HTTP/2 preface (issue 15) and for AMQP, NATS, STOMP and SMTP once their
+// memcached binary, DNS over TCP, RESP, memcached text, NATS. Room is left for HTTP/1 request
+// and status lines and the HTTP/2 preface (issue 15) and for AMQP, STOMP and SMTP once their
 // framings exist: add a row to k_signatures in auto_signatures.cpp.
 
 #include "model/flow.hpp"

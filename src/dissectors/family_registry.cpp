@@ -50,6 +50,7 @@ extern const FamilyInfo k_family_memcache_text;
 extern const FamilyInfo k_family_http;
 extern const FamilyInfo k_family_websocket;
 extern const FamilyInfo k_family_http2;
+extern const FamilyInfo k_family_nats;
 
 namespace {
 
@@ -70,6 +71,7 @@ constexpr std::array k_families{
     &k_family_http,
     &k_family_websocket,
     &k_family_http2,
+    &k_family_nats,
 };
 // clang-format on
 

@@ -58,6 +58,10 @@ const std::vector<Preset>& preset_list() {
         {"resp", "resp", "Redis RESP2/RESP3: one top-level value a message, pushes marked"},
         {"memcache-text", "memcache-text",
          "memcached text protocol: commands with their data, VALUE...END replies"},
+        {"varint", "len:size=varint",
+         "protobuf-style unsigned varint length (LEB128, up to 8 bytes: 2^56 > any max), then "
+         "the payload"},
+        {"nats", "nats", "NATS: PUB/MSG/HPUB/HMSG with their payload, other operations a line"},
     };
     return k_presets;
 }

@@ -60,6 +60,7 @@ enum class Family : std::uint8_t {
     http,
     websocket,
     http2,
+    nats,
 };
 
 struct FramingSpec {

@@ -152,7 +152,55 @@ std::vector<Part> memcache_replies() {
             line_message("MN\r\n")};
 }
 
+std::vector<Part> nats_client() {
+    return {line_message("CONNECT {\"verbose\":false,\"headers\":true}\r\n"),
+            line_message("SUB news 1\r\n"),
+            line_message("PUB news 5\r\nhello\r\n"),
+            line_message("pub news reply.1 7\r\nhi\r\nyou\r\n"), // payload may hold CRLF
+            line_message("HPUB news 18 24\r\nNATS/1.0\r\nA: b\r\n\r\nhello!\r\n"),
+            line_message("PUB empty 0\r\n\r\n"),
+            line_message("UNSUB 1\r\n"),
+            line_message("PING\r\n")};
+}
+
+std::vector<Part> nats_server() {
+    return {line_message("INFO {\"server_id\":\"x\",\"max_payload\":1048576}\r\n"),
+            line_message("+OK\r\n"),
+            line_message("MSG news 1 5\r\nhello\r\n"),
+            line_message("MSG news 1 reply.1 7\r\nhi\r\nyou\r\n"),
+            line_message("HMSG news 1 reply.2 18 24\r\nNATS/1.0\r\nA: b\r\n\r\nhello!\r\n"),
+            line_message("-ERR 'Unknown Protocol Operation'\r\n"),
+            line_message("PONG\r\n")};
+}
+
 } // namespace
+
+TEST_CASE("nats finds one message per operation, payloads included, at every split point",
+          "[dissectors][nats]") {
+    check_every_split("nats", Direction::c2s, nats_client());
+    check_every_split("nats", Direction::s2c, nats_server());
+}
+
+TEST_CASE("varint: a length split across segments at any byte gives the same messages",
+          "[dissectors][varint]") {
+    std::vector<Part> parts;
+    for (const std::size_t body : {0, 1, 127, 128, 300, 16384}) {
+        std::string message;
+        put_varint(message, body);
+        const auto header = message.size();
+        message += std::string(body, 'p');
+        parts.push_back({message, header});
+    }
+    // Cut inside every varint (2- and 3-byte ones included) and every body.
+    check_every_split("varint", Direction::c2s, parts);
+}
+
+TEST_CASE("nats refuses sizes it cannot trust", "[dissectors][nats]") {
+    const auto got = run("nats:max=1000", Direction::c2s, "PUB a 5000\r\n", {12});
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].status == MessageStatus::malformed);
+    CHECK(run("nats", Direction::s2c, "MSG a\r\n", {7}).at(0).status == MessageStatus::malformed);
+}
 
 TEST_CASE("resp finds one message per RESP value at every split point", "[dissectors][resp]") {
     check_every_split("resp", Direction::c2s, resp_requests());

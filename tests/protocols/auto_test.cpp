@@ -104,6 +104,7 @@ TEST_CASE("auto is never confidently wrong on real protocols and the article's f
         {"redis", capture_redis},
         {"redis-cli", capture_redis_sessions},
         {"memcached", capture_memcached},
+        {"nats", capture_nats},
         {"struct", [](const auto& d) { return capture_article(d, "struct"); }},
         {"json-header", [](const auto& d) { return capture_article(d, "json-header"); }},
         {"ascii-len", [](const auto& d) { return capture_article(d, "ascii-len"); }},

@@ -147,4 +147,44 @@ ProtocolCapture capture_memcached(const std::filesystem::path& dir) {
     return result;
 }
 
+ProtocolCapture capture_nats(const std::filesystem::path& dir) {
+    auto result =
+        prepare("NATS (nats-server, a client written in the test)", dir, "nats", {"nats-server"});
+    if (!result.skip.empty())
+        return result;
+    Background server("nats-server -a 127.0.0.1 -p " + std::to_string(result.port),
+                      dir / "nats.log");
+    wait_listening(result.port, server);
+    LoopbackCapture capture(result.file, result.port);
+    if (!capture.started())
+        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    {
+        const std::string connect = "CONNECT {\"verbose\":false,\"headers\":true}\r\n";
+        WireClient subscriber(result.port);
+        subscriber.send(connect + "SUB news 1\r\nSUB news.* 2\r\nPING\r\n");
+        if (!subscriber.read_until("PONG\r\n"))
+            throw std::runtime_error("subscriber not ready: " + subscriber.received());
+        WireClient publisher(result.port);
+        std::string batch = connect;
+        for (int i = 0; i < 20; ++i)
+            batch += "PUB news " + std::string(i % 3 == 0 ? "reply.x " : "") + "7\r\nitem " +
+                     std::to_string(10 + i) + "\r\n";
+        const std::string headers = "NATS/1.0\r\nTrace: on\r\n\r\n";
+        for (int i = 0; i < 3; ++i)
+            batch += "HPUB news.h " + std::to_string(headers.size()) + " " +
+                     std::to_string(headers.size() + 5) + "\r\n" + headers + "hello\r\n";
+        batch += "PUB news " + std::to_string(200 * 1024) + "\r\n" + std::string(200 * 1024, 'n') +
+                 "\r\nPING\r\n";
+        publisher.send(batch);
+        if (!publisher.read_until("PONG\r\n"))
+            throw std::runtime_error("publisher not answered: " + publisher.received());
+        subscriber.send("PING\r\n");
+        if (!subscriber.read_until("PONG\r\n", 2) || !subscriber.read_until("HMSG", 3))
+            throw std::runtime_error("messages not delivered");
+    }
+    capture.stop();
+    server.stop(SIGTERM);
+    return result;
+}
+
 } // namespace sniff::protocols

@@ -12,5 +12,8 @@ namespace sniff::protocols {
 ProtocolCapture capture_redis_sessions(const std::filesystem::path& dir);
 // memcached; pipelined sets, noreply, a 200 KB value, gets/cas, multi-get, stats, meta commands.
 ProtocolCapture capture_memcached(const std::filesystem::path& dir);
+// nats-server; a subscriber and a publisher written here: PUB (with reply subjects, a 200 KB
+// payload), HPUB with headers, PING/PONG; the subscriber receives MSG and HMSG.
+ProtocolCapture capture_nats(const std::filesystem::path& dir);
 
 } // namespace sniff::protocols

@@ -8,6 +8,8 @@
 #include "support/tshark.hpp"
 
 #include <catch2/catch.hpp>
+#include <cctype>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -109,6 +111,26 @@ long count_memcached(const std::string& bytes, bool client) {
     return in_reply ? messages + 1 : messages;
 }
 
+// An independent NATS reader: operations, with PUB/MSG/HPUB/HMSG payloads skipped by their size.
+long count_nats(const std::string& bytes) {
+    long operations = 0;
+    for (std::size_t at = 0; at < bytes.size();) {
+        const auto end = bytes.find("\r\n", at);
+        if (end == std::string::npos)
+            break;
+        std::istringstream words(bytes.substr(at, end - at));
+        std::vector<std::string> word{std::istream_iterator<std::string>(words), {}};
+        at = end + 2;
+        ++operations;
+        std::string name = word.empty() ? "" : word[0];
+        for (auto& c : name)
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (name == "PUB" || name == "MSG" || name == "HPUB" || name == "HMSG")
+            at += std::stoul(word.back()) + 2;
+    }
+    return operations;
+}
+
 struct Streams {
     std::vector<std::string> c2s, s2c;
 };
@@ -200,6 +222,32 @@ TEST_CASE("memcache-text counts one message per command and reply of a real memc
     // version: 70 commands; noreply ones and md with q get no answer.
     CHECK(counted.c2s == 70);
     CHECK(counted.s2c == 70 - 2 - 1);
+    CHECK(sniff.complete == counted);
+    CHECK(sniff.other.total() == 0);
+}
+
+TEST_CASE("nats counts one message per operation between a real nats-server and its clients",
+          "[protocols][nats]") {
+    Scratch dir("nats");
+    const auto capture = capture_nats(dir.path());
+    if (!capture.skip.empty()) {
+        WARN(capture.skip);
+        return;
+    }
+    const auto sniff = sniff_report(capture.file, capture.framing());
+    const auto streams = streams_of(capture);
+    DirectionCounts counted;
+    for (std::size_t i = 0; i < streams.c2s.size(); ++i) {
+        counted.c2s += count_nats(streams.c2s[i]);
+        counted.s2c += count_nats(streams.s2c[i]);
+    }
+    INFO(capture.name << ": sniff complete " << sniff.complete << ", other " << sniff.other
+                      << "; independent count " << counted << "; SNIFF_KEEP=1 keeps "
+                      << capture.file);
+    // Subscriber: CONNECT, 2 SUB, 2 PING; publisher: CONNECT, 20 PUB, 3 HPUB, a big PUB, PING.
+    CHECK(counted.c2s == 5 + 26);
+    // INFO twice, PONG three times, 21 MSG and 3 HMSG to the subscriber.
+    CHECK(counted.s2c == 2 + 3 + 21 + 3);
     CHECK(sniff.complete == counted);
     CHECK(sniff.other.total() == 0);
 }

@@ -1,5 +1,6 @@
 #include "cli/framing_commands.hpp"
 
+#include "dissectors/family_registry.hpp"
 #include "dissectors/lua_export.hpp"
 #include "dissectors/spec.hpp"
 #include "pipeline/framing_selection.hpp"
@@ -16,9 +17,7 @@ int list_framings() {
                     preset.name.data(), static_cast<int>(preset.expansion.size()),
                     preset.expansion.data(), static_cast<int>(preset.description.size()),
                     preset.description.data());
-    std::puts(
-        "\nfamilies: raw | len:off=N,size=1|2|3|4|8|varint,be|le,signed,adj=±N,max=N |"
-        " json:size=4,le|be,field=NAME,max=N | delim:SEP,max=N | ascii-len[:ack=TEXT] | auto");
+    std::puts(("\n" + dissect::families_help()).c_str());
     std::puts(
         "use: --framing SPEC (every flow) or --framing PORT=SPEC (flows to that server port)");
     return 0;

@@ -1,6 +1,7 @@
 #include "pipeline/output_set.hpp"
 
 #include "report/report_collector.hpp"
+#include "util/plural.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -41,7 +42,15 @@ std::optional<OutputSet::Error> OutputSet::build(const Options& options,
         m_messages.add(*report);
     dissect::EngineConfig config;
     config.udp_bufsize = options.udp_bufsize.value_or(0);
-    m_engine = std::make_unique<dissect::DissectorEngine>(std::move(selector), m_messages, config);
+    dissect::MessageSink* messages = &m_messages;
+    if (!options.exec_command.empty()) {
+        // sniff exec: the program's reads that mixed two messages, found between the engine and
+        // the views; it learns each call's name from the events, so it sees them first.
+        m_mixed = std::make_unique<exec::MixedReads>(m_messages);
+        m_fanout.add(*m_mixed);
+        messages = m_mixed.get();
+    }
+    m_engine = std::make_unique<dissect::DissectorEngine>(std::move(selector), *messages, config);
     m_fanout.add(*m_engine);
     // After the engine: a flow's block prints (and its summaries arrive) after its messages.
     if (m_report)
@@ -49,6 +58,18 @@ std::optional<OutputSet::Error> OutputSet::build(const Options& options,
     if (report != nullptr)
         m_fanout.add(*report);
     return std::nullopt;
+}
+
+// What a sniff exec user looks for, before the totals: the reads that glued two messages.
+void OutputSet::print_mixed_reads() const {
+    if (!m_mixed)
+        return;
+    std::printf("\n%s returned bytes of two or more messages, %s ended inside a message%s\n",
+                util::counted(m_mixed->mixed_reads(), "call").c_str(),
+                util::counted(m_mixed->reads_ending_inside(), "read").c_str(),
+                m_mixed->listed().empty() ? "" : ":");
+    for (const auto& line : m_mixed->listed())
+        std::printf("  %s\n", line.c_str());
 }
 
 bool OutputSet::finish(const std::string& source_label, const nlohmann::json& end_fields,
@@ -60,8 +81,14 @@ bool OutputSet::finish(const std::string& source_label, const nlohmann::json& en
         end["stream_bytes"] = totals.stream_bytes;
         end["gaps"] = totals.gaps;
         end["anomalies"] = totals.anomalies;
+        if (m_mixed) {
+            end["mixed_reads"] = m_mixed->mixed_reads();
+            end["reads_ending_inside"] = m_mixed->reads_ending_inside();
+            end["mixed_reads_listed"] = m_mixed->listed();
+        }
         m_json_writer->write_end(end);
     } else {
+        print_mixed_reads();
         m_summary->print_totals(source_label);
         if (m_report) // messages by class, request/answer pairing, what segments are
             m_report->print_totals();

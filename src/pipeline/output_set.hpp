@@ -5,6 +5,7 @@
 
 #include "dissectors/engine.hpp"
 #include "dissectors/message_fanout.hpp"
+#include "exec/mixed_reads.hpp"
 #include "output/json_events.hpp"
 #include "output/message_json.hpp"
 #include "output/message_report.hpp"
@@ -40,6 +41,8 @@ public:
     const output::Totals& totals() const { return m_summary->totals(); }
 
 private:
+    void print_mixed_reads() const;
+
     reassembly::SinkFanout m_fanout;
     bool m_json = false;
     std::unique_ptr<output::SummaryPrinter> m_summary;
@@ -48,6 +51,7 @@ private:
     std::unique_ptr<output::MessageReport> m_report;
     std::unique_ptr<output::MessageJsonWriter> m_message_json;
     dissect::MessageFanout m_messages;
+    std::unique_ptr<exec::MixedReads> m_mixed; // sniff exec: reads that mixed messages
     std::unique_ptr<dissect::DissectorEngine> m_engine;
 };
 

@@ -48,6 +48,7 @@ extern const FamilyInfo k_family_pgsql;
 extern const FamilyInfo k_family_http;
 extern const FamilyInfo k_family_websocket;
 extern const FamilyInfo k_family_http2;
+extern const FamilyInfo k_family_grpc;
 
 namespace {
 
@@ -66,6 +67,7 @@ constexpr std::array k_families{
     &k_family_http,
     &k_family_websocket,
     &k_family_http2,
+    &k_family_grpc,
 };
 // clang-format on
 

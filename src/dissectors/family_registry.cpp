@@ -51,6 +51,7 @@ extern const FamilyInfo k_family_http;
 extern const FamilyInfo k_family_websocket;
 extern const FamilyInfo k_family_http2;
 extern const FamilyInfo k_family_nats;
+extern const FamilyInfo k_family_grpc;
 
 namespace {
 
@@ -72,6 +73,7 @@ constexpr std::array k_families{
     &k_family_websocket,
     &k_family_http2,
     &k_family_nats,
+    &k_family_grpc,
 };
 // clang-format on
 

@@ -321,8 +321,9 @@ TEST_CASE("http: a gap inside a head loses that message; framing resumes on the 
 
 TEST_CASE("http, websocket and http2 specs parse, print back and reject unknown keys",
           "[dissectors][http][spec]") {
-    for (const char* text : {"http", "http:max=1000", "http:max=1000,hmax=4096", "websocket",
-                             "websocket:max=65536", "http2", "http2:max=16384"}) {
+    for (const char* text :
+         {"http", "http:max=1000", "http:max=1000,hmax=4096", "websocket", "websocket:max=65536",
+          "http2", "http2:max=16384", "grpc", "grpc:max=100"}) {
         INFO(text);
         const FramingSpec spec = spec_of(text);
         CHECK(to_string(spec) == text);

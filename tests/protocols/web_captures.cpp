@@ -89,6 +89,32 @@ port = int(sys.argv[2])
 asyncio.run(serve(port) if sys.argv[1] == "serve" else client(port))
 )";
 
+// A gRPC echo service over raw bytes (python3-grpcio generic handlers, no generated code): a
+// unary call, a 1 MB unary call, and a bidirectional stream of 50 small messages.
+constexpr const char* k_grpc_script = R"(
+import sys, grpc
+from concurrent import futures
+def unary(req, ctx): return req
+def stream(it, ctx):
+    for m in it: yield m
+def serve(port):
+    s = grpc.server(futures.ThreadPoolExecutor(max_workers=2), options=[("grpc.max_receive_message_length", 4 << 20), ("grpc.max_send_message_length", 4 << 20)])
+    s.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("t.Echo", {
+        "Unary": grpc.unary_unary_rpc_method_handler(unary),
+        "Stream": grpc.stream_stream_rpc_method_handler(stream)}),))
+    s.add_insecure_port("127.0.0.1:%d" % port); s.start(); s.wait_for_termination()
+def client(port):
+    opts = [("grpc.max_receive_message_length", 4 << 20), ("grpc.max_send_message_length", 4 << 20)]
+    with grpc.insecure_channel("127.0.0.1:%d" % port, options=opts) as ch:
+        unary_call = ch.unary_unary("/t.Echo/Unary")
+        assert unary_call(b"hello") == b"hello"
+        assert len(unary_call(b"M" * (1 << 20))) == 1 << 20
+        got = list(ch.stream_stream("/t.Echo/Stream")(iter([b"s%d" % i for i in range(50)])))
+        assert len(got) == 50
+port = int(sys.argv[2])
+serve(port) if sys.argv[1] == "serve" else client(port)
+)";
+
 } // namespace
 
 ProtocolCapture capture_websocket(const std::filesystem::path& dir) {
@@ -193,6 +219,33 @@ ProtocolCapture capture_http2(const std::filesystem::path& dir) {
     run_client("nghttp -n " + base + "/small.txt " + base + "/big.bin", 30, log);
     // h2load: 2 connections, 40 requests, 10 streams at a time.
     run_client("h2load -n 40 -c 2 -m 10 " + base + "/small.txt", 30, log);
+    capture.stop();
+    server.stop(SIGTERM);
+    return result;
+}
+
+} // namespace sniff::protocols
+
+namespace sniff::protocols {
+
+ProtocolCapture capture_grpc(const std::filesystem::path& dir) {
+    auto result = prepare("gRPC (python3-grpcio)", dir, "grpc", {k_python});
+    if (!result.skip.empty())
+        return result;
+    if (test::run_command(std::string(k_python) + " -c 'import grpc'").exit_code != 0) {
+        result.skip = "python3-grpcio is not installed (./run test installs it)";
+        return result;
+    }
+    const auto script = dir / "grpc_echo.py";
+    write_file(script, k_grpc_script);
+    const std::string run = std::string(k_python) + " " + shell_quote(script.string());
+    const std::string port = std::to_string(result.port);
+    Background server(run + " serve " + port, dir / "server.log");
+    wait_listening(result.port, server);
+    LoopbackCapture capture(result.file, result.port);
+    if (!capture.started())
+        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    run_client(run + " client " + port, 60, dir / "client.log");
     capture.stop();
     server.stop(SIGTERM);
     return result;

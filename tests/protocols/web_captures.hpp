@@ -15,5 +15,7 @@ ProtocolCapture capture_nginx(const std::filesystem::path& dir);
 ProtocolCapture capture_websocket(const std::filesystem::path& dir);
 // nghttpd (cleartext) with nghttp (prior knowledge and h2c upgrade) and h2load.
 ProtocolCapture capture_http2(const std::filesystem::path& dir);
+// python3-grpcio: unary calls (one of 1 MB) and a bidirectional stream of 50 messages.
+ProtocolCapture capture_grpc(const std::filesystem::path& dir);
 
 } // namespace sniff::protocols

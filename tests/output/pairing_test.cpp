@@ -2,7 +2,7 @@
 // whose five queries came as five whole segments but got one answer (the server's read glued
 // them), and one that pairs. Captures are written with the generator's TCP connection.
 
-#include "app/packet_pipeline.hpp"
+#include "pipeline/packet_pipeline.hpp"
 #include "capture/file_reader.hpp"
 #include "dissectors/pairing.hpp"
 #include "gencap/case_writer.hpp"
@@ -83,7 +83,7 @@ std::string output_of(const std::string& path, const std::string& view) {
         fanout.add(engine);
         if (view != "json")
             fanout.add(report);
-        app::PacketPipeline pipeline({}, fanout);
+        pipeline::PacketPipeline pipeline({}, fanout);
         capture::RawPacket packet;
         while (reader->next(packet))
             pipeline.add(packet);

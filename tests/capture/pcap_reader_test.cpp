@@ -167,7 +167,7 @@ TEST_CASE("pcap reader rejects bad magic, short headers and unknown versions", "
     SECTION("missing file") {
         const ReadResult result = read_capture(dir.file("absent.pcap"));
         CHECK_FALSE(result.opened);
-        CHECK_THAT(result.open_error.message, Catch::Contains("absent.pcap"));
+        CHECK_THAT(result.open_error.message, Catch::Contains("cannot open"));
     }
 }
 

@@ -49,7 +49,7 @@ ByteVector small_file(const std::string& path, const ByteVector& data) {
 
 } // namespace
 
-TEST_CASE("pcapng sections switch byte order and restart interfaces; other blocks are skipped",
+TEST_CASE("pcapng sections switch byte order and restart interfaces, other blocks are skipped",
           "[capture]") {
     TempDir dir;
     const std::string path = dir.file("sections.pcapng");

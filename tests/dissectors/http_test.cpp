@@ -301,7 +301,7 @@ TEST_CASE("http: a capture that begins mid-response resynchronises on the next s
     CHECK(summary.skipped_bytes == 10);
 }
 
-TEST_CASE("http: a gap inside a head loses that message; framing resumes on the next one",
+TEST_CASE("http: a gap inside a head loses that message, framing resumes on the next one",
           "[dissectors][http][resync]") {
     FramingSelector selector;
     selector.set_default(spec_of("http"));

@@ -158,7 +158,7 @@ TEST_CASE("pgsql: after an 'S' answer both directions are TLS records", "[dissec
     CHECK(recorder.of(s2c)[1].length == 7);
 }
 
-TEST_CASE("UDP: one datagram is one message; udp_bufsize flags what recvfrom would cut",
+TEST_CASE("UDP: one datagram is one message, udp_bufsize flags what recvfrom would cut",
           "[dissectors]") {
     Recorder recorder;
     EngineConfig config;

@@ -85,7 +85,7 @@ TEST_CASE("a bad spec gets an error naming the part and its position", "[dissect
     CHECK(error_of("len:size=varint,signed").message.find("varint") != std::string::npos);
 }
 
-TEST_CASE("the selector maps server ports to specs; UDP only by port", "[dissectors]") {
+TEST_CASE("the selector maps server ports to specs, UDP only by port", "[dissectors]") {
     FramingSelector selector;
     REQUIRE_FALSE(selector.add("struct"));
     REQUIRE_FALSE(selector.add("53=dns-tcp"));

@@ -127,7 +127,7 @@ TEST_CASE("a capture read in slices gives what one read gives, and each slice is
     std::filesystem::remove(path);
 }
 
-TEST_CASE("a bad filter stops the file source before it starts; a bad framing the run",
+TEST_CASE("a bad filter stops the file source before it starts, a bad framing the run",
           "[sources][file]") {
     const std::string path = write_capture(1);
     boost::asio::io_context io;

@@ -66,7 +66,7 @@ constexpr auto s2c = model::Direction::s2c;
 
 } // namespace
 
-TEST_CASE("tmux: prompts keep their keys; an empty filter with Enter clears it", "[tui][tmux]") {
+TEST_CASE("tmux: prompts keep their keys, an empty filter with Enter clears it", "[tui][tmux]") {
     REQUIRE(test::have_program("tmux"));
     const auto dir = test::scratch_dir("tui-tmux-prompt");
     const auto file = (dir / "two.pcap").string();
@@ -160,7 +160,7 @@ TEST_CASE("tmux: at 160 columns the lines are whole and hex rows hold 32 bytes",
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("tmux: c lists split or coalesced messages; a/A step to gaps and bad messages; "
+TEST_CASE("tmux: c lists split or coalesced messages, a/A step to gaps and bad messages, "
           ": goes to a frame or an offset",
           "[tui][tmux]") {
     REQUIRE(test::have_program("tmux"));

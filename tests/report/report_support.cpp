@@ -135,8 +135,8 @@ DirectionCounts text_report_counts(const std::string& capture, const std::string
                                                  "' --framing '" + framing + "'");
     REQUIRE(result.exit_code == 0);
     const std::regex flow_line("^flow #(\\d+) ");
-    const std::regex direction_line("^  (c2s|s2c) \\S+ -> \\S+  \\d+ B in (\\d+) segments");
-    const std::regex messages_line("^    (\\d+) messages: ");
+    const std::regex direction_line("^  (c2s|s2c) \\S+ -> \\S+  \\d+ B in (\\d+) segments?");
+    const std::regex messages_line("^    (\\d+) messages?: ");
     DirectionCounts counts;
     std::string flow, key;
     std::istringstream lines(result.out);

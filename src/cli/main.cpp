@@ -3,8 +3,9 @@
 #include "cli/commands_run.hpp"
 #include "cli/framing_commands.hpp"
 #include "cli/interfaces_command.hpp"
+#include "cli/man_page.hpp"
 #include "cli/options_parser.hpp"
-#include "demo/demo.hpp"
+#include "cli/version_text.hpp"
 #include "runtime/run.hpp"
 #include "sources/capture_source.hpp"
 #include "sources/exec_source.hpp"
@@ -12,6 +13,7 @@
 #include "sources/proxy_source.hpp"
 
 #include <cstdio>
+#include <string_view>
 
 namespace sniff::cli {
 
@@ -39,6 +41,11 @@ runtime::SourceList sources_from(const pipeline::Options& options) {
 } // namespace
 
 int run(int argc, char** argv) {
+    // Hidden: the build writes sniff(1) with it, from the tables --help uses.
+    if (argc == 2 && std::string_view(argv[1]) == "--help-man") {
+        std::fputs(man_page().c_str(), stdout);
+        return 0;
+    }
     const ParseResult parsed = parse_options(argc, argv);
     if (!parsed.error.empty())
         return usage_error(parsed.error);
@@ -48,7 +55,7 @@ int run(int argc, char** argv) {
         std::fputs(usage_text().c_str(), stdout);
         return 0;
     case pipeline::Command::version:
-        std::puts("sniff " SNIFF_VERSION);
+        std::fputs(version_text().c_str(), stdout);
         return 0;
     case pipeline::Command::list_framings:
         return list_framings();
@@ -59,7 +66,7 @@ int run(int argc, char** argv) {
     case pipeline::Command::client:
         return run_client_command(options);
     case pipeline::Command::demo:
-        return demo::run_demo(options);
+        return run_demo_command(options);
     case pipeline::Command::analyze:
         break;
     }

@@ -1,6 +1,7 @@
 #include "cli/main.hpp"
 
 #include "cli/commands_run.hpp"
+#include "cli/completion_words.hpp"
 #include "cli/framing_commands.hpp"
 #include "cli/interfaces_command.hpp"
 #include "cli/man_page.hpp"
@@ -44,6 +45,11 @@ int run(int argc, char** argv) {
     // Hidden: the build writes sniff(1) with it, from the tables --help uses.
     if (argc == 2 && std::string_view(argv[1]) == "--help-man") {
         std::fputs(man_page().c_str(), stdout);
+        return 0;
+    }
+    // Hidden: the shell completion scripts ask the binary for its options.
+    if ((argc == 2 || argc == 3) && std::string_view(argv[1]) == "--complete-options") {
+        std::fputs(completion_words(argc == 3 ? argv[2] : "").c_str(), stdout);
         return 0;
     }
     const ParseResult parsed = parse_options(argc, argv);

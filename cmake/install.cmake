@@ -5,7 +5,7 @@ include(GNUInstallDirs)
 
 install(TARGETS sniff RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS sniff_preload LIBRARY DESTINATION lib/sniff)
-install(FILES ${CMAKE_CURRENT_BINARY_DIR}/sniff.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/sniff.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/completions/sniff.bash
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME sniff)
 install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/completions/_sniff

@@ -23,12 +23,12 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "sniff maintainers <sniff@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "see where TCP segments and recv() chunks fall against your messages")
+# The long description; CPack puts the summary above it and indents it as Debian's control wants.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "see where TCP segments and recv() chunks fall against your messages
- sniff reads pcap/pcapng captures, live captures, its own proxy's recv() chunks and
- the socket calls of a program it runs, reassembles TCP streams exactly and maps
- framing messages (length prefix, JSON header, delimiter, protocol presets) onto the
- segments and chunks that carried them: whole, coalesced or split.")
+    "sniff reads pcap/pcapng captures, live captures, its own proxy's recv() chunks and
+the socket calls of a program it runs, reassembles TCP streams exactly and maps
+framing messages (length prefix, JSON header, delimiter, protocol presets) onto the
+segments and chunks that carried them: whole, coalesced or split.")
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)

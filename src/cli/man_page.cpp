@@ -53,7 +53,8 @@ constexpr std::array<std::pair<OptionGroup, const char*>, 5> k_groups{{
     {OptionGroup::general, "General"},
 }};
 
-constexpr const char* k_head = R"(.TH SNIFF 1 "" "sniff )" SNIFF_VERSION R"(" "User Commands"
+constexpr const char* k_head =
+    R"(.TH SNIFF 1 ")" SNIFF_MAN_DATE R"(" "sniff )" SNIFF_VERSION R"(" "User Commands"
 .SH NAME
 sniff \- see where TCP segments and recv() chunks fall against your messages
 .SH SYNOPSIS

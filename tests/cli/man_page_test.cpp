@@ -52,6 +52,21 @@ TEST_CASE("the man page renders with groff -ww without a warning") {
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("mandoc -Tlint finds nothing at warning level in the man page") {
+    if (!test::have_program("mandoc")) {
+        WARN("mandoc is not installed; skipped");
+        return;
+    }
+    const auto dir = test::scratch_dir("man-mandoc");
+    REQUIRE(run_command(k_sniff + " --help-man > '" + (dir / "sniff.1").string() + "'").exit_code ==
+            0);
+    // Style remarks (lines over 80 bytes in the source) are not warnings.
+    const auto lint = run_command("mandoc -Tlint -W warning '" + (dir / "sniff.1").string() + "'");
+    CHECK(lint.exit_code == 0);
+    CHECK(lint.out.empty());
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("the man page names every option, subcommand, preset and exit status") {
     if (!test::have_program("man") || !test::have_program("col")) {
         WARN("man or col is not installed (man-db, bsdextrautils); skipped");

@@ -32,7 +32,8 @@ std::string complete(const std::vector<std::string>& words, const std::string& d
         "cd " + quoted(directory) + " && PATH=" + quoted(bin_dir) + ":$PATH && source " +
         quoted(k_script) + " && function=$(complete -p sniff | sed -E 's/.*-F ([^ ]+).*/\\1/')" +
         " && COMP_WORDS=(" + array + ") && COMP_CWORD=" + std::to_string(words.size() - 1) +
-        " && \"$function\" && for word in \"${COMPREPLY[@]}\"; do printf '%s\\n' \"$word\"; done | sort";
+        " && \"$function\" && for word in \"${COMPREPLY[@]}\"; do printf '%s\\n' \"$word\"; done | "
+        "sort";
     const auto result = run_command("bash -c " + quoted(script));
     REQUIRE(result.exit_code == 0);
     return result.out;
@@ -97,4 +98,37 @@ TEST_CASE("zsh completion is valid zsh") {
         return;
     }
     CHECK(run_command("zsh -n '" SNIFF_SOURCE_DIR "/completions/_sniff'").exit_code == 0);
+}
+
+namespace {
+
+// The candidates completions/_sniff adds in a real interactive zsh for `words` then Tab.
+std::string zsh_complete(const std::string& words) {
+    const auto dir = test::scratch_dir("zsh-completion");
+    const auto out = dir / "candidates";
+    const std::string bin_dir = std::filesystem::path(SNIFF_BIN).parent_path().string();
+    run_command("timeout 60 zsh -f '" SNIFF_SOURCE_DIR "/tests/cli/zsh_complete.zsh' " +
+                quoted(bin_dir) + " '" SNIFF_SOURCE_DIR "/completions' " + quoted(out.string()) +
+                " " + quoted(words) + " </dev/null");
+    auto candidates = run_command("sort -u " + quoted(out.string()) + " 2>/dev/null").out;
+    std::filesystem::remove_all(dir);
+    return candidates;
+}
+
+} // namespace
+
+TEST_CASE("zsh completion offers options, serve's options and framing presets") {
+    if (!test::have_program("zsh")) {
+        WARN("zsh is not installed; skipped");
+        return;
+    }
+    CHECK(zsh_complete("sniff --list-f") == "--list-framings\n");
+    CHECK(zsh_complete("sniff serve --lis") == "--listen\n");
+    const auto presets = zsh_complete("sniff --framing ");
+    for (const char* preset : {"struct\n", "json-header\n", "dns-tcp\n", "auto\n"}) {
+        INFO(preset);
+        CHECK(presets.find(preset) != std::string::npos);
+    }
+    CHECK(zsh_complete("sniff -i ").find("lo\n") != std::string::npos);
+    CHECK(zsh_complete("sniff se") == "serve\n");
 }

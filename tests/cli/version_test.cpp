@@ -55,3 +55,15 @@ TEST_CASE("sniff --version reports the libpcap dpkg says is installed") {
     const auto result = run_command(std::string(SNIFF_BIN) + " --version");
     CHECK(result.out.find("libpcap version " + upstream) != std::string::npos);
 }
+
+TEST_CASE("outside a git checkout the revision is 'unknown'") {
+    const auto outside = test::scratch_dir("git-revision-outside");
+    const auto header = outside / "git_revision.hpp";
+    const auto result =
+        run_command("cmake -DSOURCE_DIR='" + outside.string() + "' -DOUTPUT='" + header.string() +
+                    "' -P '" SNIFF_SOURCE_DIR "/cmake/git_revision.cmake'");
+    REQUIRE(result.exit_code == 0);
+    CHECK(test::read_file(header).find("#define SNIFF_GIT_REVISION \"unknown\"") !=
+          std::string::npos);
+    std::filesystem::remove_all(outside);
+}

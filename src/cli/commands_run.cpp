@@ -1,6 +1,7 @@
 #include "cli/commands_run.hpp"
 
 #include "cli/peer_args.hpp"
+#include "demo/demo.hpp"
 
 #include <iostream>
 
@@ -44,6 +45,18 @@ int run_client_command(const pipeline::Options& options) {
         return 2;
     }
     return commands::run_client(client, std::cin, std::cout, std::cerr);
+}
+
+int run_demo_command(const pipeline::Options& options) {
+    if (wants_help(options.rest)) {
+        std::cout << "usage: sniff demo\n"
+                     "  Replays the article's experiments on free 127.0.0.1 ports with sniff's "
+                     "proxy in front\n  of each receiver, and shows what the application read "
+                     "beside what sniff saw.\n  Exit status 0 when every step ran and every "
+                     "framed answer arrived intact.\n";
+        return 0;
+    }
+    return demo::run_demo(options);
 }
 
 } // namespace sniff::cli

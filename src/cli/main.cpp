@@ -1,10 +1,12 @@
 #include "cli/main.hpp"
 
 #include "cli/commands_run.hpp"
+#include "cli/completion_words.hpp"
 #include "cli/framing_commands.hpp"
 #include "cli/interfaces_command.hpp"
+#include "cli/man_page.hpp"
 #include "cli/options_parser.hpp"
-#include "demo/demo.hpp"
+#include "cli/version_text.hpp"
 #include "runtime/run.hpp"
 #include "sources/capture_source.hpp"
 #include "sources/exec_source.hpp"
@@ -12,6 +14,7 @@
 #include "sources/proxy_source.hpp"
 
 #include <cstdio>
+#include <string_view>
 
 namespace sniff::cli {
 
@@ -39,6 +42,16 @@ runtime::SourceList sources_from(const pipeline::Options& options) {
 } // namespace
 
 int run(int argc, char** argv) {
+    // Hidden: the build writes sniff(1) with it, from the tables --help uses.
+    if (argc == 2 && std::string_view(argv[1]) == "--help-man") {
+        std::fputs(man_page().c_str(), stdout);
+        return 0;
+    }
+    // Hidden: the shell completion scripts ask the binary for its options.
+    if ((argc == 2 || argc == 3) && std::string_view(argv[1]) == "--complete-options") {
+        std::fputs(completion_words(argc == 3 ? argv[2] : "").c_str(), stdout);
+        return 0;
+    }
     const ParseResult parsed = parse_options(argc, argv);
     if (!parsed.error.empty())
         return usage_error(parsed.error);
@@ -48,7 +61,7 @@ int run(int argc, char** argv) {
         std::fputs(usage_text().c_str(), stdout);
         return 0;
     case pipeline::Command::version:
-        std::puts("sniff " SNIFF_VERSION);
+        std::fputs(version_text().c_str(), stdout);
         return 0;
     case pipeline::Command::list_framings:
         return list_framings();
@@ -59,7 +72,7 @@ int run(int argc, char** argv) {
     case pipeline::Command::client:
         return run_client_command(options);
     case pipeline::Command::demo:
-        return demo::run_demo(options);
+        return run_demo_command(options);
     case pipeline::Command::analyze:
         break;
     }

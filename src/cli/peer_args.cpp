@@ -135,6 +135,13 @@ std::optional<std::string> parse_rows(Rows<Target> rows, const std::vector<std::
     return std::nullopt;
 }
 
+template <typename Target> std::vector<OptionDoc> rows_docs(Rows<Target> rows) {
+    std::vector<OptionDoc> docs;
+    for (const auto& row : rows)
+        docs.push_back({row.names, row.value, row.help});
+    return docs;
+}
+
 template <typename Target> std::string rows_help(Rows<Target> rows) {
     std::string text;
     for (const auto& row : rows)
@@ -176,6 +183,14 @@ std::string client_usage() {
     return "usage: sniff client HOST:PORT [options]\n"
            "  Without -e or --upload it is interactive (prompt '>> ', 'quit' ends).\n\n" +
            rows_help<commands::ClientOptions>(k_client_rows);
+}
+
+std::vector<OptionDoc> serve_option_docs() {
+    return rows_docs<ServeArgs>(k_serve_rows);
+}
+
+std::vector<OptionDoc> client_option_docs() {
+    return rows_docs<commands::ClientOptions>(k_client_rows);
 }
 
 } // namespace sniff::cli

@@ -14,6 +14,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sniff::cli {
@@ -27,5 +28,14 @@ std::optional<std::string> parse_client_args(const std::vector<std::string>& arg
 
 std::string serve_usage();
 std::string client_usage();
+
+// One option of `sniff serve` or `sniff client` as the man page lists it.
+struct OptionDoc {
+    std::string_view names;
+    std::string_view value;
+    std::string_view help;
+};
+std::vector<OptionDoc> serve_option_docs();
+std::vector<OptionDoc> client_option_docs();
 
 } // namespace sniff::cli

@@ -27,9 +27,11 @@ InspectorView::InspectorView(dissect::FramingSelector selector, dissect::EngineC
 }
 
 void InspectorView::show(const std::string& text, bool bad) {
-    // The text may quote what a peer sent.
+    // The text may quote what a peer sent. Before the inspector starts (a source's first status
+    // comes as it starts), it waits for start().
+    m_status = {util::escape_text(text, 200), bad};
     if (m_loop)
-        m_loop->session().inspector().set_status(util::escape_text(text, 200), bad);
+        m_loop->session().inspector().set_status(m_status.first, m_status.second);
 }
 
 bool InspectorView::start(boost::asio::io_context& io, const std::string& title,
@@ -37,6 +39,8 @@ bool InspectorView::start(boost::asio::io_context& io, const std::string& title,
     m_loop = std::make_unique<TuiLoop>(io, m_store);
     auto& inspector = m_loop->session().inspector();
     inspector.set_source(title);
+    if (!m_status.first.empty())
+        inspector.set_status(m_status.first, m_status.second);
     if (m_live)
         inspector.set_follow(true); // the newest flow and bytes stay in view
     if (m_loop->start(std::move(quit), error))

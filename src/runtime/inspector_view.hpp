@@ -51,6 +51,7 @@ private:
     dissect::DissectorEngine m_engine;
     reassembly::SinkFanout m_fanout;
     std::unique_ptr<TuiLoop> m_loop;
+    std::pair<std::string, bool> m_status; // the last status shown, with its highlight
     bool m_live;
 };
 

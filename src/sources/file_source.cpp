@@ -71,6 +71,8 @@ void FileSource::start(SourceContext& context) {
                                                             context.sink);
     m_pipeline->set_filter(std::move(m_filter));
     m_progress.emplace(context.status_line, m_reader->file_size());
+    // "loading 0%" at once: the key hints come back only once the file is read.
+    context.status(status_text(), false);
     boost::asio::post(context.io, [this] { read_slice(); });
 }
 

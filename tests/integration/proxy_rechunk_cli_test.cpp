@@ -227,6 +227,12 @@ TEST_CASE("sniff --proxy -w killed with SIGKILL leaves a file read whole up to a
 
 TEST_CASE("the proxy's resident memory falls back after a burst of 1,000 connections",
           "[integration][proxy]") {
+#if defined(__SANITIZE_ADDRESS__)
+    // AddressSanitizer's allocator keeps freed memory in quarantine and ignores malloc_trim: what
+    // this measures is glibc's heap, in the normal build.
+    WARN("not measured under AddressSanitizer");
+    return;
+#endif
     const auto dir = scratch_dir("proxy-burst");
     const int echo = free_port();
     const int listen = free_port();

@@ -256,8 +256,8 @@ void DirectionStream::hold(Arrival& arrival, std::uint64_t offset, util::Bytes b
 }
 
 void DirectionStream::deliver(StreamEvents& events, util::Bytes bytes, std::uint64_t frame,
-                              model::Timestamp time, std::uint8_t flags, bool remember,
-                              bool stable, const AckInfo& ack) {
+                              model::Timestamp time, std::uint8_t flags, bool remember, bool stable,
+                              const AckInfo& ack) {
     model::SegmentInfo info;
     info.index = m_next_index++;
     info.frame = frame;

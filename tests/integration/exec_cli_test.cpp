@@ -14,8 +14,7 @@ namespace {
 
 // The program's own output goes elsewhere: it shares sniff's standard output, and sniff's
 // buffered JSON lines and the program's lines would interleave.
-const std::string k_naive_client = "/bin/sh -c '/usr/bin/python3 " +
-                                   std::string(SNIFF_SOURCE_DIR) +
+const std::string k_naive_client = "/bin/sh -c '/usr/bin/python3 " + std::string(SNIFF_SOURCE_DIR) +
                                    "/tests/exec/programs/naive_client.py >/dev/null'";
 
 } // namespace

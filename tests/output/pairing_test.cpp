@@ -2,13 +2,13 @@
 // whose five queries came as five whole segments but got one answer (the server's read glued
 // them), and one that pairs. Captures are written with the generator's TCP connection.
 
-#include "pipeline/packet_pipeline.hpp"
 #include "capture/file_reader.hpp"
 #include "dissectors/pairing.hpp"
 #include "gencap/case_writer.hpp"
 #include "output/message_json.hpp"
 #include "output/message_report.hpp"
 #include "output/summary_printer.hpp"
+#include "pipeline/packet_pipeline.hpp"
 #include "support/process.hpp"
 
 #include <catch2/catch.hpp>

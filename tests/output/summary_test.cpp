@@ -2,12 +2,12 @@
 // counts and classes of each direction, then totals, never the per-message report. Fed from a
 // capture of the project's generator through the same pipeline the command line builds.
 
-#include "pipeline/packet_pipeline.hpp"
 #include "capture/file_reader.hpp"
 #include "dissectors/engine.hpp"
 #include "gencap/cases.hpp"
 #include "output/message_report.hpp"
 #include "output/summary_printer.hpp"
+#include "pipeline/packet_pipeline.hpp"
 #include "support/process.hpp"
 
 #include <catch2/catch.hpp>

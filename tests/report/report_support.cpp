@@ -2,10 +2,10 @@
 
 #include "report/report_support.hpp"
 
-#include "pipeline/packet_pipeline.hpp"
 #include "capture/file_reader.hpp"
 #include "capture/pcap_writer.hpp"
 #include "dissectors/message_fanout.hpp"
+#include "pipeline/packet_pipeline.hpp"
 #include "synth/conversation.hpp"
 
 #include <catch2/catch.hpp>

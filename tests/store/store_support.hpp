@@ -2,9 +2,9 @@
 // Test support: build a FlowStore from a capture file the way the TUI does (packet pipeline →
 // store, then a dissector engine feeding the store), or from hand-fed events.
 
-#include "pipeline/packet_pipeline.hpp"
 #include "capture/file_reader.hpp"
 #include "dissectors/engine.hpp"
+#include "pipeline/packet_pipeline.hpp"
 #include "store/flow_store.hpp"
 
 #include <memory>

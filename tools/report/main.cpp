@@ -4,9 +4,9 @@
 //   sniff-report CAPTURE FRAMING OUT.html [--no-report]
 // --no-report runs the same pipeline and engine without the collector, for the baseline time.
 
-#include "pipeline/packet_pipeline.hpp"
 #include "capture/file_reader.hpp"
 #include "dissectors/message_fanout.hpp"
+#include "pipeline/packet_pipeline.hpp"
 #include "report/report_collector.hpp"
 
 #include <chrono>

@@ -203,15 +203,11 @@ int open_sources(const pipeline::Options& options, SourceList& sources,
 
 // The views from the options: 0 or the exit code after the error was printed.
 int build_views(const pipeline::Options& options, dissect::FramingSelector framings,
-                const SourceList& sources, Views& views) {
+                const SourceList& sources, const std::string& title, Views& views) {
     dissect::EngineConfig engine;
     engine.udp_bufsize = options.udp_bufsize.value_or(0);
-    if (!options.report_file.empty()) {
-        std::string title;
-        for (const auto& source : sources)
-            title += (title.empty() ? "" : " + ") + source->title();
+    if (!options.report_file.empty())
         views.report = std::make_unique<report::ReportCollector>(title);
-    }
     if (inspector_wanted(options)) {
         const util::Bytes stable = sources.size() == 1 ? sources[0]->stable_bytes() : util::Bytes{};
         views.inspector = std::make_unique<InspectorView>(std::move(framings), engine, stable,
@@ -277,7 +273,8 @@ int run(const pipeline::Options& options, SourceList sources) {
     sources::SourceSetup setup{run.io(), *framings};
     if (const int status = open_sources(options, run.sources(), setup); status != 0)
         return status;
-    if (const int status = build_views(options, *framings, run.sources(), views); status != 0)
+    if (const int status = build_views(options, *framings, run.sources(), run.title(), views);
+        status != 0)
         return status;
     pipeline::FlowIds flow_ids;
     run.start_sources(flow_ids);

@@ -132,6 +132,9 @@ ExecCollector::FlowState* ExecCollector::flow_for(const Record& record) {
     flow.first_frame = m_call_number + 1;
     flow.saw_syn = record.role != wire::Role::unknown;
     flow.origin = model::FlowOrigin::exec;
+    if (flow.saw_syn)
+        flow.program_end =
+            state->local_is_client ? model::ProgramEnd::client : model::ProgramEnd::server;
     FlowState* raw = state.get();
     m_flows.emplace(key, std::move(state));
     ++m_counters.flows;

@@ -62,8 +62,11 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
 }
 
 // After fork, before exec: only async-signal-safe calls.
-[[noreturn]] void run_child(int report, const char* path, char** argv, char** envp) {
+[[noreturn]] void run_child(int report, bool stdout_to_stderr, const char* path, char** argv,
+                            char** envp) {
     if (::dup2(report, ExecProcess::k_report_fd) < 0)
+        ::_exit(127);
+    if (stdout_to_stderr && ::dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
         ::_exit(127);
     // Dispositions set to ignore survive exec: give the program the defaults it expects.
     ::signal(SIGPIPE, SIG_DFL);
@@ -219,7 +222,8 @@ std::string ExecProcess::start(boost::asio::io_context& io, reassembly::StreamSi
         return std::string("sniff exec: fork: ") + std::strerror(errno);
     }
     if (m_pid == 0)
-        run_child(ends[1], check.path.c_str(), argv.data(), envp.data());
+        run_child(ends[1], m_options.stdout_to_stderr, check.path.c_str(), argv.data(),
+                  envp.data());
     ::close(ends[1]);
     m_impl->report.assign(ends[0]);
     const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, m_pid, 0));

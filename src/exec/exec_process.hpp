@@ -35,6 +35,9 @@ struct ExecOptions {
     std::vector<std::string> argv; // the command and its arguments
     std::string preload_path;      // libsniff-preload.so; default_preload_path() when empty
     std::vector<std::string> extra_environment; // "NAME=value" added to the program's
+    // sniff's standard output carries machine-readable lines (--json, -w -): the program's own
+    // output goes to standard error instead, so a pipe into jq or tshark gets sniff's alone.
+    bool stdout_to_stderr = false;
 };
 
 // libsniff-preload.so beside the running executable, or in ../lib/sniff/ from it (installed).

@@ -20,16 +20,17 @@ void MixedReads::on_data(const model::Flow& flow, model::Direction direction,
                          const model::SegmentInfo& segment, util::Bytes) {
     if (flow.origin != model::FlowOrigin::exec || segment.call == nullptr)
         return;
+    if (m_calls.size() >= k_max_directions && !m_calls.contains({flow.id, direction}))
+        m_calls.erase(m_calls.begin()); // the oldest flow: its end never came
     auto& calls = m_calls[{flow.id, direction}];
     calls.emplace_back(segment.index, segment.call);
     if (calls.size() > k_call_memory)
         calls.pop_front();
 }
 
-void MixedReads::on_flow_close(const model::Flow& flow, reassembly::CloseReason) {
-    m_calls.erase({flow.id, model::Direction::c2s});
-    m_calls.erase({flow.id, model::Direction::s2c});
-}
+// The engine reports a flow's last segments when the flow closes, after this sink has seen the
+// close: a direction's call names are forgotten at its end instead (on_direction_end).
+void MixedReads::on_flow_close(const model::Flow&, reassembly::CloseReason) {}
 
 const char* MixedReads::call_of(const model::Flow& flow,
                                 const dissect::SegmentReport& report) const {
@@ -77,6 +78,7 @@ void MixedReads::on_message(const model::Flow& flow, const dissect::Message& mes
 void MixedReads::on_direction_end(const model::Flow& flow,
                                   const dissect::DirectionSummary& summary) {
     m_next.on_direction_end(flow, summary);
+    m_calls.erase({flow.id, summary.direction});
     for (auto it = m_waiting.begin(); it != m_waiting.end();) {
         if (it->flow_id == flow.id && it->direction == summary.direction) {
             describe(*it, nullptr);

@@ -30,6 +30,7 @@ public:
     static constexpr std::size_t k_call_memory = 64;
     static constexpr std::size_t k_max_listed = 200;
     static constexpr std::size_t k_max_waiting = 1024;
+    static constexpr std::size_t k_max_directions = 8192; // call names kept for this many
 
     explicit MixedReads(dissect::MessageSink& next) : m_next(next) {}
 

@@ -36,6 +36,10 @@ inline const char* origin_name(FlowOrigin origin) {
     return "capture";
 }
 
+// sniff exec: which end of a connection the program holds, so its calls are that end's reads and
+// writes (a program may hold both, as the article's client and server in one process do).
+enum class ProgramEnd : std::uint8_t { none = 0, client = 1, server = 2 };
+
 // TCP header flag bits as on the wire.
 namespace tcp_flags {
 inline constexpr std::uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10,
@@ -74,6 +78,7 @@ struct Flow {
     std::uint64_t first_frame = 0;
     bool saw_syn = false; // client/server roles come from a SYN, not a guess
     FlowOrigin origin = FlowOrigin::capture;
+    ProgramEnd program_end = ProgramEnd::none; // exec flows whose role is known
     std::array<DirectionStats, 2> stats{};
 
     const Endpoint& source(Direction direction) const {

@@ -30,16 +30,23 @@ void place_labels(std::string& lane) {
 
 BoundaryPicture draw_boundaries(const PictureInput& input, std::size_t max_columns) {
     BoundaryPicture picture;
-    std::vector<std::uint64_t> segment_marks;
-    std::vector<std::uint64_t> message_marks;
+    picture.extras.resize(input.extra_starts.size());
+    std::vector<bool> extra_edges(input.extra_starts.size());
     for (std::uint64_t offset = 0; offset <= input.bytes.size(); ++offset) {
-        const bool segment_edge =
-            contains(input.segment_starts, offset) || (offset == input.bytes.size() && offset > 0);
+        const bool at_end = offset == input.bytes.size() && offset > 0;
+        const bool segment_edge = contains(input.segment_starts, offset) || at_end;
         const bool message_edge =
             contains(input.message_starts, offset) || (offset == input.messages_end && offset > 0);
-        if (segment_edge || message_edge) {
+        bool any_edge = segment_edge || message_edge;
+        for (std::size_t lane = 0; lane < extra_edges.size(); ++lane) {
+            extra_edges[lane] = contains(input.extra_starts[lane], offset) || at_end;
+            any_edge = any_edge || extra_edges[lane];
+        }
+        if (any_edge) {
             picture.segments += segment_edge ? '|' : ' ';
             picture.messages += message_edge ? '|' : ' ';
+            for (std::size_t lane = 0; lane < extra_edges.size(); ++lane)
+                picture.extras[lane] += extra_edges[lane] ? '|' : ' ';
             picture.text += ' ';
         }
         if (offset == input.bytes.size() || picture.text.size() >= max_columns)
@@ -48,9 +55,13 @@ BoundaryPicture draw_boundaries(const PictureInput& input, std::size_t max_colum
         picture.text += token;
         picture.segments.append(token.size(), ' ');
         picture.messages.append(token.size(), ' ');
+        for (auto& lane : picture.extras)
+            lane.append(token.size(), ' ');
     }
     place_labels(picture.segments);
     place_labels(picture.messages);
+    for (auto& lane : picture.extras)
+        place_labels(lane);
     return picture;
 }
 

@@ -20,6 +20,7 @@ struct BoundaryPicture {
     std::string segments;
     std::string text;
     std::string messages;
+    std::vector<std::string> extras; // one per PictureInput::extra_starts
 };
 
 struct PictureInput {
@@ -27,6 +28,9 @@ struct PictureInput {
     std::vector<std::uint64_t> segment_starts; // stream offsets, ascending
     std::vector<std::uint64_t> message_starts; // stream offsets, ascending (ends: next start)
     std::uint64_t messages_end = 0;            // offset just after the last message drawn
+    // Further chunk lanes over the same bytes: the same connection's chunks as other views saw
+    // them (`sniff exec -i`: the wire's segments, the other end's calls). Stream offsets.
+    std::vector<std::vector<std::uint64_t>> extra_starts;
 };
 
 // Draws at most max_columns of text; lanes are labelled with segment / message indexes where

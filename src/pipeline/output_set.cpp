@@ -26,8 +26,14 @@ std::optional<OutputSet::Error> OutputSet::build(const Options& options,
             return Error{1, error};
         m_fanout.add(*m_streams);
     }
-    if (!text_messages && report == nullptr)
+    if (!options.exec_command.empty() && !options.interface_name.empty() && !m_json)
+        // sniff exec -i: each connection as the wire carried it and as the program read it.
+        m_twins = std::make_unique<output::ConnectionTwins>(stdout, options.summary);
+    if (!text_messages && report == nullptr) {
+        if (m_twins)
+            m_fanout.add(*m_twins);
         return std::nullopt;
+    }
     if (text_messages && m_json) {
         m_message_json = std::make_unique<output::MessageJsonWriter>(*m_json_writer);
         m_messages.add(*m_message_json);
@@ -40,6 +46,8 @@ std::optional<OutputSet::Error> OutputSet::build(const Options& options,
     }
     if (report != nullptr)
         m_messages.add(*report);
+    if (m_twins)
+        m_messages.add(*m_twins);
     dissect::EngineConfig config;
     config.udp_bufsize = options.udp_bufsize.value_or(0);
     dissect::MessageSink* messages = &m_messages;
@@ -57,6 +65,8 @@ std::optional<OutputSet::Error> OutputSet::build(const Options& options,
         m_fanout.add(*m_report);
     if (report != nullptr)
         m_fanout.add(*report);
+    if (m_twins) // last: the two views print after both flows' blocks
+        m_fanout.add(*m_twins);
     return std::nullopt;
 }
 

@@ -6,6 +6,7 @@
 #include "dissectors/engine.hpp"
 #include "dissectors/message_fanout.hpp"
 #include "exec/mixed_reads.hpp"
+#include "output/connection_twins.hpp"
 #include "output/json_events.hpp"
 #include "output/message_json.hpp"
 #include "output/message_report.hpp"
@@ -51,7 +52,8 @@ private:
     std::unique_ptr<output::MessageReport> m_report;
     std::unique_ptr<output::MessageJsonWriter> m_message_json;
     dissect::MessageFanout m_messages;
-    std::unique_ptr<exec::MixedReads> m_mixed; // sniff exec: reads that mixed messages
+    std::unique_ptr<exec::MixedReads> m_mixed;        // sniff exec: reads that mixed messages
+    std::unique_ptr<output::ConnectionTwins> m_twins; // sniff exec -i: both views of one connection
     std::unique_ptr<dissect::DissectorEngine> m_engine;
 };
 

@@ -25,8 +25,9 @@ int ExecSource::open(const SourceSetup&) {
         std::fprintf(stderr, "sniff exec: %s\n", check.message.c_str());
         return 2;
     }
-    m_process =
-        std::make_unique<exec::ExecProcess>(exec::ExecOptions{m_options.exec_command, {}, {}});
+    const bool stdout_is_sniffs = m_options.json || m_options.write_file == "-";
+    m_process = std::make_unique<exec::ExecProcess>(
+        exec::ExecOptions{m_options.exec_command, {}, {}, stdout_is_sniffs});
     return 0;
 }
 

@@ -100,6 +100,37 @@ const FlowRecord* FlowStore::find(std::uint64_t flow_id) const {
 
 void FlowStore::on_flow_open(const model::Flow& flow) {
     record(flow);
+    m_seen_capture |= flow.origin == model::FlowOrigin::capture;
+    m_seen_exec |= flow.origin == model::FlowOrigin::exec;
+}
+
+const FlowRecord* FlowStore::twin_of(const FlowRecord& record) const {
+    const auto& flow = record.flow;
+    if (!m_seen_capture || !m_seen_exec || !flow.saw_syn || flow.protocol != model::Protocol::tcp)
+        return nullptr;
+    model::FlowOrigin other_origin;
+    if (flow.origin == model::FlowOrigin::capture)
+        other_origin = model::FlowOrigin::exec;
+    else if (flow.origin == model::FlowOrigin::exec)
+        other_origin = model::FlowOrigin::capture;
+    else
+        return nullptr;
+    // The nearest in time: a reused 4-tuple's earlier connection is not this one's twin.
+    const FlowRecord* nearest = nullptr;
+    for (const auto& other : m_flows) {
+        const auto& candidate = other->flow;
+        if (candidate.origin != other_origin || !candidate.saw_syn ||
+            candidate.protocol != flow.protocol || candidate.client != flow.client ||
+            candidate.server != flow.server)
+            continue;
+        const auto distance = [&](const FlowRecord* r) {
+            const auto d = r->flow.first_seen - flow.first_seen;
+            return d < 0 ? -d : d;
+        };
+        if (nearest == nullptr || distance(other.get()) < distance(nearest))
+            nearest = other.get();
+    }
+    return nearest;
 }
 
 void FlowStore::on_data(const model::Flow& flow, model::Direction direction,

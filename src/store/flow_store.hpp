@@ -97,6 +97,9 @@ public:
     std::size_t size() const { return m_flows.size(); }
     const FlowRecord& at(std::size_t index) const { return *m_flows[index]; }
     const FlowRecord* find(std::uint64_t flow_id) const;
+    // The same TCP connection as another source saw it (`sniff exec -i`: the wire's flow for the
+    // program's, and back), when both saw it open; null otherwise.
+    const FlowRecord* twin_of(const FlowRecord& record) const;
     const std::vector<model::Anomaly>& global_anomalies() const { return m_global_anomalies; }
     // Bumped on every change, so a view knows when to redraw.
     std::uint64_t version() const { return m_version; }
@@ -123,6 +126,8 @@ private:
     std::unordered_map<std::uint64_t, std::size_t> m_index; // flow id → position
     std::vector<model::Anomaly> m_global_anomalies;
     std::uint64_t m_version = 0;
+    bool m_seen_capture = false; // twins exist only when both kinds of flows do
+    bool m_seen_exec = false;
     std::uint64_t m_budget = 0; // 0: unlimited
     std::uint64_t m_item_budget = 0;
     std::uint64_t m_held = 0;  // arena bytes of every direction

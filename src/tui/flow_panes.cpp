@@ -149,7 +149,9 @@ void Inspector::render_direction(Screen& screen, int top, int height, model::Dir
     }
     std::uint64_t offset = view.top;
     // Only the rows on screen are laid out: the cost does not grow with the stream.
-    for (int row = top + 1; row + 3 <= top + height && offset < end; row += 4)
+    const int lanes_per_row = layout.lane_count();
+    for (int row = top + 1; row + lanes_per_row <= top + height && offset < end;
+         row += lanes_per_row + 1)
         offset = layout.draw(screen, row, 0, offset, view.cursor);
 }
 
@@ -250,6 +252,15 @@ void Inspector::render_details(Screen& screen, int top, int left, int height, in
         for (auto& line : wrap_words("(to see what the program read: run it behind `sniff --proxy "
                                      "... --rechunk N`, or under `sniff exec`)",
                                      width - 3))
+            lines.emplace_back(std::move(line), Style::dim);
+    }
+    if (const auto* twin = m_store.twin_of(*flow())) {
+        const bool program = flow()->flow.origin == model::FlowOrigin::exec;
+        const std::string text = std::string(program ? "the wire's view of this connection: flow #"
+                                                     : "the program's own calls: flow #") +
+                                 std::to_string(twin->flow.id) +
+                                 (program ? " (its segments: lane wire)" : "");
+        for (auto& line : wrap_words(text, width - 3))
             lines.emplace_back(std::move(line), Style::dim);
     }
     lines.emplace_back("message #" + std::to_string(m.index) + " " +

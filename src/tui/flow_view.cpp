@@ -27,13 +27,20 @@ void Inspector::open(std::uint64_t flow_id) {
 }
 
 ByteLanes Inspector::lanes(model::Direction direction) const {
-    return ByteLanes(flow()->of(direction), LaneLayout{m_hex, m_columns});
+    const auto& record = *flow();
+    LaneExtras extras;
+    extras.mark_mixed = record.flow.origin == model::FlowOrigin::exec;
+    // sniff exec -i: the program's calls with the wire's segments under them.
+    if (record.flow.origin == model::FlowOrigin::exec)
+        if (const auto* twin = m_store.twin_of(record))
+            extras.wire = &twin->of(direction);
+    return ByteLanes(record.of(direction), LaneLayout{m_hex, m_columns}, extras);
 }
 
-int Inspector::lane_rows(model::Direction) const {
-    // Each direction's pane: a header line, then 4 rows per lane row (3 lanes + a spacer).
+int Inspector::lane_rows(model::Direction direction) const {
+    // Each direction's pane: a header line, then per lane row its lanes and a spacer.
     const int bytes_area = (m_rows - 3) * 3 / 5;
-    return std::max(1, (bytes_area / 2 - 1) / 4);
+    return std::max(1, (bytes_area / 2 - 1) / (lanes(direction).lane_count() + 1));
 }
 
 void Inspector::scroll_rows(model::Direction direction, int rows) {

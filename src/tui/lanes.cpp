@@ -77,6 +77,15 @@ std::vector<std::uint64_t> ByteLanes::boundaries(std::uint64_t first, std::uint6
         add(gap.offset);
         add(gap.offset + gap.length);
     }
+    if (const auto* wire = m_extras.wire) {
+        std::size_t w = wire->first_segment_from(first);
+        if (w > 0)
+            --w;
+        for (; w < wire->segments.size() && wire->segments[w].offset <= last; ++w) {
+            add(wire->segments[w].offset);
+            add(wire->segments[w].offset + wire->segments[w].length);
+        }
+    }
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
@@ -159,9 +168,24 @@ std::uint64_t ByteLanes::last_row_start() const {
     return end == 0 ? 0 : row_before(end);
 }
 
+bool ByteLanes::mixes_messages(const model::SegmentInfo& segment) const {
+    if (!m_extras.mark_mixed || segment.length == 0)
+        return false;
+    const auto first = m_data.message_at(segment.offset);
+    const auto last = m_data.message_at(segment.offset + segment.length - 1);
+    return first && last && *first != *last;
+}
+
 void ByteLanes::draw_segment_lane(Screen& screen, int row, int left,
-                                  const std::vector<LaneColumn>& columns) const {
-    screen.put(row, left, "     seg ", Style::dim);
+                                  const std::vector<LaneColumn>& columns,
+                                  const store::DirectionData& data, const char* label) const {
+    screen.put(row, left, label, Style::dim);
+    const bool own = &data == &m_data; // the wire's lane marks no mixed reads
+    const auto style_of = [&](std::size_t index) {
+        if (own && mixes_messages(data.segments[index]))
+            return Style::bad;
+        return index % 2 ? Style::seg_b : Style::seg_a;
+    };
     int column = left + k_lane_prefix;
     std::size_t run_segment = k_none;
     int run_start = column;
@@ -173,12 +197,12 @@ void ByteLanes::draw_segment_lane(Screen& screen, int row, int left,
     };
     for (const auto& cell : columns) {
         if (cell.boundary) {
-            const auto at = m_data.segment_at(cell.offset);
+            const auto at = data.segment_at(cell.offset);
             const auto before =
-                cell.offset > 0 ? m_data.segment_at(cell.offset - 1) : std::optional<std::size_t>{};
+                cell.offset > 0 ? data.segment_at(cell.offset - 1) : std::optional<std::size_t>{};
             const bool segment_edge =
-                (at && m_data.segments[*at].offset == cell.offset) || (before && before != at);
-            const Style style = at && (*at % 2) ? Style::seg_b : Style::seg_a;
+                (at && data.segments[*at].offset == cell.offset) || (before && before != at);
+            const Style style = at ? style_of(*at) : Style::seg_a;
             if (!segment_edge) {
                 // A message boundary inside this segment: the segment's span runs on.
                 screen.set(row, column++, at ? U'─' : U' ', style);
@@ -189,21 +213,23 @@ void ByteLanes::draw_segment_lane(Screen& screen, int row, int left,
             screen.set(row, column++, k_segment_mark, style);
             continue;
         }
-        const auto at = m_data.segment_at(cell.offset);
+        const auto at = data.segment_at(cell.offset);
         const int width = text_width(cell.token);
         if (!at) {
             flush_label(column);
             run_segment = k_none;
             screen.fill(row, column, width, U' ', Style::gap);
         } else {
-            const Style style = *at % 2 ? Style::seg_b : Style::seg_a;
+            const Style style = style_of(*at);
             if (run_segment != *at) {
                 flush_label(column);
-                const auto& segment = m_data.segments[*at];
+                const auto& segment = data.segments[*at];
                 run_segment = *at;
                 run_start = column;
                 run_style = style;
-                run_label = (segment.offset == cell.offset ? "seg " : "…seg ") +
+                // A program's call is named by its call (recv, read, ...), a segment as one.
+                const std::string name = segment.call != nullptr ? segment.call : "seg";
+                run_label = (segment.offset == cell.offset ? name + " " : "…" + name + " ") +
                             std::to_string(segment.index) + " · " + std::to_string(segment.length) +
                             " B ";
             }
@@ -280,7 +306,7 @@ std::uint64_t ByteLanes::draw(Screen& screen, int top, int left, std::uint64_t s
                               std::uint64_t cursor) const {
     std::uint64_t end = start;
     const auto columns = row(start, &end);
-    draw_segment_lane(screen, top, left, columns);
+    draw_segment_lane(screen, top, left, columns, m_data, "     seg ");
     char prefix[32];
     std::snprintf(prefix, sizeof prefix, "%08llx ", static_cast<unsigned long long>(start));
     screen.put(top + 1, left, prefix, Style::dim, k_lane_prefix);
@@ -306,12 +332,15 @@ std::uint64_t ByteLanes::draw(Screen& screen, int top, int left, std::uint64_t s
         }
     }
     draw_message_lane(screen, top + 2, left, columns);
+    if (m_extras.wire != nullptr)
+        draw_segment_lane(screen, top + 3, left, columns, *m_extras.wire, "    wire ");
     return end;
 }
 
 const char* lane_legend() {
-    return "seg ┃ segment/recv boundary  ─ segment span · msg │ message boundary  #N class  "
-           "· txt \\n \\xNN escaped bytes  · missing (gap)";
+    return "seg ┃ segment/recv boundary  ─ segment span (red: a call that mixed messages) · "
+           "msg │ message boundary  #N class  · wire: the same connection's segments (exec -i) · "
+           "txt \\n \\xNN escaped bytes  · missing (gap)";
 }
 
 } // namespace sniff::tui

@@ -55,10 +55,23 @@ struct LaneColumn {
     bool present = true; // false for a byte in a gap
 };
 
+// What a direction's lanes may show beyond segments, bytes and messages.
+struct LaneExtras {
+    // The same connection's direction as the wire carried it, drawn as a fourth lane under the
+    // program's own calls (`sniff exec -i`); null for none.
+    const store::DirectionData* wire = nullptr;
+    // The segments are a program's calls: one holding bytes of two messages is the sticky read
+    // the user is looking for, drawn highlighted.
+    bool mark_mixed = false;
+};
+
 class ByteLanes {
 public:
-    ByteLanes(const store::DirectionData& data, LaneLayout layout)
-        : m_data(data), m_layout(layout) {}
+    ByteLanes(const store::DirectionData& data, LaneLayout layout, LaneExtras extras = {})
+        : m_data(data), m_layout(layout), m_extras(extras) {}
+
+    // Screen rows one row of bytes takes: segments, bytes, messages (and the wire).
+    int lane_count() const { return m_extras.wire != nullptr ? 4 : 3; }
 
     // Offset just past the last byte (stored or missing) of the direction.
     std::uint64_t stream_end() const;
@@ -80,12 +93,15 @@ private:
     std::vector<std::uint64_t> boundaries(std::uint64_t first, std::uint64_t last) const;
     std::string token(std::byte byte) const;
     void draw_segment_lane(Screen& screen, int row, int left,
-                           const std::vector<LaneColumn>& columns) const;
+                           const std::vector<LaneColumn>& columns, const store::DirectionData& data,
+                           const char* label) const;
+    bool mixes_messages(const model::SegmentInfo& segment) const;
     void draw_message_lane(Screen& screen, int row, int left,
                            const std::vector<LaneColumn>& columns) const;
 
     const store::DirectionData& m_data;
     LaneLayout m_layout;
+    LaneExtras m_extras;
 };
 
 // Legend of the marks, for the help and the flow view's footer.

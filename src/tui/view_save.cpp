@@ -17,11 +17,11 @@ constexpr std::uint64_t k_saved_picture_bytes = 1u << 20;
 void append_lanes(std::string& out, const ByteLanes& layout, int width) {
     const std::uint64_t end = layout.stream_end();
     const std::uint64_t stop = std::min(end, k_saved_picture_bytes);
-    Screen rows(3, width);
+    Screen rows(layout.lane_count(), width);
     for (std::uint64_t offset = 0; offset < stop;) {
         rows.clear();
         const std::uint64_t next = layout.draw(rows, 0, 0, offset, UINT64_MAX);
-        for (int row = 0; row < 3; ++row)
+        for (int row = 0; row < layout.lane_count(); ++row)
             out += rows.row_text(row) + "\n";
         out += "\n";
         if (next <= offset)
@@ -66,7 +66,7 @@ std::string Inspector::view_text() const {
         out += std::string("\n") + model::direction_name(direction) + " " +
                record.flow.source(direction).to_string() + " → " +
                record.flow.destination(direction).to_string() + "\n\n";
-        append_lanes(out, ByteLanes(record.of(direction), LaneLayout{m_hex, m_columns}), m_columns);
+        append_lanes(out, lanes(direction), m_columns);
     }
     return out;
 }

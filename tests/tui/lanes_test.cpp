@@ -141,3 +141,59 @@ TEST_CASE("hex rows hold 16, 32 or 48 bytes as the width allows", "[tui]") {
         CHECK(tui::k_lane_prefix + layout.content_width() + 1 + layout.hex_row_bytes() <= width);
     }
 }
+
+TEST_CASE("sniff exec -i: the program's calls get the wire's segments as a fourth lane, a call "
+          "that mixed messages is drawn red",
+          "[tui][exec]") {
+    store::FlowStore flows;
+    dissect::FramingSelector selector;
+    REQUIRE_FALSE(selector.add("lines"));
+    dissect::DissectorEngine engine(std::move(selector), flows);
+    reassembly::SinkFanout fanout;
+    fanout.add(flows);
+    fanout.add(engine);
+    auto wire = test::test_flow();
+    wire.saw_syn = true;
+    auto program = wire;
+    program.id = wire.id + 1;
+    program.origin = model::FlowOrigin::exec;
+    program.program_end = model::ProgramEnd::server;
+    fanout.on_flow_open(wire);
+    fanout.on_flow_open(program);
+    // The wire carried the three lines in one segment; the server read them in three calls,
+    // the second of which returned the end of one line and the start of the next.
+    test::feed_segments(fanout, wire, Direction::c2s, {"one\ntwo\nthree\n"});
+    test::feed_segments(fanout, program, Direction::c2s, {"one\n", "two\nthr", "ee\n"});
+    fanout.on_flow_close(wire, reassembly::CloseReason::fin);
+    fanout.on_flow_close(program, reassembly::CloseReason::fin);
+
+    const auto& program_record = flows.at(1);
+    const auto* twin = flows.twin_of(program_record);
+    REQUIRE(twin != nullptr);
+    CHECK(twin->flow.id == wire.id);
+    CHECK(flows.twin_of(*twin) == &program_record);
+
+    tui::LaneExtras extras;
+    extras.wire = &twin->of(Direction::c2s);
+    extras.mark_mixed = true;
+    tui::ByteLanes lanes(program_record.of(Direction::c2s), {false, 80}, extras);
+    REQUIRE(lanes.lane_count() == 4);
+    tui::Screen screen(4, 80);
+    lanes.draw(screen, 0, 0, 0, ~0ull);
+    // Text: boundary 9 (offset 0), "one\n" 10-14, boundary 15 (4), "two\n" 16-20, boundary 21
+    // (8), "thr" 22-24, boundary 25 (11, a read starts), "ee\n" 26-29, boundary 30 (the end).
+    CHECK(screen.row_text(1) == "00000000  one\\n two\\n thr ee\\n");
+    CHECK(test::columns_of(screen, 0, U'┃') == std::vector<int>{9, 15, 25, 30});
+    CHECK(test::columns_of(screen, 3, U'┃') == std::vector<int>{9, 30});
+    CHECK(screen.row_text(3).rfind("    wire ", 0) == 0);
+    // Read 1 ("two\nthr") holds bytes of lines 1 and 2: red; reads 0 and 2 hold one line each.
+    CHECK(screen.at(0, 17).style == tui::Style::bad);
+    CHECK(screen.at(0, 11).style != tui::Style::bad);
+    CHECK(screen.at(0, 27).style != tui::Style::bad);
+    // Without the extras the lanes are the usual three, nothing red.
+    tui::ByteLanes plain(program_record.of(Direction::c2s), {false, 80});
+    CHECK(plain.lane_count() == 3);
+    tui::Screen plain_screen(3, 80);
+    plain.draw(plain_screen, 0, 0, 0, ~0ull);
+    CHECK(plain_screen.at(0, 17).style != tui::Style::bad);
+}

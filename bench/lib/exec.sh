@@ -2,12 +2,10 @@
 # against the same program run plainly, alternating in each round (the machine is shared and
 # noisy; medians of BENCH_EXEC_ROUNDS rounds, default 3).
 #   redis-benchmark -q -n 100000 -t set,get (50 clients) against redis-server, the client under
-#     sniff-exec-runner --framing crlf (every call's bytes reported, framed into RESP lines)
-#   bulk: iperf3 -R -n 2G (the client reads 128 KiB per call), the client under
-#     sniff-exec-runner (raw: bytes reported, not framed)
-# sniff-exec-runner is the bench's stand-in for `sniff exec` until the command line has it.
-
-exec_runner() { "$build_dir/sniff-exec-runner" "$@"; }
+#     `sniff exec --framing resp --summary` (every call's bytes reported and framed as RESP)
+#   bulk: iperf3 -R -n 2G (the client reads 128 KiB per call), the client under `sniff exec`
+#     (raw: bytes reported, not framed); iperf3 writes its JSON to --logfile, away from sniff's
+#     summary on standard output.
 
 # redis_rps OUTPUT TEST: the "requests per second" of one test in redis-benchmark -q output.
 redis_rps() {
@@ -22,7 +20,7 @@ run_exec_redis_round() {
             timeout 300 redis-benchmark -h 127.0.0.1 -p "$redis_port" -q -n 100000 -t set,get \
                 >"$out" 2>&1
         else
-            timeout 300 "$build_dir/sniff-exec-runner" --framing crlf -- redis-benchmark \
+            timeout 300 "$build_dir/sniff" exec --framing resp --summary -- redis-benchmark \
                 -h 127.0.0.1 -p "$redis_port" -q -n 100000 -t set,get >"$out" 2>&1
         fi
         exec_set[$mode]+=" $(redis_rps "$out" SET)"
@@ -40,10 +38,13 @@ run_exec_bulk_round() {
     for mode in plain exec; do
         out=$logs/exec-iperf-$mode-$round.json
         if [ "$mode" = plain ]; then
-            timeout 300 iperf3 -c 127.0.0.1 -p "$iperf_port" -R -n 2G -J >"$out" 2>/dev/null
+            rm -f "$out"
+            timeout 300 iperf3 -c 127.0.0.1 -p "$iperf_port" -R -n 2G -J --logfile "$out" \
+                >/dev/null 2>&1
         else
-            timeout 300 "$build_dir/sniff-exec-runner" -- iperf3 -c 127.0.0.1 -p "$iperf_port" \
-                -R -n 2G -J >"$out" 2>>"$logs/exec-runner.stderr"
+            rm -f "$out"
+            timeout 300 "$build_dir/sniff" exec --summary -- iperf3 -c 127.0.0.1 -p "$iperf_port" \
+                -R -n 2G -J --logfile "$out" >>"$logs/exec-sniff.stdout" 2>&1
         fi
         exec_bulk[$mode]+=" $(iperf_gbps "$out")"
     done
@@ -51,8 +52,8 @@ run_exec_bulk_round() {
 
 run_exec_part() {
     say "part exec"
-    [ -x "$build_dir/sniff-exec-runner" ] && [ -f "$build_dir/libsniff-preload.so" ] || {
-        say "exec: build sniff-exec-runner first (cmake --build BUILD --target sniff-exec-runner)"
+    [ -f "$build_dir/libsniff-preload.so" ] || {
+        say "exec: build the preload library first (cmake --build BUILD --target sniff_preload)"
         return
     }
     redis_port=$(net free-port)

@@ -70,11 +70,11 @@ void DirectionFramer::data(const model::Flow& flow, const model::SegmentInfo& se
     m_pos = segment.offset + bytes.size();
     carry_preview();
     if (m_inner)
-        deliver_inner(flow);
+        deliver_inner(flow, true);
     m_bytes = {};
 }
 
-void DirectionFramer::deliver_inner(const model::Flow& flow) {
+void DirectionFramer::deliver_inner(const model::Flow& flow, bool segment_end) {
     const InnerMessages::SegmentUse use = m_inner->segment_use();
     m_inner->end_segment(m_finished);
     const std::uint64_t first = m_next_index;
@@ -86,7 +86,7 @@ void DirectionFramer::deliver_inner(const model::Flow& flow) {
         deliver(flow, message, util::as_bytes(finished.preview.data(), finished.preview.size()));
     }
     m_finished.clear();
-    if (!m_report)
+    if (!m_report || !segment_end)
         return;
     // Messages still open have no index yet: the report names those that ended here, or the
     // next index when none did.
@@ -451,7 +451,7 @@ void DirectionFramer::gap(const model::Flow& flow, const model::Gap& gap) {
     if (m_inner) {
         // The units' boundaries are lost, and with them the place in every inner message.
         end_inner(where);
-        deliver_inner(flow);
+        deliver_inner(flow, false);
     }
     if (m_framing->can_resync()) {
         m_mode = Mode::resync;
@@ -491,7 +491,7 @@ void DirectionFramer::finish(const model::Flow& flow) {
     }
     if (m_inner) {
         end_inner("stream ended inside the message");
-        deliver_inner(flow);
+        deliver_inner(flow, false);
     }
     flush_segment(flow);
 }

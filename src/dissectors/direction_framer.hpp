@@ -79,9 +79,9 @@ private:
     // Counts a finished message and hands it to the sink (both emit paths end here).
     void deliver(const model::Flow& flow, Message& message, util::Bytes preview);
     // A layered framing (Framing::layer_name): its units are counted, not delivered; the inner
-    // messages that ended are delivered at the end of each segment, and the segment's report
-    // tells how they used it.
-    void deliver_inner(const model::Flow& flow);
+    // messages that ended are delivered at the end of each segment (`segment_end`: the segment's
+    // report then tells how they used it), or when a gap or the end of the stream ends them.
+    void deliver_inner(const model::Flow& flow, bool segment_end);
     void end_inner(const std::string& reason);
     std::uint64_t here(std::size_t p) const { return m_segment.offset + p; }
 

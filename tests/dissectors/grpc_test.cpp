@@ -55,8 +55,8 @@ TEST_CASE("grpc: each gRPC message is one message, made of the DATA frames' piec
           });
     CHECK(whole.c2s[2].span_end == 411); // its bytes end in the third DATA frame
     CHECK(whole.c2s[0].span_end == 0);   // contiguous
-    CHECK(whole.c2s[0].preview == "\\x00\\x00\\x00\\x00\\x00");
-    CHECK(whole.c2s[2].preview == "\\x00\\x00\\x00\\x00\\x05hello");
+    CHECK(whole.c2s[0].preview == "\\0\\0\\0\\0\\0");
+    CHECK(whole.c2s[2].preview == "\\0\\0\\0\\0\\x05hello");
     for (const auto& message : whole.c2s)
         CHECK(message.message_class == MessageClass::coalesced); // all in the one segment
     REQUIRE(whole.recorder.summaries.size() == 2);

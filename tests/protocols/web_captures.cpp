@@ -89,7 +89,9 @@ port = int(sys.argv[2])
 asyncio.run(serve(port) if sys.argv[1] == "serve" else client(port))
 )";
 
-// A gRPC echo service over raw bytes (python3-grpcio generic handlers, no generated code): a
+// A gRPC echo service over raw bytes (python3-grpcio generic handlers, no generated code), both
+// peers with 16 KB stream windows and no BDP probing, so that DATA frames stay at HTTP/2's
+// default 16 KB (grpcio otherwise sends a 1 MB message in one frame): a
 // unary call, a 1 MB unary call, a bidirectional stream of 50 small messages, and 6 concurrent
 // unary calls of ~100 KB on the one connection (their streams' DATA frames interleave).
 constexpr const char* k_grpc_script = R"(
@@ -99,13 +101,13 @@ def unary(req, ctx): return req
 def stream(it, ctx):
     for m in it: yield m
 def serve(port):
-    s = grpc.server(futures.ThreadPoolExecutor(max_workers=2), options=[("grpc.max_receive_message_length", 4 << 20), ("grpc.max_send_message_length", 4 << 20)])
+    s = grpc.server(futures.ThreadPoolExecutor(max_workers=2), options=[("grpc.max_receive_message_length", 4 << 20), ("grpc.max_send_message_length", 4 << 20), ("grpc.http2.max_frame_size", 16384), ("grpc.http2.bdp_probe", 0), ("grpc.http2.lookahead_bytes", 16384)])
     s.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("t.Echo", {
         "Unary": grpc.unary_unary_rpc_method_handler(unary),
         "Stream": grpc.stream_stream_rpc_method_handler(stream)}),))
     s.add_insecure_port("127.0.0.1:%d" % port); s.start(); s.wait_for_termination()
 def client(port):
-    opts = [("grpc.max_receive_message_length", 4 << 20), ("grpc.max_send_message_length", 4 << 20)]
+    opts = [("grpc.max_receive_message_length", 4 << 20), ("grpc.max_send_message_length", 4 << 20), ("grpc.http2.max_frame_size", 16384), ("grpc.http2.bdp_probe", 0), ("grpc.http2.lookahead_bytes", 16384)]
     with grpc.insecure_channel("127.0.0.1:%d" % port, options=opts) as ch:
         unary_call = ch.unary_unary("/t.Echo/Unary")
         assert unary_call(b"hello") == b"hello"

@@ -149,7 +149,8 @@ TEST_CASE("http follows an h2c upgrade into the HTTP/2 frames tshark finds (nght
                       << sniff.complete << ", other " << sniff.other.total() << "; tshark requests "
                       << requests << ", responses " << responses << ", frames " << frames
                       << ", prefaces " << prefaces << "; SNIFF_KEEP=1 keeps " << capture.file);
-    CHECK(sniff.flows == 2);
+    // Two clients (the close of the readiness probe's connection may be captured too).
+    CHECK(sniff.flows >= 2);
     // One upgrade request and its 101 per connection, then the client's preface.
     CHECK(requests == DirectionCounts{2, 0});
     CHECK(responses == DirectionCounts{0, 2});
@@ -232,19 +233,32 @@ TEST_CASE("grpc: each gRPC message tshark finds between python3-grpcio peers is 
         return;
     }
     const auto sides = sniff_grpc_messages(capture.file, capture.framing());
+    // tshark 4.0 decodes gRPC payloads as protobuf by default; on these raw bytes its protobuf
+    // dissector throws, and an exception drops the rest of that TCP segment (its other HTTP/2
+    // frames and gRPC messages): the payloads are left undecoded.
+    const std::string no_protobuf = "--disable-protocol protobuf";
     const auto tshark_frames_grpc =
-        tshark_frames(capture.file, capture.port, "http2", "grpc.message_length");
+        tshark_frames(capture.file, capture.port, "http2", "grpc.message_length", no_protobuf);
     const auto tshark = count_occurrences(tshark_frames_grpc);
     const DirectionCounts grpc{static_cast<long>(sides[0].lengths.size()),
                                static_cast<long>(sides[1].lengths.size())};
     INFO(capture.name << ": sniff gRPC messages " << grpc << "; tshark grpc " << tshark
                       << "; SNIFF_KEEP=1 keeps " << capture.file);
-    // 2 unary calls, 50 streamed and 6 concurrent unary calls, each echoed.
+    // Independently, the messages the client sent (and the server echoed): "hello", 1 MB,
+    // "s0".."s49", and 100000..100005 bytes; the client checks every answer.
+    std::vector<long> sent{5, 1 << 20};
+    for (int i = 0; i < 50; ++i)
+        sent.push_back(i < 10 ? 2 : 3);
+    for (int i = 0; i < 6; ++i)
+        sent.push_back(100000 + i);
+    std::sort(sent.begin(), sent.end());
+    CHECK(sides[0].lengths == sent);
+    CHECK(sides[1].lengths == sent);
     CHECK(tshark == DirectionCounts{58, 58});
     CHECK(grpc == tshark);
     CHECK(sides[0].lengths == tshark_lengths(tshark_frames_grpc, false));
     CHECK(sides[1].lengths == tshark_lengths(tshark_frames_grpc, true));
-    for (const auto& side : sides) {
+    for (auto side : sides) {
         CHECK(side.incomplete == 0);
         CHECK(side.most_frames >= 64); // the 1 MB message, in DATA frames of at most 16 KB
         CHECK(side.classes["split"] + side.classes["coalesced+split"] >= 7);
@@ -253,22 +267,11 @@ TEST_CASE("grpc: each gRPC message tshark finds between python3-grpcio peers is 
     // another's) at least in the direction where grpcio interleaves them.
     CHECK((sides[0].interleaved || sides[1].interleaved));
 
-    // The layer underneath: the HTTP/2 frames tile each direction from byte 0, all complete;
-    // tshark 4.0 lists 1-2 fewer per direction here (a WINDOW_UPDATE, a trailing HEADERS).
-    const auto frames =
-        count_occurrences(tshark_frames(capture.file, capture.port, "http2", "http2.type"));
+    // The layer underneath, framed by `http2`: the frames tshark finds, and the preface.
+    const auto frames = count_occurrences(
+        tshark_frames(capture.file, capture.port, "http2", "http2.type", no_protobuf));
     const auto http2 = sniff_report(capture.file, std::to_string(capture.port) + "=http2");
-    CHECK(http2.complete.c2s >= frames.c2s + 1); // + the preface
-    CHECK(http2.complete.s2c >= frames.s2c);
-    CHECK(http2.complete.total() - 1 - frames.total() <= 4);
-    for (const auto& [key, boundaries] : http2.boundaries) {
-        long next = 0;
-        for (const auto& boundary : boundaries) {
-            const auto plus = boundary.find('+');
-            CHECK(std::stol(boundary.substr(0, plus)) == next);
-            next += std::stol(boundary.substr(plus + 1));
-        }
-    }
+    CHECK(http2.complete == DirectionCounts{frames.c2s + 1, frames.s2c});
     CHECK(http2.other.total() == 0);
     CHECK(http2.skipped_bytes == 0);
 }

@@ -30,7 +30,7 @@ std::string parts_line(const std::string& header_json) {
         return {};
     const auto header = nlohmann::json::parse(header_json, nullptr, false);
     const auto& list = header.is_discarded() ? nlohmann::json() : header[chunks ? "parts" : "pieces"];
-    if (!list.is_array())
+    if (!list.is_array() || (!chunks && list.size() < 2)) // one piece: the message's own range
         return {};
     std::string text = chunks ? "\n           chunks:" : "\n           pieces:";
     for (const auto& part : list) {
@@ -40,6 +40,10 @@ std::string parts_line(const std::string& header_json) {
         text += (chunks ? " +" : " @") + std::to_string(part[0].get<std::uint64_t>()) + " " +
                 std::to_string(part[1].get<std::uint64_t>()) + " B";
     }
+    const auto more = header.value(chunks ? "chunks" : "pieces_unlisted", std::uint64_t{0});
+    const std::uint64_t listed = list.size() + (chunks ? 1 : 0); // "chunks" counts the last, empty one
+    if (chunks ? more > listed : more > 0)
+        text += " and " + std::to_string(chunks ? more - listed : more) + " more";
     return text;
 }
 

@@ -194,6 +194,14 @@ ProtocolCapture capture_nginx(const std::filesystem::path& dir) {
     run_client("sh -c " + shell_quote("printf '" + burst + "' | nc -q 5 127.0.0.1 " +
                                       std::to_string(result.port) + " > /dev/null"),
                30, log);
+    // A chunked request body of three chunks, one with an extension, and a trailer field.
+    const std::string chunked =
+        "POST /post HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding: chunked\\r\\n"
+        "Connection: close\\r\\n\\r\\n4;ext=1\\r\\nabcd\\r\\na\\r\\n0123456789\\r\\n"
+        "3\\r\\nxyz\\r\\n0\\r\\nX-Trailer: t\\r\\n\\r\\n";
+    run_client("sh -c " + shell_quote("printf '" + chunked + "' | nc -q 5 127.0.0.1 " +
+                                      std::to_string(result.port) + " > /dev/null"),
+               30, log);
     capture.stop();
     server.stop(SIGQUIT);
     return result;

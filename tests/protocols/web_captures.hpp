@@ -8,7 +8,8 @@
 namespace sniff::protocols {
 
 // nginx-light serving files, 204, 304, HEAD, gzip (chunked) and a 1 MB body over keep-alive
-// connections to curl, Content-Length and chunked request bodies, and a pipelined burst from nc.
+// connections to curl, Content-Length and chunked request bodies, a pipelined burst from nc and a
+// chunked request of three chunks with a trailer from nc.
 ProtocolCapture capture_nginx(const std::filesystem::path& dir);
 // python3-websockets: an echo server and a client sending small, 126-byte, 70 KB and fragmented
 // messages and a ping, without compression.

@@ -41,6 +41,30 @@ DirectionCounts start_lines(const ProtocolCapture& capture) {
     return lines;
 }
 
+// The sizes of the chunks (parts) of the chunked messages of `sniff --json`, per direction, in
+// order; a message with more chunks than it lists counts as a failure (-1).
+std::array<std::vector<long>, 2> sniff_chunk_parts(const std::filesystem::path& file,
+                                                   const std::string& framing) {
+    const auto json = sniff::test::run_command(std::string(SNIFF_BIN) + " -q -r " +
+                                               shell_quote(file.string()) + " --framing " +
+                                               shell_quote(framing) + " --json");
+    std::array<std::vector<long>, 2> parts;
+    std::istringstream lines(json.out);
+    for (std::string line; std::getline(lines, line);) {
+        const auto object = nlohmann::json::parse(line, nullptr, false);
+        if (!object.is_object() || object.value("type", "") != "message" ||
+            !object.contains("header") || !object["header"].contains("parts"))
+            continue;
+        auto& list = parts[object["dir"] == "c2s" ? 0 : 1];
+        const auto& header = object["header"];
+        if (header["chunks"].get<long>() != static_cast<long>(header["parts"].size()) + 1)
+            list.push_back(-1);
+        for (const auto& part : header["parts"])
+            list.push_back(part[1].get<long>());
+    }
+    return parts;
+}
+
 } // namespace
 
 TEST_CASE("http counts the requests and responses tshark finds between curl, nc and nginx",
@@ -61,9 +85,10 @@ TEST_CASE("http counts the requests and responses tshark finds between curl, nc 
     INFO(capture.name << ": sniff --framing " << capture.framing() << " complete " << sniff.complete
                       << ", other " << sniff.other.total() << "; tshark " << tshark
                       << "; start lines " << lines << "; SNIFF_KEEP=1 keeps " << capture.file);
-    CHECK(sniff.flows == 5);
-    // 6 + 3 requests by curl, 4 pipelined by nc; each answered once, plus one 100 Continue.
-    CHECK(lines == DirectionCounts{13, 14});
+    CHECK(sniff.flows == 6);
+    // 6 + 3 requests by curl, 4 pipelined by nc and a chunked one; each answered once, plus one
+    // 100 Continue.
+    CHECK(lines == DirectionCounts{14, 15});
     CHECK(sniff.complete == lines);
     CHECK(sniff.complete.c2s == tshark.c2s);
     // tshark 4.0 pairs the pipelined HEAD with no request, waits for the body its Content-Length
@@ -71,6 +96,18 @@ TEST_CASE("http counts the requests and responses tshark finds between curl, nc 
     CHECK(tshark.s2c == lines.s2c - 3);
     CHECK(sniff.other.total() == 0);
     CHECK(sniff.skipped_bytes == 0);
+    // A chunked message's chunks are its parts: the sizes tshark lists for the chunked request
+    // body (curl) and the gzip response (nginx), in order, per direction.
+    const auto parts = sniff_chunk_parts(capture.file, capture.framing());
+    const auto chunk_frames = tshark_frames(capture.file, capture.port, "http", "http.chunk_size");
+    std::array<std::vector<long>, 2> tshark_chunks;
+    for (const auto& frame : chunk_frames)
+        for (const auto& value : frame.values)
+            if (std::stol(value) != 0) // the last chunk, not a part
+                tshark_chunks[frame.from_server ? 1 : 0].push_back(std::stol(value));
+    CHECK(parts[0] == std::vector<long>{30000, 4, 10, 3});
+    CHECK(parts[1].size() == 1); // nginx's gzip response
+    CHECK(parts == tshark_chunks);
     // auto names http from the first lines and pairs the same way.
     CHECK(sniff_report(capture.file, "auto").boundaries == sniff.boundaries);
 }

@@ -77,7 +77,9 @@ web_tshark_filter() {
 }
 
 run_web_part() {
-    local kind file small bytes spec entries id decode filter
+    local kind file small bytes spec entries id decode filter sniff=$work/sniff-web
+    # A copy: a build that relinks the binary meanwhile does not break the rounds.
+    cp "$build_dir/sniff" "$sniff" || return
     for kind in http1 http2 grpc; do
         file=$(web_file "$kind" 1024) || { record "web.$kind.file" web "$kind capture" n/a MB; continue; }
         bytes=$(stat -L -c %s "$file")

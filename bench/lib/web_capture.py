@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a large synthetic pcap of HTTP/1.1 or HTTP/2 traffic for the `web` bench part.
 
-usage: web_capture.py http1|http2 FILE MEGABYTES
+usage: web_capture.py http1|http2|grpc FILE MEGABYTES
 
 One TCP connection per 64 MB of stream (client 127.0.0.1:4xxxx, server 127.0.0.1:8080), with the
 handshake, data segments of at most 32 KiB (loopback-sized), a pure ACK per data segment of the
@@ -10,6 +10,10 @@ other side, and FINs. The bytes follow the protocols' layouts (RFC 9112, RFC 911
          of 4 KB chunks, 304s and HEAD answers; every 8th exchange a burst of 4 pipelined GETs.
   http2: the preface and SETTINGS, then per stream a HEADERS frame and DATA frames of up to 16 KB
          (responses of 1 KB..512 KB), WINDOW_UPDATEs from the client.
+  grpc:  HTTP/2 carrying gRPC calls: per call a HEADERS frame, a request of one gRPC message
+         (5-byte prefix + 20..2000 bytes), and a response of 1..20 messages of 20 B..1 MB whose
+         bytes are cut into DATA frames of up to 16 KB (a message spans frames, a frame holds
+         several), then trailers; two calls' responses at a time, their frames interleaved.
 Random sizes come from a fixed seed, so the file is the same on every run.
 """
 import random
@@ -113,6 +117,55 @@ def http2_exchanges(rng):
         stream += 2
 
 
+def hpack(fields):
+    """Header fields as HPACK literals without indexing, new names (RFC 7541 6.2.2)."""
+    out = b""
+    for name, value in fields:
+        out += b"\0" + bytes([len(name)]) + name + bytes([len(value)]) + value
+    return out
+
+
+GRPC_REQUEST = hpack([(b":method", b"POST"), (b":scheme", b"http"), (b":path", b"/b.Bench/Call"),
+                      (b":authority", b"bench"), (b"content-type", b"application/grpc"),
+                      (b"te", b"trailers")])
+GRPC_RESPONSE = hpack([(b":status", b"200"), (b"content-type", b"application/grpc")])
+GRPC_TRAILERS = hpack([(b"grpc-status", b"0")])
+
+
+def grpc_message(size):
+    return b"\0" + struct.pack("!I", size) + b"g" * size
+
+
+def grpc_data_frames(stream, payload):
+    frames = []
+    for at in range(0, len(payload), 16384):
+        frames.append(h2_frame(0, 0, stream, payload[at:at + 16384]))
+    return frames
+
+
+def grpc_exchanges(rng):
+    yield (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + h2_frame(4, 0, 0, b"\0" * 12),
+           h2_frame(4, 0, 0, b"\0" * 18) + h2_frame(4, 1, 0, b""))
+    stream = 1
+    while True:
+        requests, responses = b"", []
+        for call in (stream, stream + 2):
+            requests += h2_frame(1, 4, call, GRPC_REQUEST) + h2_frame(
+                0, 1, call, grpc_message(rng.choice([20, 200, 2000])))
+            sizes = [rng.choice([20, 300, 5000, 40000, 200000, 1 << 20])
+                     for _ in range(rng.choice([1, 1, 2, 5, 20]))]
+            frames = [h2_frame(1, 4, call, GRPC_RESPONSE)]
+            frames += grpc_data_frames(call, b"".join(grpc_message(size) for size in sizes))
+            frames.append(h2_frame(1, 5, call, GRPC_TRAILERS))
+            responses.append(frames)
+        first, second = responses
+        merged = []
+        for at in range(max(len(first), len(second))):
+            merged += first[at:at + 1] + second[at:at + 1]
+        yield requests + h2_frame(8, 0, 0, struct.pack("!I", 1 << 20)), b"".join(merged)
+        stream += 4
+
+
 def main():
     kind, path, megabytes = sys.argv[1], sys.argv[2], int(sys.argv[3])
     rng = random.Random(15)
@@ -125,7 +178,8 @@ def main():
             conn = Connection(w, port)
             port += 1
             in_conn = 0
-            source = http1_exchanges(rng) if kind == "http1" else http2_exchanges(rng)
+            source = {"http1": http1_exchanges, "http2": http2_exchanges,
+                      "grpc": grpc_exchanges}[kind](rng)
             for request, response in source:
                 conn.send(0, request)
                 conn.send(1, response)

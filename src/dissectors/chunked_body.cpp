@@ -102,6 +102,8 @@ ChunkScan ChunkedBody::feed(util::Bytes piece) {
         case Phase::size_line:
             if (!size_line_byte(c, scan))
                 return scan;
+            if (m_phase == Phase::data && m_parts.size() < k_chunk_parts_listed)
+                m_parts.push_back(Part{m_fed + at, m_value});
             break;
         case Phase::data_end:
             if (c == '\r' && !m_data_cr) {
@@ -125,6 +127,7 @@ ChunkScan ChunkedBody::feed(util::Bytes piece) {
             break;
         }
     }
+    m_fed += piece.size();
     return scan;
 }
 

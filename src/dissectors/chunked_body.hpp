@@ -11,10 +11,12 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace sniff::dissect {
 
 inline constexpr std::size_t k_chunk_line_max = 4096;
+inline constexpr std::size_t k_chunk_parts_listed = 16; // chunks whose place is kept
 
 struct ChunkScan {
     enum class Status : std::uint8_t { more, done, bad };
@@ -33,6 +35,13 @@ public:
     // it; bad: a size line or the CRLF after a chunk is not what RFC 9112 says.
     ChunkScan feed(util::Bytes piece);
     std::uint64_t chunks() const { return m_chunks; }
+    // The message's parts: where each chunk's data begins (from the body's first byte) and its
+    // size, for the first k_chunk_parts_listed chunks; the chunks past them are only counted.
+    struct Part {
+        std::uint64_t offset = 0;
+        std::uint64_t size = 0;
+    };
+    const std::vector<Part>& parts() const { return m_parts; }
 
 private:
     enum class Phase : std::uint8_t { size_line, data, data_end, trailer };
@@ -49,6 +58,8 @@ private:
     bool m_digits = false;
     bool m_data_cr = false; // data_end: the CR was seen
     std::uint64_t m_chunks = 0;
+    std::uint64_t m_fed = 0; // body bytes fed before the current piece
+    std::vector<Part> m_parts;
 };
 
 } // namespace sniff::dissect

@@ -14,6 +14,11 @@ void DirectionFramer::start(Framing* framing, std::string spec, bool datagrams) 
     m_summary.direction = m_direction;
     m_summary.spec = std::move(spec);
     m_started = true;
+    if (framing != nullptr && !datagrams && !framing->layer_name().empty()) {
+        m_inner = std::make_unique<InnerMessages>(m_config);
+        m_summary.layer = framing->layer_name();
+        framing->set_inner_sink(m_direction, m_inner.get());
+    }
 }
 
 void DirectionFramer::open_segment(const model::SegmentInfo& segment, util::Bytes bytes) {
@@ -26,7 +31,9 @@ void DirectionFramer::open_segment(const model::SegmentInfo& segment, util::Byte
     report.time = segment.time;
     report.offset = segment.offset;
     report.length = segment.length;
-    if (m_current.active) {
+    if (m_inner)
+        m_inner->begin_segment(segment, bytes);
+    if (m_current.active && !m_inner) {
         report.has_messages = true;
         report.first_message = report.last_message = m_next_index;
     }
@@ -62,7 +69,38 @@ void DirectionFramer::data(const model::Flow& flow, const model::SegmentInfo& se
         p = step(flow, bytes, p);
     m_pos = segment.offset + bytes.size();
     carry_preview();
+    if (m_inner)
+        deliver_inner(flow, true);
     m_bytes = {};
+}
+
+void DirectionFramer::deliver_inner(const model::Flow& flow, bool segment_end) {
+    const InnerMessages::SegmentUse use = m_inner->segment_use();
+    m_inner->end_segment(m_finished);
+    const std::uint64_t first = m_next_index;
+    for (InnerMessages::Finished& finished : m_finished) {
+        Message& message = finished.message;
+        message.flow_id = flow.id;
+        message.direction = m_direction;
+        message.index = m_next_index++;
+        deliver(flow, message, util::as_bytes(finished.preview.data(), finished.preview.size()));
+    }
+    m_finished.clear();
+    if (!m_report || !segment_end)
+        return;
+    // Messages still open have no index yet: the report names those that ended here, or the
+    // next index when none did.
+    m_report->has_messages = use.touched > 0;
+    m_report->message_starts = use.starts;
+    m_report->message_ends = use.ends;
+    m_report->first_message = first;
+    m_report->last_message =
+        first + std::max<std::uint64_t>(use.touched, 1) - 1;
+}
+
+void DirectionFramer::end_inner(const std::string& reason) {
+    if (m_inner)
+        m_inner->end_all(reason);
 }
 
 void DirectionFramer::datagram(const model::Flow& flow, const model::SegmentInfo& segment,
@@ -174,6 +212,7 @@ std::size_t DirectionFramer::apply(const model::Flow& flow, const FrameResult& r
         }
         emit(flow, current.start + consumed, MessageStatus::malformed,
              "framing overran the message");
+        end_inner("the layer underneath was malformed");
         m_mode = Mode::stopped;
         m_summary.stopped = true;
         m_summary.stop_reason = "framing overran a message";
@@ -201,6 +240,7 @@ std::size_t DirectionFramer::apply(const model::Flow& flow, const FrameResult& r
         std::max<std::uint64_t>(1, result.total != 0 ? result.total : passed);
     const std::uint64_t end = current.start + std::min(covers, passed);
     emit(flow, end, MessageStatus::malformed, result.reason);
+    end_inner("the layer underneath was malformed: " + result.reason);
     m_head.clear();
     if (result.resync == Resync::skip_to_delimiter && m_framing->can_resync()) {
         m_mode = Mode::resync;
@@ -224,7 +264,10 @@ void DirectionFramer::begin_message(std::uint64_t offset) {
     m_current.first_segment_offset = m_segment.offset;
     m_head.clear();
     m_preview.clear();
-    count_message_start();
+    if (m_inner)
+        m_inner->set_unit(offset); // the unit's start: the framing's pieces are relative to it
+    else
+        count_message_start();
 }
 
 void DirectionFramer::count_message_start() {
@@ -273,6 +316,13 @@ util::Bytes DirectionFramer::preview_until(std::uint64_t end) {
 void DirectionFramer::emit(const model::Flow& flow, std::uint64_t end, MessageStatus status,
                            std::string reason) {
     Current& current = m_current;
+    if (m_inner && status == MessageStatus::complete && current.truncation.empty()) {
+        ++m_summary.layer_units; // a unit of the layer underneath, not a message
+        m_current.active = false;
+        m_head.clear();
+        m_preview.clear();
+        return;
+    }
     Message message;
     message.flow_id = flow.id;
     message.direction = m_direction;
@@ -398,6 +448,11 @@ void DirectionFramer::gap(const model::Flow& flow, const model::Gap& gap) {
     }
     if (m_current.active)
         emit(flow, gap.offset, MessageStatus::truncated, where);
+    if (m_inner) {
+        // The units' boundaries are lost, and with them the place in every inner message.
+        end_inner(where);
+        deliver_inner(flow, false);
+    }
     if (m_framing->can_resync()) {
         m_mode = Mode::resync;
         m_resync_restart = true;
@@ -433,6 +488,10 @@ void DirectionFramer::finish(const model::Flow& flow) {
         if (m_current.total)
             reason += " of " + std::to_string(*m_current.total);
         emit(flow, m_pos, MessageStatus::truncated, std::move(reason));
+    }
+    if (m_inner) {
+        end_inner("stream ended inside the message");
+        deliver_inner(flow, false);
     }
     flush_segment(flow);
 }

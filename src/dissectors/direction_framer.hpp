@@ -5,7 +5,9 @@
 
 #include "dissectors/engine.hpp"
 #include "dissectors/framing.hpp"
+#include "dissectors/inner_messages.hpp"
 
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -27,7 +29,9 @@ public:
     // End of stream: truncates the current message, flushes the last segment report.
     void finish(const model::Flow& flow);
 
-    std::size_t buffered_bytes() const { return m_head.capacity() + m_preview.capacity(); }
+    std::size_t buffered_bytes() const {
+        return m_head.capacity() + m_preview.capacity() + (m_inner ? m_inner->buffered_bytes() : 0);
+    }
     const DirectionSummary& summary() const { return m_summary; }
 
 private:
@@ -74,6 +78,11 @@ private:
     std::size_t count_in_place(util::Bytes bytes, std::size_t p);
     // Counts a finished message and hands it to the sink (both emit paths end here).
     void deliver(const model::Flow& flow, Message& message, util::Bytes preview);
+    // A layered framing (Framing::layer_name): its units are counted, not delivered; the inner
+    // messages that ended are delivered at the end of each segment (`segment_end`: the segment's
+    // report then tells how they used it), or when a gap or the end of the stream ends them.
+    void deliver_inner(const model::Flow& flow, bool segment_end);
+    void end_inner(const std::string& reason);
     std::uint64_t here(std::size_t p) const { return m_segment.offset + p; }
 
     model::Direction m_direction;
@@ -94,6 +103,8 @@ private:
     util::Bytes m_bytes;                   // its bytes, only while data() runs
     std::optional<SegmentReport> m_report; // its report, open until its last byte's owner is known
     DirectionSummary m_summary;
+    std::unique_ptr<InnerMessages> m_inner; // a layered framing's messages
+    std::vector<InnerMessages::Finished> m_finished;
 };
 
 } // namespace sniff::dissect

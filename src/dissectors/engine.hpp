@@ -58,6 +58,9 @@ struct DirectionSummary {
     std::uint64_t skipped_bytes = 0;          // bytes in no message (resync)
     bool stopped = false;                     // framing given up
     std::string stop_reason;
+    // A layered framing (grpc): the units framed underneath the messages ("HTTP/2 frames").
+    std::string layer;
+    std::uint64_t layer_units = 0;
 };
 
 class MessageSink {

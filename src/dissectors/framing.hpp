@@ -24,6 +24,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace sniff::dissect {
 
@@ -72,6 +73,30 @@ struct FrameResult {
 struct RunMessage {
     std::uint64_t total = 0;
     std::uint64_t header = 0;
+};
+
+// A layered framing (grpc) cuts its messages out of the payloads of the units it frames (gRPC
+// messages out of HTTP/2 DATA frames): the units are the layer underneath, not messages, and
+// an inner message is made of pieces of several units, interleaved with other sequences' units.
+// While frame() runs, the framing reports each piece of inner message it passes.
+struct InnerPiece {
+    std::uint64_t key = 0;    // the sequence the message belongs to (an HTTP/2 stream id)
+    std::uint64_t at = 0;     // offset of the piece from the first byte of the unit being framed
+    std::uint64_t length = 0; // bytes of the piece (0 only for a piece that ends a message early)
+    bool first = false;       // the message's first byte is in this piece
+    bool last = false;        // its last byte is (or, with `reason`, it ends here unfinished)
+    bool unit_start = false;  // the piece begins where the unit's payload begins
+    bool unit_end = false;    // the piece ends where the unit's payload ends
+    std::uint64_t header = 0; // on a first piece: the message's header bytes
+    std::string fields;       // on the last piece: the message's fields, JSON members ("a":1,...)
+    std::string reason;       // on the last piece: why the message is cut short (else complete)
+    bool malformed = false;   // with reason: the message is malformed, not truncated
+};
+
+class InnerSink {
+public:
+    virtual ~InnerSink() = default;
+    virtual void on_piece(const InnerPiece& piece) = 0;
 };
 
 // What Framing::count_run found: how many messages, covering how many bytes.
@@ -131,6 +156,10 @@ public:
     virtual bool ends_at_close(model::Direction /*direction*/) const { return false; }
     // True when the framing can find a boundary after a gap (a delimiter framing).
     virtual bool can_resync() const { return false; }
+    // A layered framing names the units it frames underneath its messages ("HTTP/2 frames") and
+    // reports inner message pieces to the sink of each direction; others answer empty.
+    virtual std::string_view layer_name() const { return {}; }
+    virtual void set_inner_sink(model::Direction /*direction*/, InnerSink* /*sink*/) {}
 };
 
 } // namespace sniff::dissect

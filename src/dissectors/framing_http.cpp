@@ -233,11 +233,23 @@ private:
         return FrameResult::message(side.head_length, side.head_length, side.json + "}");
     }
 
+    // The chunks' data as the message's parts: [offset from the message start, size], the last
+    // (empty) chunk left out; the chunks past k_chunk_parts_listed are counted in "chunks" only.
+    static void add_parts(Side& side) {
+        std::string parts = "[";
+        for (const ChunkedBody::Part& part : side.chunked.parts())
+            parts += (parts.size() > 1 ? ",[" : "[") +
+                     std::to_string(side.head_length + part.offset) + "," +
+                     std::to_string(part.size) + "]";
+        json_field(side.json, "parts", parts + "]");
+    }
+
     // Scans a chunked body from bytes[at] (message offset from + at).
     FrameResult scan_chunked(Side& side, util::Bytes bytes, std::size_t at, std::uint64_t from) {
         const ChunkScan scan = side.chunked.feed(bytes.subspan(at));
         if (scan.status == ChunkScan::Status::done) {
             json_field(side.json, "chunks", side.chunked.chunks());
+            add_parts(side);
             return FrameResult::message(from + at + scan.used, side.head_length, side.json + "}");
         }
         if (scan.status == ChunkScan::Status::bad)

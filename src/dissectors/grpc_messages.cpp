@@ -8,92 +8,125 @@
 
 namespace sniff::dissect {
 
-void GrpcMessages::begin_frame(model::Direction direction, std::uint32_t stream) {
+void GrpcMessages::headers(model::Direction direction, std::uint32_t stream) {
+    const std::uint64_t key = key_of(direction, stream);
+    if (m_streams.size() < 2 * k_grpc_streams)
+        m_streams.try_emplace(key);
+}
+
+void GrpcMessages::begin_frame(model::Direction direction, std::uint32_t stream,
+                               std::uint64_t payload_begin, std::uint64_t payload_end) {
     m_direction = direction;
-    m_key = (std::uint64_t{static_cast<std::uint8_t>(direction)} << 32) | stream;
-    m_notes = FrameNotes{};
-    auto found = m_streams.find(m_key);
-    if (found == m_streams.end()) {
-        m_current = m_streams.size() < k_grpc_streams ? &m_streams[m_key] : nullptr;
-        return;
-    }
-    m_current = &found->second;
-    if (m_current->in_body || m_current->prefix_have > 0) {
-        m_notes.continues = true;
-        ++m_current->frames;
-    }
+    m_stream_id = stream;
+    m_payload_begin = payload_begin;
+    m_payload_end = payload_end;
+    const auto found = m_streams.find(key_of(direction, stream));
+    m_current = found != m_streams.end() && !found->second.broken ? &found->second : nullptr;
 }
 
-void GrpcMessages::message_ended(Stream& stream, std::uint64_t length) {
-    ++m_notes.ends;
-    ++m_messages[static_cast<std::size_t>(m_direction)];
-    if (m_notes.ends <= 8) {
-        const char* comma = m_notes.ends > 1 ? "," : "";
-        m_notes.lengths += comma + std::to_string(length);
-        m_notes.spans += comma + std::to_string(stream.frames);
+std::size_t GrpcMessages::take(Stream& stream, util::Bytes data, std::size_t i) {
+    const std::size_t start = i;
+    if (stream.have < k_grpc_prefix) {
+        while (stream.have < k_grpc_prefix && i < data.size())
+            stream.prefix[stream.have++] = std::to_integer<std::uint8_t>(data[i++]);
+        if (stream.have < k_grpc_prefix)
+            return i - start;
+        util::ByteReader reader(util::as_bytes(stream.prefix.data() + 1, 4));
+        stream.length = reader.read_be32();
+        if (stream.length > m_max) {
+            stream.broken = true; // the declared length is reported, never awaited
+            return i - start;
+        }
     }
-    stream.in_body = false;
-    stream.prefix_have = 0;
+    const std::uint64_t left = k_grpc_prefix + stream.length - stream.have;
+    const auto body = static_cast<std::size_t>(std::min<std::uint64_t>(left, data.size() - i));
+    stream.have += body;
+    return i + body - start;
 }
 
-void GrpcMessages::prefix_byte(Stream& stream, std::uint8_t byte) {
-    if (stream.prefix_have == 0) {
-        ++m_notes.starts;
-        stream.frames = 1;
+void GrpcMessages::report(InnerPiece& piece, const Stream& stream) {
+    InnerSink* sink = m_sinks[static_cast<std::size_t>(m_direction)];
+    if (piece.last && piece.reason.empty()) {
+        ++m_messages[static_cast<std::size_t>(m_direction)];
+        std::string fields = "{";
+        json_bool(fields, "compressed", stream.prefix[0] != 0);
+        if (stream.prefix[0] > 1) // the spec defines 0 and 1 only
+            json_field(fields, "flag", stream.prefix[0]);
+        json_field(fields, "length", stream.length);
+        piece.fields = "\"grpc\":" + fields + "}";
     }
-    stream.prefix[stream.prefix_have++] = byte;
-    if (stream.prefix_have < stream.prefix.size())
-        return;
-    util::ByteReader reader(util::as_bytes(stream.prefix.data() + 1, 4));
-    const std::uint64_t length = reader.read_be32();
-    if (length > m_max) {
-        stream.broken = true; // the declared length is reported by its absence, never awaited
-        return;
-    }
-    stream.in_body = true;
-    stream.left = length;
-    if (length == 0)
-        message_ended(stream, 0);
+    if (sink != nullptr)
+        sink->on_piece(piece);
 }
 
-void GrpcMessages::feed(util::Bytes data) {
+void GrpcMessages::feed(util::Bytes data, std::uint64_t at) {
     if (m_current == nullptr)
         return;
     Stream& stream = *m_current;
-    std::size_t at = 0;
-    while (at < data.size() && !stream.broken) {
-        if (!stream.in_body) {
-            prefix_byte(stream, std::to_integer<std::uint8_t>(data[at++]));
-            continue;
+    std::size_t i = 0;
+    while (i < data.size() && !stream.broken) {
+        InnerPiece piece;
+        piece.key = m_stream_id;
+        piece.at = at + i;
+        piece.first = stream.have == 0;
+        piece.header = piece.first ? k_grpc_prefix : 0;
+        const std::size_t took = take(stream, data, i);
+        i += took;
+        piece.length = took;
+        piece.unit_start = piece.at == m_payload_begin;
+        piece.unit_end = piece.at + took == m_payload_end;
+        if (stream.broken) {
+            piece.last = true;
+            piece.malformed = true;
+            piece.reason = "gRPC message of " + std::to_string(stream.length) +
+                           " bytes over the limit of " + std::to_string(m_max);
+        } else if (stream.have >= k_grpc_prefix && stream.have == k_grpc_prefix + stream.length) {
+            piece.last = true;
+            stream.have = 0;
         }
-        const std::uint64_t take = std::min<std::uint64_t>(stream.left, data.size() - at);
-        at += static_cast<std::size_t>(take);
-        stream.left -= take;
-        if (stream.left == 0) {
-            util::ByteReader reader(util::as_bytes(stream.prefix.data() + 1, 4));
-            message_ended(stream, reader.read_be32());
-        }
+        report(piece, stream);
     }
 }
 
-std::string GrpcMessages::end_frame(bool end_stream) {
-    if (m_current == nullptr)
-        return {};
-    std::string json = "{";
-    json_field(json, "starts", m_notes.starts);
-    json_field(json, "ends", m_notes.ends);
-    if (m_notes.ends > 0) {
-        json_field(json, "lengths", "[" + m_notes.lengths + "]");
-        json_field(json, "frames", "[" + m_notes.spans + "]");
+void GrpcMessages::end_open(std::uint64_t at, const std::string& why) {
+    if (m_current->have > 0) {
+        InnerPiece piece;
+        piece.key = m_stream_id;
+        piece.at = at;
+        piece.last = true;
+        piece.reason = why + " after " + std::to_string(m_current->have) + " bytes of the message";
+        report(piece, *m_current);
     }
-    if (m_notes.continues)
-        json_bool(json, "continues", true);
-    if (m_current->broken)
-        json_bool(json, "length_over_max", true);
-    if (end_stream)
-        m_streams.erase(m_key);
+    m_streams.erase(key_of(m_direction, m_stream_id));
     m_current = nullptr;
-    return ",\"grpc\":" + json + "}";
+}
+
+void GrpcMessages::end_frame(bool end_stream) {
+    if (m_current != nullptr && end_stream)
+        end_open(m_payload_end, "the stream ended");
+    m_current = nullptr;
+}
+
+void GrpcMessages::end_stream(model::Direction direction, std::uint32_t stream, std::uint64_t at,
+                              const std::string& why) {
+    const auto found = m_streams.find(key_of(direction, stream));
+    if (found == m_streams.end())
+        return;
+    m_direction = direction;
+    m_stream_id = stream;
+    m_current = &found->second;
+    end_open(at, why);
+}
+
+void GrpcMessages::drop_stream(model::Direction direction, std::uint32_t stream) {
+    m_streams.erase(key_of(direction, stream));
+}
+
+void GrpcMessages::forget(model::Direction direction) {
+    std::erase_if(m_streams, [&](const auto& entry) {
+        return (entry.first >> 32) == static_cast<std::uint8_t>(direction);
+    });
+    m_current = nullptr;
 }
 
 } // namespace sniff::dissect

@@ -22,6 +22,9 @@ struct Message {
     std::uint64_t index = 0;  // 0, 1, ... per direction
     std::uint64_t offset = 0; // stream offset of the first byte
     std::uint64_t length = 0; // header + body
+    // A layered framing's message (grpc) is made of pieces of several frames: its bytes end at
+    // span_end, with other bytes between its pieces (listed in header_json). 0: contiguous.
+    std::uint64_t span_end = 0;
     std::uint64_t header_length = 0;
     model::Timestamp first_time = 0; // time of the segment holding the first byte
     model::Timestamp last_time = 0;  // time of the segment holding the last byte

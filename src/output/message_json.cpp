@@ -43,6 +43,8 @@ void MessageJsonWriter::on_message(const model::Flow& flow, const dissect::Messa
             segments += ',';
         segments += std::to_string(index);
     }
+    if (message.span_end != 0)
+        line.field("end", message.span_end); // pieces of a layered framing's units
     line.raw("segments", segments + "]")
         .raw("frames", "[" + std::to_string(message.first_frame) + "," +
                            std::to_string(message.last_frame) + "]")
@@ -111,6 +113,10 @@ void MessageJsonWriter::write_direction_summary(const model::Flow& flow,
     object["truncated"] = summary.by_status[1];
     object["malformed"] = summary.by_status[2];
     object["skipped_bytes"] = summary.skipped_bytes;
+    if (!summary.layer.empty()) {
+        object["layer"] = summary.layer;
+        object["layer_units"] = summary.layer_units;
+    }
     if (summary.stopped)
         object["stop_reason"] = summary.stop_reason;
     m_writer.write(object);

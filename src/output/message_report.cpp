@@ -6,6 +6,7 @@
 #include "util/plural.hpp"
 
 #include <cinttypes>
+#include <nlohmann/json.hpp>
 
 namespace sniff::output {
 
@@ -18,6 +19,32 @@ std::string segment_range(const dissect::Message& message) {
         return "seg " + std::to_string(message.first_segment);
     return "segs " + std::to_string(message.first_segment) + "-" +
            std::to_string(message.last_segment);
+}
+
+// A message made of parts, listed under its line: an HTTP/1.1 chunked body's chunks ("parts",
+// offsets from the message start) or a layered framing's pieces ("pieces", stream offsets: a
+// gRPC message in several DATA frames). Empty when the header lists neither.
+std::string parts_line(const std::string& header_json) {
+    const bool chunks = header_json.find("\"parts\":[[") != std::string::npos;
+    if (!chunks && header_json.find("\"pieces\":[[") == std::string::npos)
+        return {};
+    const auto header = nlohmann::json::parse(header_json, nullptr, false);
+    const auto& list = header.is_discarded() ? nlohmann::json() : header[chunks ? "parts" : "pieces"];
+    if (!list.is_array() || (!chunks && list.size() < 2)) // one piece: the message's own range
+        return {};
+    std::string text = chunks ? "\n           chunks:" : "\n           pieces:";
+    for (const auto& part : list) {
+        if (!part.is_array() || part.size() != 2 || !part[0].is_number_unsigned() ||
+            !part[1].is_number_unsigned())
+            return {};
+        text += (chunks ? " +" : " @") + std::to_string(part[0].get<std::uint64_t>()) + " " +
+                std::to_string(part[1].get<std::uint64_t>()) + " B";
+    }
+    const auto more = header.value(chunks ? "chunks" : "pieces_unlisted", std::uint64_t{0});
+    const std::uint64_t listed = list.size() + (chunks ? 1 : 0); // "chunks" counts the last, empty one
+    if (chunks ? more > listed : more > 0)
+        text += " and " + std::to_string(chunks ? more - listed : more) + " more";
+    return text;
 }
 
 std::string message_line(const dissect::Message& message, util::Bytes preview) {
@@ -34,7 +61,7 @@ std::string message_line(const dissect::Message& message, util::Bytes preview) {
         text += "[recvfrom would cut it] ";
     if (!message.header_json.empty()) // JSON keeps non-ASCII as is: escape it for the terminal
         text += util::escape_text(message.header_json, 200) + " ";
-    return text + util::escape_bytes(preview);
+    return text + util::escape_bytes(preview) + parts_line(message.header_json);
 }
 
 } // namespace
@@ -117,6 +144,9 @@ void MessageReport::print_direction(const model::Flow& flow, Direction direction
                          by_status[2]);
         std::fputc('\n', m_out);
     }
+    if (report.has_summary && !report.summary.layer.empty())
+        std::fprintf(m_out, "    underneath: %" PRIu64 " %s (not messages of this framing)\n",
+                     report.summary.layer_units, report.summary.layer.c_str());
     if (report.has_summary && report.summary.stopped)
         std::fprintf(m_out, "    framing stopped: %s\n",
                      util::escape_text(report.summary.stop_reason).c_str());

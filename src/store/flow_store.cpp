@@ -43,7 +43,16 @@ std::optional<std::size_t> DirectionData::segment_at(std::uint64_t offset) const
 }
 
 std::optional<std::size_t> DirectionData::message_at(std::uint64_t offset) const {
-    return covering(messages, offset, k_message_start, k_message_length);
+    if (messages.in_offset_order())
+        return covering(messages, offset, k_message_start, k_message_length);
+    std::optional<std::size_t> found; // the latest-starting message holding offset
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        const StoredMessage& m = messages[i];
+        if (m.offset <= offset && offset - m.offset < m.length &&
+            (!found || messages[*found].offset < m.offset))
+            found = i;
+    }
+    return found;
 }
 
 std::size_t DirectionData::first_segment_from(std::uint64_t offset) const {
@@ -51,7 +60,12 @@ std::size_t DirectionData::first_segment_from(std::uint64_t offset) const {
 }
 
 std::size_t DirectionData::first_message_from(std::uint64_t offset) const {
-    return first_from(messages, offset, k_message_start);
+    if (messages.in_offset_order())
+        return first_from(messages, offset, k_message_start);
+    for (std::size_t i = 0; i < messages.size(); ++i)
+        if (messages[i].offset >= offset)
+            return i;
+    return messages.size();
 }
 
 std::optional<std::uint64_t> DirectionData::frame_of_segment(std::uint64_t index) const {

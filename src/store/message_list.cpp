@@ -24,6 +24,8 @@ void MessageList::add(const dissect::Message& message) {
     if (stored.has_notes)
         m_notes[message.index] = MessageNotes{message.reason, message.header_json,
                                               message.would_truncate ? message.recv_buffer : 0};
+    if (!m_items.empty() && stored.offset < m_items.back().offset)
+        m_in_order = false;
     ++m_classes[static_cast<std::size_t>(stored.message_class)];
     if (stored.status != dissect::MessageStatus::complete)
         ++m_bad;

@@ -59,6 +59,9 @@ public:
     // dropped ones included.
     const std::array<std::uint64_t, 4>& class_counts() const { return m_classes; }
     std::uint64_t bad_count() const { return m_bad; }
+    // False once a message began before the one added before it: a layered framing's messages
+    // (grpc) are added as they end, and streams interleave. Lookups by offset then scan.
+    bool in_offset_order() const { return m_in_order; }
 
 private:
     std::vector<StoredMessage> m_items;
@@ -66,6 +69,7 @@ private:
     std::array<std::uint64_t, 4> m_classes{};
     std::uint64_t m_bad = 0;
     std::uint64_t m_dropped = 0;
+    bool m_in_order = true;
 };
 
 } // namespace sniff::store

@@ -202,12 +202,13 @@ std::vector<Guess> sniff_auto_guesses(const std::filesystem::path& file) {
 }
 
 std::vector<TsharkFrame> tshark_frames(const std::filesystem::path& file, int port,
-                                       const std::string& protocol, const std::string& field) {
+                                       const std::string& protocol, const std::string& field,
+                                       const std::string& options) {
     const std::string port_text = std::to_string(port);
     // '|' joins the occurrences of a field within one frame: no value we count contains it.
     const auto result = test::run_command(
         "tshark -n -r " + shell_quote(file.string()) + " -d tcp.port==" + port_text + "," +
-        protocol + " -Y " + shell_quote(field) +
+        protocol + " " + options + " -Y " + shell_quote(field) +
         " -T fields -e frame.number -e tcp.stream -e tcp.srcport -e " + field +
         " -E occurrence=a -E 'aggregator=|'");
     if (result.exit_code != 0)

@@ -90,8 +90,10 @@ struct TsharkFrame {
     std::vector<std::string> values;
 };
 // Runs tshark with the server port decoded as `protocol` and lists the frames that carry `field`.
+// `options`: more tshark options (e.g. "--disable-protocol protobuf").
 std::vector<TsharkFrame> tshark_frames(const std::filesystem::path& file, int port,
-                                       const std::string& protocol, const std::string& field);
+                                       const std::string& protocol, const std::string& field,
+                                       const std::string& options = {});
 // Sums the occurrences of `field` per direction: tshark prints one line per frame, and a frame
 // that completes several PDUs carries the field once per PDU.
 DirectionCounts count_occurrences(const std::vector<TsharkFrame>& frames);

@@ -89,8 +89,11 @@ port = int(sys.argv[2])
 asyncio.run(serve(port) if sys.argv[1] == "serve" else client(port))
 )";
 
-// A gRPC echo service over raw bytes (python3-grpcio generic handlers, no generated code): a
-// unary call, a 1 MB unary call, and a bidirectional stream of 50 small messages.
+// A gRPC echo service over raw bytes (python3-grpcio generic handlers, no generated code), both
+// peers with 16 KB stream windows and no BDP probing, so that DATA frames stay at HTTP/2's
+// default 16 KB (grpcio otherwise sends a 1 MB message in one frame): a
+// unary call, a 1 MB unary call, a bidirectional stream of 50 small messages, and 6 concurrent
+// unary calls of ~100 KB on the one connection (their streams' DATA frames interleave).
 constexpr const char* k_grpc_script = R"(
 import sys, grpc
 from concurrent import futures
@@ -98,19 +101,21 @@ def unary(req, ctx): return req
 def stream(it, ctx):
     for m in it: yield m
 def serve(port):
-    s = grpc.server(futures.ThreadPoolExecutor(max_workers=2), options=[("grpc.max_receive_message_length", 4 << 20), ("grpc.max_send_message_length", 4 << 20)])
+    s = grpc.server(futures.ThreadPoolExecutor(max_workers=2), options=[("grpc.max_receive_message_length", 4 << 20), ("grpc.max_send_message_length", 4 << 20), ("grpc.http2.max_frame_size", 16384), ("grpc.http2.bdp_probe", 0), ("grpc.http2.lookahead_bytes", 16384)])
     s.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("t.Echo", {
         "Unary": grpc.unary_unary_rpc_method_handler(unary),
         "Stream": grpc.stream_stream_rpc_method_handler(stream)}),))
     s.add_insecure_port("127.0.0.1:%d" % port); s.start(); s.wait_for_termination()
 def client(port):
-    opts = [("grpc.max_receive_message_length", 4 << 20), ("grpc.max_send_message_length", 4 << 20)]
+    opts = [("grpc.max_receive_message_length", 4 << 20), ("grpc.max_send_message_length", 4 << 20), ("grpc.http2.max_frame_size", 16384), ("grpc.http2.bdp_probe", 0), ("grpc.http2.lookahead_bytes", 16384)]
     with grpc.insecure_channel("127.0.0.1:%d" % port, options=opts) as ch:
         unary_call = ch.unary_unary("/t.Echo/Unary")
         assert unary_call(b"hello") == b"hello"
         assert len(unary_call(b"M" * (1 << 20))) == 1 << 20
         got = list(ch.stream_stream("/t.Echo/Stream")(iter([b"s%d" % i for i in range(50)])))
         assert len(got) == 50
+        calls = [unary_call.future(bytes([65 + i]) * (100000 + i)) for i in range(6)]
+        assert [len(call.result()) for call in calls] == [100000 + i for i in range(6)]
 port = int(sys.argv[2])
 serve(port) if sys.argv[1] == "serve" else client(port)
 )";
@@ -189,6 +194,14 @@ ProtocolCapture capture_nginx(const std::filesystem::path& dir) {
     run_client("sh -c " + shell_quote("printf '" + burst + "' | nc -q 5 127.0.0.1 " +
                                       std::to_string(result.port) + " > /dev/null"),
                30, log);
+    // A chunked request body of three chunks, one with an extension, and a trailer field.
+    const std::string chunked =
+        "POST /post HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding: chunked\\r\\n"
+        "Connection: close\\r\\n\\r\\n4;ext=1\\r\\nabcd\\r\\na\\r\\n0123456789\\r\\n"
+        "3\\r\\nxyz\\r\\n0\\r\\nX-Trailer: t\\r\\n\\r\\n";
+    run_client("sh -c " + shell_quote("printf '" + chunked + "' | nc -q 5 127.0.0.1 " +
+                                      std::to_string(result.port) + " > /dev/null"),
+               30, log);
     capture.stop();
     server.stop(SIGQUIT);
     return result;
@@ -221,6 +234,44 @@ ProtocolCapture capture_http2(const std::filesystem::path& dir) {
     run_client("h2load -n 40 -c 2 -m 10 " + base + "/small.txt", 30, log);
     capture.stop();
     server.stop(SIGTERM);
+    return result;
+}
+
+ProtocolCapture capture_h2c_upgrade(const std::filesystem::path& dir) {
+    auto result = prepare("HTTP/1.1 upgraded to h2c (nghttpx, nghttp -u, curl --http2)", dir,
+                          "http", {"nghttpx", "nghttpd", "nghttp", "curl"});
+    if (!result.skip.empty())
+        return result;
+    std::filesystem::create_directories(dir / "www");
+    write_file(dir / "www/small.txt", "small file\n");
+    write_file(dir / "www/big.bin", std::string(300000, 'B'));
+    // nghttpd speaks HTTP/2 with prior knowledge only: nghttpx in front of it answers the
+    // Upgrade: h2c of HTTP/1.1 with 101 and goes on in HTTP/2. Only its port is captured.
+    const int backend_port = free_port();
+    const std::string backend = std::to_string(backend_port);
+    Background backend_server("nghttpd --no-tls -d " + shell_quote((dir / "www").string()) + " " +
+                                  backend,
+                              dir / "nghttpd.log");
+    wait_listening(backend_port, backend_server);
+    const std::string port = std::to_string(result.port);
+    Background proxy("nghttpx --conf=/dev/null --workers=1 --frontend=" +
+                         shell_quote("127.0.0.1," + port + ";no-tls") + " --backend=" +
+                         shell_quote("127.0.0.1," + backend + ";;proto=h2") +
+                         " --accesslog-file=/dev/null --pid-file=" +
+                         shell_quote((dir / "nghttpx.pid").string()),
+                     dir / "nghttpx.log");
+    wait_listening(result.port, proxy);
+    LoopbackCapture capture(result.file, result.port);
+    if (!capture.started())
+        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    const std::string base = "http://127.0.0.1:" + port;
+    const auto log = dir / "clients.log";
+    // Each client asks with Upgrade: h2c; after the 101 the answer comes on HTTP/2 stream 1.
+    run_client("nghttp -nu " + base + "/small.txt " + base + "/big.bin", 30, log);
+    run_client("curl -s --http2 -o /dev/null " + base + "/small.txt", 30, log);
+    capture.stop();
+    proxy.stop(SIGTERM);
+    backend_server.stop(SIGTERM);
     return result;
 }
 

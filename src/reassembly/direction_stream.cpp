@@ -160,9 +160,14 @@ void DirectionStream::note_sent(StreamEvents& events, const SegmentInput& segmen
         return;
     }
     // Below the mark: late (it came within the reorder window of the segment that set the mark,
-    // and is not that segment sent again) or sent again.
-    const bool late =
-        segment.time - m_sent_time < events.controls->reorder_window && end != m_sent_end;
+    // and is not that segment sent again) or sent again. Bytes the peer already acknowledged are
+    // sent again whenever they come (tshark's spurious retransmission).
+    const bool has_payload = !segment.payload.empty() || segment.missing > 0;
+    const bool acknowledged =
+        has_payload && m_ack_known && end > 0 && static_cast<std::uint64_t>(end) <= m_acked;
+    const bool late = !acknowledged &&
+                      segment.time - m_sent_time < events.controls->reorder_window &&
+                      end != m_sent_end;
     if (end > m_sent_end) {
         m_sent_end = end;
         m_sent_time = segment.time;

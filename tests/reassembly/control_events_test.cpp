@@ -11,8 +11,8 @@ using model::ControlKind;
 
 namespace {
 
-ReassemblyConfig with_controls() {
-    ReassemblyConfig config;
+reassembly::ReassemblyConfig with_controls() {
+    reassembly::ReassemblyConfig config;
     config.control_events = true;
     return config;
 }
@@ -77,6 +77,24 @@ TEST_CASE("a segment below the highest sequence sent within the first round trip
     h.feed(c.data(c2s, 0, "0123456789")); // 1 µs later: reordered
     h.time += 1'000'000;
     h.feed(c.data(c2s, 0, "0123456789")); // 1 ms later: sent again
+    std::size_t retransmissions = 0;
+    for (const auto& [id, direction, note] : h.sink.controls)
+        retransmissions += note.kind == ControlKind::retransmission ? 1 : 0;
+    CHECK(retransmissions == 1);
+}
+
+TEST_CASE("bytes the peer acknowledged, sent again, are a retransmission however soon they come",
+          "[reassembly]") {
+    Harness h(with_controls());
+    Connection c;
+    h.handshake(c);
+    h.feed(c.data(c2s, 0, "0123456789"));
+    h.feed(c.data(c2s, 10, "abcdefghij"));
+    auto ack = c.ack(s2c, 0);
+    ack.tcp.ack = c.seq_at(c2s, 20); // everything acknowledged
+    h.feed(ack);
+    h.time -= 1500; // stamped 0.5 µs after the highest, as a capture on lo reorders them
+    h.feed(c.data(c2s, 0, "0123456789"));
     std::size_t retransmissions = 0;
     for (const auto& [id, direction, note] : h.sink.controls)
         retransmissions += note.kind == ControlKind::retransmission ? 1 : 0;

@@ -155,16 +155,34 @@ ControlCounts dom_graph_counts(const std::string& dom) {
     return counts;
 }
 
-ControlCounts tshark_control_counts(const std::string& capture) {
+ControlCounts tshark_control_counts(const std::string& capture, bool by_endpoints) {
     ControlCounts counts;
+    const std::string fields =
+        by_endpoints ? " -E separator=, -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport"
+                     : " -e tcp.stream -e tcp.srcport";
     const auto count = [&](const std::string& filter, bool acks) {
-        const auto result =
-            sniff::test::run_command("tshark -n -r '" + capture + "' -Y '" + filter +
-                                     "' -T fields -e tcp.stream -e tcp.srcport");
+        const auto result = sniff::test::run_command("tshark -n -r '" + capture + "' -Y '" +
+                                                     filter + "' -T fields" + fields);
         REQUIRE(result.exit_code == 0);
         std::istringstream lines(result.out);
-        for (std::string stream, port; lines >> stream >> port;) {
-            auto& pair = counts[stream + "/" + port];
+        for (std::string line; std::getline(lines, line);) {
+            std::string key;
+            if (by_endpoints) { // "src,sport,dst,dport" -> "src:sport>dst:dport"
+                std::vector<std::string> parts;
+                std::istringstream fields_of(line);
+                for (std::string part; std::getline(fields_of, part, ',');)
+                    parts.push_back(part);
+                if (parts.size() != 4)
+                    continue;
+                key = parts[0] + ":" + parts[1] + ">" + parts[2] + ":" + parts[3];
+            } else {
+                std::istringstream words(line);
+                std::string stream, port;
+                if (!(words >> stream >> port))
+                    continue;
+                key = stream + "/" + port;
+            }
+            auto& pair = counts[key];
             (acks ? pair.first : pair.second) += 1;
         }
     };

@@ -49,8 +49,8 @@ ControlCounts dom_control_counts(const std::string& dom);
 // direction's retransmissions; keys "c2s", "s2c".
 ControlCounts dom_graph_counts(const std::string& dom);
 // tshark's `tcp.len==0 && tcp.flags.ack==1` and `tcp.analysis.retransmission` packets, keys
-// "tcp.stream/source port".
-ControlCounts tshark_control_counts(const std::string& capture);
+// "tcp.stream/source port", or with by_endpoints "src:port>dst:port" (IPv4).
+ControlCounts tshark_control_counts(const std::string& capture, bool by_endpoints = false);
 // From sniff's text report of the same capture and framing (directions it lists).
 DirectionCounts text_report_counts(const std::string& capture, const std::string& framing);
 

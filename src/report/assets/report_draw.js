@@ -385,7 +385,8 @@ class TimeSequence {
     line((a) => a[1] + a[2], "#fbc02d");
     line((a) => a[1], "#2e7d32");
     ctx.fillStyle = "#2e7d32";
-    for (const a of this.acks) if (a[3]) ctx.fillRect(X(a[0]) - 1.5, Y(a[1]) - 1.5, 3, 3);
+    // Whole pixels, so each dot is the line's colour (and a screenshot can find it).
+    for (const a of this.acks) if (a[3]) ctx.fillRect(Math.round(X(a[0])) - 2, Math.round(Y(a[1])) - 2, 4, 4);
   }
 }
 

@@ -13,6 +13,12 @@ constexpr std::array<util::EnumName<GapReason>, 4> k_gap_reasons{{
     {GapReason::fragment, "fragment"},
 }};
 
+constexpr std::array<util::EnumName<ControlKind>, 3> k_control_kinds{{
+    {ControlKind::pure_ack, "ack"},
+    {ControlKind::window_update, "window-update"},
+    {ControlKind::retransmission, "retransmission"},
+}};
+
 constexpr std::array<util::EnumName<AnomalyKind>, 15> k_anomaly_kinds{{
     {AnomalyKind::overlap_conflict, "overlap-conflict"},
     {AnomalyKind::data_after_rst, "data-after-rst"},
@@ -35,6 +41,9 @@ constexpr std::array<util::EnumName<AnomalyKind>, 15> k_anomaly_kinds{{
 
 const char* gap_reason_name(GapReason reason) {
     return util::name_of(k_gap_reasons, reason);
+}
+const char* control_kind_name(ControlKind kind) {
+    return util::name_of(k_control_kinds, kind);
 }
 const char* anomaly_kind_name(AnomalyKind kind) {
     return util::name_of(k_anomaly_kinds, kind);

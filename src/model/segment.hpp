@@ -30,6 +30,32 @@ struct SegmentInfo {
     std::uint64_t asked = 0;
 };
 
+// A TCP packet that is no stream data of its own, or sends data again: what the time-sequence
+// graph draws beside the segments (tcptrace's ACK line, window line and R marks). Reported only to
+// sinks that ask for it (ReassemblyConfig::control_events), so a run without them pays nothing.
+enum class ControlKind : std::uint8_t {
+    pure_ack,       // no payload, ACK flag set (SYN+ACK, FIN+ACK and RST+ACK included)
+    window_update,  // a pure ACK that only changes the advertised window
+    retransmission, // payload (or SYN/FIN) that does not advance the highest sequence sent
+};
+const char* control_kind_name(ControlKind kind);
+
+struct ControlNote {
+    ControlKind kind = ControlKind::pure_ack;
+    std::uint64_t frame = 0;
+    Timestamp time = 0;
+    // The packet's place in its own direction's stream: offset of its sequence number (0 for the
+    // SYN, clamped at 0 for bytes before the stream) and its sequence length (payload, SYN, FIN).
+    std::uint64_t offset = 0;
+    std::uint32_t length = 0;
+    std::uint8_t tcp_flags = 0;
+    // As in SegmentInfo: the ACK it gives for the other direction (a stream offset there) and the
+    // window it advertises, raw.
+    bool has_ack = false;
+    std::uint64_t ack_offset = 0;
+    std::uint16_t window = 0;
+};
+
 enum class GapReason : std::uint8_t {
     lost,         // bytes never seen in the capture (or seen after the flow ended)
     snaplen,      // frame cut by the capture's snap length

@@ -25,6 +25,11 @@ void OriginSink::on_gap(const model::Flow& flow, model::Direction direction,
     m_next.on_gap(relabel(flow), direction, gap);
 }
 
+void OriginSink::on_control(const model::Flow& flow, model::Direction direction,
+                            const model::ControlNote& note) {
+    m_next.on_control(relabel(flow), direction, note);
+}
+
 void OriginSink::on_anomaly(const model::Flow* flow, const model::Anomaly& anomaly) {
     m_next.on_anomaly(flow != nullptr ? &relabel(*flow) : nullptr, anomaly);
 }

@@ -32,6 +32,8 @@ public:
                  const model::SegmentInfo& segment, util::Bytes bytes) override;
     void on_gap(const model::Flow& flow, model::Direction direction,
                 const model::Gap& gap) override;
+    void on_control(const model::Flow& flow, model::Direction direction,
+                    const model::ControlNote& note) override;
     void on_anomaly(const model::Flow* flow, const model::Anomaly& anomaly) override;
     void on_flow_close(const model::Flow& flow, reassembly::CloseReason reason) override;
 

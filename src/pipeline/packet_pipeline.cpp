@@ -22,6 +22,9 @@ reassembly::ReassemblyConfig reassembly_config(const Options& options) {
     config.max_buffered_total = options.max_buffer_total;
     config.idle_timeout = static_cast<model::Timestamp>(options.idle_timeout_seconds * 1e9);
     config.hole_timeout = static_cast<model::Timestamp>(options.hole_timeout_seconds * 1e9);
+    // The HTML report's time-sequence graph draws pure ACKs and retransmissions; no other view
+    // does, so other runs are spared the events.
+    config.control_events = !options.report_file.empty();
     return config;
 }
 

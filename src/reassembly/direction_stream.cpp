@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <limits>
 #include <string>
 
 namespace sniff::reassembly {
@@ -91,9 +92,10 @@ void DirectionStream::add_tcp(StreamEvents& events, const SegmentInput& segment,
     // A zero-window probe repeated after its byte was taken looks like a keep-alive; the
     // closed window tells them apart.
     const bool one_byte = length == 1 && (segment.flags & (flag::syn | flag::fin)) == 0;
-    if (peer_window_zero && one_byte &&
-        (run.start == static_cast<std::int64_t>(m_next) ||
-         run.start + 1 == static_cast<std::int64_t>(m_next)))
+    const bool probe = peer_window_zero && one_byte &&
+                       (run.start == static_cast<std::int64_t>(m_next) ||
+                        run.start + 1 == static_cast<std::int64_t>(m_next));
+    if (probe)
         anomaly(events, model::AnomalyKind::zero_window_probe, segment.frame,
                 static_cast<std::uint64_t>(run.start), "one byte sent into a zero window");
     else if (is_keepalive(segment, run.start, length)) {
@@ -101,6 +103,10 @@ void DirectionStream::add_tcp(StreamEvents& events, const SegmentInput& segment,
                 "keep-alive probe of " + std::to_string(length) + " byte(s)");
         return;
     }
+    // A probe is no retransmission, and sends nothing new (tshark's rule too).
+    if (events.controls != nullptr && !probe)
+        note_sent(events, segment, run.start - (syn ? 1 : 0),
+                  length + (syn ? 1u : 0u) + ((segment.flags & flag::fin) != 0 ? 1u : 0u));
     if ((segment.flags & flag::fin) != 0 && !m_fin_known &&
         run.start + static_cast<std::int64_t>(length) >= 0) {
         m_fin_known = true;
@@ -140,6 +146,46 @@ void DirectionStream::add_tcp(StreamEvents& events, const SegmentInput& segment,
         ++stats.retransmissions;
     else if (arrival.held)
         ++stats.out_of_order;
+}
+
+void DirectionStream::note_sent(StreamEvents& events, const SegmentInput& segment,
+                                std::int64_t start, std::uint64_t length) {
+    if (length == 0)
+        return;
+    const std::int64_t end = start + static_cast<std::int64_t>(length);
+    if (!m_sent_known || start >= m_sent_end) {
+        m_sent_known = true;
+        m_sent_end = end;
+        m_sent_time = segment.time;
+        return;
+    }
+    // Below the mark: late (it came within the reorder window of the segment that set the mark,
+    // and is not that segment sent again) or sent again. Bytes the peer already acknowledged are
+    // sent again whenever they come (tshark's spurious retransmission).
+    const bool has_payload = !segment.payload.empty() || segment.missing > 0;
+    const bool acknowledged =
+        has_payload && m_ack_known && end > 0 && static_cast<std::uint64_t>(end) <= m_acked;
+    const bool late = !acknowledged &&
+                      segment.time - m_sent_time < events.controls->reorder_window &&
+                      end != m_sent_end;
+    if (end > m_sent_end) {
+        m_sent_end = end;
+        m_sent_time = segment.time;
+    }
+    if (late)
+        return;
+    model::ControlNote note;
+    note.kind = model::ControlKind::retransmission;
+    note.frame = segment.frame;
+    note.time = segment.time;
+    note.offset = start < 0 ? 0 : static_cast<std::uint64_t>(start);
+    note.length = static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(length, std::numeric_limits<std::uint32_t>::max()));
+    note.tcp_flags = segment.flags;
+    note.has_ack = segment.ack.has_ack;
+    note.ack_offset = segment.ack.ack_offset;
+    note.window = segment.ack.window;
+    events.sink.on_control(events.flow, events.direction, note);
 }
 
 void DirectionStream::add_datagram(StreamEvents& events, const SegmentInput& segment) {

@@ -24,11 +24,21 @@
 
 namespace sniff::reassembly {
 
+// What the reassembler knows for telling a retransmission from a segment that is only late, when
+// the sink asked for control events (ReassemblyConfig::control_events).
+struct ControlContext {
+    // A segment that does not advance the highest sequence sent but comes within this time of the
+    // last one that did is out of order, not retransmitted (tshark's rule: the first round trip
+    // of the handshake, or 3 ms when the handshake was not seen).
+    model::Timestamp reorder_window = 3'000'000;
+};
+
 // Where a direction's events go, and the stats they update.
 struct StreamEvents {
     StreamSink& sink;
     model::Flow& flow;
     model::Direction direction;
+    const ControlContext* controls = nullptr; // null: no control events (the usual run)
     model::DirectionStats& stats() { return flow.of(direction); }
 };
 
@@ -94,6 +104,19 @@ public:
         m_window_known = true;
     }
     bool window_zero() const { return m_window_known && m_window == 0; }
+    // The window this direction advertised last, when known.
+    std::optional<std::uint16_t> window() const {
+        return m_window_known ? std::optional<std::uint16_t>(m_window) : std::nullopt;
+    }
+    // The last acknowledgement this direction sent (a stream offset of the other direction);
+    // kept only while control events are reported.
+    std::optional<std::uint64_t> ack_sent() const {
+        return m_ack_sent_known ? std::optional<std::uint64_t>(m_ack_sent) : std::nullopt;
+    }
+    void set_ack_sent(std::uint64_t offset) {
+        m_ack_sent = offset;
+        m_ack_sent_known = true;
+    }
     // The stream offset an acknowledgement number of the other direction stands for (by its
     // signed 32-bit distance to the next expected seq, as segments are placed); nullopt before
     // this direction started. An ACK of the FIN is one past the last byte.
@@ -122,6 +145,11 @@ private:
     void start(std::uint32_t first_seq, bool from_syn, std::uint32_t syn_seq);
     std::uint32_t next_seq() const { return m_base_seq + static_cast<std::uint32_t>(m_next); }
     bool is_keepalive(const SegmentInput& segment, std::int64_t start, std::uint64_t length) const;
+    // Control events only: reports the segment [start, start + length) of sequence space (SYN at
+    // -1) as a retransmission when it does not advance the highest sequence sent and is not
+    // merely late, and advances that mark otherwise.
+    void note_sent(StreamEvents& events, const SegmentInput& segment, std::int64_t start,
+                   std::uint64_t length);
 
     // Inserts [start, start + length): bytes, or a snaplen-missing run when bytes is empty.
     void insert(StreamEvents& events, Arrival& arrival, std::uint64_t start, util::Bytes bytes,
@@ -162,6 +190,13 @@ private:
     std::uint64_t m_acked_hole = 0;  // start of the hole first seen acknowledged ...
     std::uint64_t m_acked_since = 0; // ... at this packet number of the flow
     bool m_acked_hole_known = false;
+    // Control events only: one past the highest sequence sent (offset space, the SYN at -1), and
+    // the time of the segment that last advanced it.
+    bool m_sent_known = false;
+    std::int64_t m_sent_end = 0;
+    model::Timestamp m_sent_time = 0;
+    bool m_ack_sent_known = false;
+    std::uint64_t m_ack_sent = 0;
     PieceMap m_held; // out-of-order pieces, all starting after m_next, never overlapping
     RecentBytes m_recent;
 };

@@ -29,6 +29,8 @@ struct FlowState {
     // at the end of input or its idle timeout when none comes.
     bool fins_done = false;
     std::uint64_t last_frame = 0;
+    ControlContext controls; // used when control events are on
+    bool handshake_timed = false;
 
     std::uint64_t held() const { return directions[0].held_bytes() + directions[1].held_bytes(); }
     model::Direction direction_of(bool source_is_first) const {
@@ -87,6 +89,8 @@ struct Reassembler::State {
     void release_stale(FlowState& state, model::Timestamp now, std::uint64_t frame);
     void add_tcp(FlowList::iterator it, model::Direction direction,
                  const packet::DecodedPacket& packet, const SegmentInput& input);
+    // Control events: the handshake's round trip, and the packet as a pure ACK or window update.
+    void note_control(FlowState& state, model::Direction direction, const SegmentInput& input);
     // now: packet time of the close (tombstones expire idle_timeout after it).
     void close(FlowList::iterator it, CloseReason reason, model::Timestamp now);
     void bury(const FlowState& state, CloseReason reason, model::Timestamp now);
@@ -144,7 +148,8 @@ void Reassembler::State::add_tcp(FlowList::iterator it, model::Direction directi
     FlowState& state = *it;
     DirectionStream& stream = state.stream(direction);
     DirectionStream& peer = state.stream(model::opposite(direction));
-    StreamEvents events{sink, state.flow, direction};
+    StreamEvents events{sink, state.flow, direction,
+                        config.control_events ? &state.controls : nullptr};
     const std::uint64_t held_before = state.held();
     SegmentInput with_ack = input;
     if ((input.flags & flag::ack) != 0) {
@@ -154,6 +159,8 @@ void Reassembler::State::add_tcp(FlowList::iterator it, model::Direction directi
         }
     }
     with_ack.ack.window = packet.tcp.window;
+    if (config.control_events)
+        note_control(state, direction, with_ack);
     stream.add_tcp(events, with_ack, peer.window_zero());
     // The window this packet advertises limits what the peer may send to it.
     if ((input.flags & (flag::ack | flag::syn)) != 0)
@@ -182,6 +189,41 @@ void Reassembler::State::add_tcp(FlowList::iterator it, model::Direction directi
         enforce_caps(state, input.frame);
     if (stream.finished() && peer.finished())
         state.fins_done = true;
+}
+
+void Reassembler::State::note_control(FlowState& state, model::Direction direction,
+                                      const SegmentInput& input) {
+    DirectionStream& stream = state.stream(direction);
+    // The handshake's round trip (SYN to the client's ACK of the SYN+ACK): within it a segment
+    // below the highest sequence is taken as reordered, as tshark does.
+    if (!state.handshake_timed && direction == model::Direction::c2s && state.flow.saw_syn &&
+        (input.flags & (flag::syn | flag::ack)) == flag::ack) {
+        state.handshake_timed = true;
+        state.controls.reorder_window = input.time - state.flow.first_seen;
+    }
+    const AckInfo& ack = input.ack;
+    if (input.payload.empty() && input.missing == 0 && (input.flags & flag::ack) != 0) {
+        model::ControlNote note;
+        note.kind = model::ControlKind::pure_ack;
+        // Same sequence, same ACK, another (open) window: the receiver only moved its window.
+        const auto window = stream.window();
+        const auto acked = stream.ack_sent();
+        if ((input.flags & (flag::syn | flag::fin | flag::rst)) == 0 && ack.window != 0 && window &&
+            *window != ack.window && acked && ack.has_ack && *acked == ack.ack_offset)
+            note.kind = model::ControlKind::window_update;
+        note.frame = input.frame;
+        note.time = input.time;
+        const auto offset = stream.offset_of_ack(input.seq);
+        note.offset = offset.value_or(0);
+        note.length = (input.flags & (flag::syn | flag::fin)) != 0 ? 1 : 0;
+        note.tcp_flags = input.flags;
+        note.has_ack = ack.has_ack;
+        note.ack_offset = ack.ack_offset;
+        note.window = ack.window;
+        sink.on_control(state.flow, direction, note);
+    }
+    if (ack.has_ack)
+        stream.set_ack_sent(ack.ack_offset);
 }
 
 void Reassembler::State::release_lost_holes(FlowState& state, std::uint64_t frame) {

@@ -22,6 +22,12 @@
 // than hole_timeout of capture time (checked per packet of the flow and at every expire()).
 //
 // UDP: each datagram is one segment of its direction.
+//
+// With control_events, packets that are no stream data of their own are reported too: every TCP
+// packet without payload that carries an ACK (tshark's tcp.len==0 && tcp.flags.ack==1), as a
+// window update when it only changes the advertised window, and every segment that does not
+// advance the highest sequence number its direction sent, unless it is merely late (tshark's
+// tcp.analysis.retransmission; keep-alive and zero-window probes are neither).
 
 #include "packet/decoded_packet.hpp"
 #include "reassembly/stream_sink.hpp"
@@ -40,6 +46,9 @@ struct ReassemblyConfig {
     // Packets of the flow a hole the peer has acknowledged is still waited for (a reordered
     // capture may record the bytes after the ACK) before it is declared lost.
     std::uint64_t ack_grace_packets = 64;
+    // Report pure ACKs, window updates and retransmissions to the sink (StreamSink::on_control):
+    // for the HTML report's time-sequence graph. Off, a packet costs what it did without them.
+    bool control_events = false;
 };
 
 class Reassembler {

@@ -22,6 +22,9 @@ public:
     virtual void on_data(const model::Flow&, model::Direction, const model::SegmentInfo&,
                          util::Bytes /*bytes*/) {}
     virtual void on_gap(const model::Flow&, model::Direction, const model::Gap&) {}
+    // A pure ACK, window update or retransmission sent in `direction`, in capture order. Only
+    // when the reassembler was asked for them (ReassemblyConfig::control_events): --report.
+    virtual void on_control(const model::Flow&, model::Direction, const model::ControlNote&) {}
     // flow is null for anomalies not tied to a flow (bad link type, fragment problems).
     virtual void on_anomaly(const model::Flow*, const model::Anomaly&) {}
     // The flow's last event; the Flow object is destroyed after it.
@@ -48,6 +51,11 @@ public:
                 const model::Gap& gap) override {
         for (auto* sink : m_sinks)
             sink->on_gap(flow, direction, gap);
+    }
+    void on_control(const model::Flow& flow, model::Direction direction,
+                    const model::ControlNote& note) override {
+        for (auto* sink : m_sinks)
+            sink->on_control(flow, direction, note);
     }
     void on_anomaly(const model::Flow* flow, const model::Anomaly& anomaly) override {
         for (auto* sink : m_sinks)

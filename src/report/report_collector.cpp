@@ -19,6 +19,7 @@ namespace {
 constexpr std::uint64_t k_segment_cost = 64;
 constexpr std::uint64_t k_message_cost = 96;
 constexpr std::uint64_t k_gap_cost = 48;
+constexpr std::uint64_t k_control_cost = 64;
 constexpr std::uint64_t k_anomaly_cost = 120;
 
 std::uint64_t base64_cost(std::size_t bytes) {
@@ -142,6 +143,23 @@ void ReportCollector::on_gap(const model::Flow& flow, model::Direction direction
         lane.bytes.append(static_cast<std::size_t>(gap.length), '\0');
     else
         lane.bytes_complete = false;
+}
+
+void ReportCollector::on_control(const model::Flow& flow, model::Direction direction,
+                                 const model::ControlNote& note) {
+    FlowRecord* record = record_of(flow);
+    if (record == nullptr)
+        return;
+    auto& lane = record->of(direction);
+    if (note.kind == model::ControlKind::retransmission) {
+        ++lane.retransmissions_seen;
+    } else {
+        ++lane.acks_seen;
+        if (note.kind == model::ControlKind::window_update)
+            ++lane.window_updates_seen;
+    }
+    if (lane.controls.size() < m_data.limits.controls_per_direction && spend(k_control_cost))
+        lane.controls.push_back(note);
 }
 
 void ReportCollector::on_anomaly(const model::Flow* flow, const model::Anomaly& anomaly) {

@@ -25,6 +25,7 @@ struct ReportLimits {
     std::size_t segments_per_direction = 20000;
     std::size_t messages_per_direction = 10000;
     std::size_t gaps_per_direction = 1000;
+    std::size_t controls_per_direction = 20000;  // pure ACKs, window updates, retransmissions
     std::size_t bytes_per_direction = 64u << 10; // stream bytes kept for the hex view
     std::size_t max_anomalies = 2000;
     std::size_t max_text = 160; // characters kept of a message's header JSON or reason
@@ -51,10 +52,16 @@ struct DirectionRecord {
     std::vector<model::SegmentInfo> segments; // the first ones, in stream order
     std::vector<dissect::Message> messages;   // the first ones, in stream order
     std::vector<model::Gap> gaps;
+    std::vector<model::ControlNote> controls; // the first ones, in capture order
     std::string bytes; // stream offsets [0, bytes.size()); gap bytes read as 0 (gaps says where)
     std::uint64_t segments_seen = 0;
     std::uint64_t messages_seen = 0; // reported one by one (the summary counts all)
     std::uint64_t gaps_seen = 0;
+    // Control packets sent in this direction: every pure ACK (window updates included), the
+    // window updates among them, and the retransmissions.
+    std::uint64_t acks_seen = 0;
+    std::uint64_t window_updates_seen = 0;
+    std::uint64_t retransmissions_seen = 0;
     bool bytes_complete = true; // false once a byte was not kept
     Histogram message_sizes;
     Histogram segments_per_message;

@@ -111,6 +111,29 @@ void segments_json(JsonText& out, const DirectionRecord& lane, model::Timestamp 
     out.raw("],").key("segs_seen").unsigned_number(lane.segments_seen);
 }
 
+// [time, kind (0 ACK, 1 window update, 2 retransmission), offset, length, flags, frame,
+// ack offset or -1, window]
+void controls_json(JsonText& out, const DirectionRecord& lane, model::Timestamp zero) {
+    out.raw(",").key("ctrl").raw("[");
+    bool first = true;
+    for (const auto& note : lane.controls) {
+        out.raw(first ? "[" : ",[").number(note.time - zero);
+        out.raw(",").unsigned_number(static_cast<unsigned>(note.kind));
+        out.raw(",").unsigned_number(note.offset).raw(",").unsigned_number(note.length);
+        out.raw(",").unsigned_number(note.tcp_flags).raw(",").unsigned_number(note.frame);
+        out.raw(",");
+        if (note.has_ack)
+            out.unsigned_number(note.ack_offset);
+        else
+            out.raw("-1");
+        out.raw(",").unsigned_number(note.window).raw("]");
+        first = false;
+    }
+    out.raw("],").key("ctrl_seen").raw("{").key("acks").unsigned_number(lane.acks_seen);
+    out.raw(",").key("window_updates").unsigned_number(lane.window_updates_seen);
+    out.raw(",").key("retransmissions").unsigned_number(lane.retransmissions_seen).raw("}");
+}
+
 void messages_json(JsonText& out, const DirectionRecord& lane, model::Timestamp zero) {
     out.raw(",").key("msgs").raw("[");
     bool first = true;
@@ -156,6 +179,7 @@ void direction_json(JsonText& out, const FlowRecord& record, Direction direction
     stats_json(out, record.flow.of(direction));
     framing_json(out, lane);
     segments_json(out, lane, zero);
+    controls_json(out, lane, zero);
     messages_json(out, lane, zero);
     gaps_json(out, lane);
     out.raw(",").key("bytes").string(base64(lane.bytes));
@@ -202,6 +226,7 @@ void header_json(JsonText& out, const ReportData& data) {
     out.raw(",").key("max_flows").unsigned_number(limits.max_flows);
     out.raw(",").key("segments").unsigned_number(limits.segments_per_direction);
     out.raw(",").key("messages").unsigned_number(limits.messages_per_direction);
+    out.raw(",").key("controls").unsigned_number(limits.controls_per_direction);
     out.raw(",").key("bytes").unsigned_number(limits.bytes_per_direction).raw("}");
     const auto& omitted = data.omitted;
     out.raw(",").key("omitted").raw("{").key("flows").unsigned_number(omitted.flows);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace sniff::reassembly::test {
@@ -37,6 +38,8 @@ public:
     std::map<std::uint64_t, FlowRecord> flows;                       // by flow id
     std::vector<std::pair<std::uint64_t, model::Anomaly>> anomalies; // flow id (0: none)
     std::uint64_t events_after_close = 0;
+    // on_control events: (flow id, direction, note), in order.
+    std::vector<std::tuple<std::uint64_t, model::Direction, model::ControlNote>> controls;
 
     void on_flow_open(const model::Flow& flow) override { flows[flow.id].opened = flow; }
     void on_data(const model::Flow& flow, model::Direction direction,
@@ -57,6 +60,11 @@ public:
             ++record.tiling_errors;
         record.end = gap.offset + gap.length;
         record.gaps.push_back(gap);
+    }
+    void on_control(const model::Flow& flow, model::Direction direction,
+                    const model::ControlNote& note) override {
+        record_of(flow);
+        controls.emplace_back(flow.id, direction, note);
     }
     void on_anomaly(const model::Flow* flow, const model::Anomaly& anomaly) override {
         anomalies.emplace_back(flow != nullptr ? flow->id : 0, anomaly);

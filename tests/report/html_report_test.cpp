@@ -122,6 +122,26 @@ TEST_CASE("the counts hold on captures of real programs: Redis and the article's
             messages += counts.first;
         }
         CHECK(messages > 0);
+        // Pure ACKs and retransmissions as tshark counts them, per direction of every flow.
+        if (!sniff::test::have_program("tshark"))
+            continue;
+        const auto tshark = tshark_control_counts(capture.file.string(), true);
+        const auto data = nlohmann::json::parse(json_block(read_file(html)));
+        std::uint64_t acks = 0;
+        for (const auto& flow : data["flows"])
+            for (const auto& lane : flow["dirs"]) {
+                const std::string key =
+                    lane["src"].get<std::string>() + ">" + lane["dst"].get<std::string>();
+                INFO(key);
+                const auto found = tshark.find(key);
+                const auto expected = found == tshark.end()
+                                          ? std::pair<std::uint64_t, std::uint64_t>{}
+                                          : found->second;
+                CHECK(lane["ctrl_seen"]["acks"] == expected.first);
+                CHECK(lane["ctrl_seen"]["retransmissions"] == expected.second);
+                acks += expected.first;
+            }
+        CHECK(acks > 0);
     }
 }
 

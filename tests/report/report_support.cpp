@@ -94,7 +94,9 @@ void build_report(const std::string& capture_path, const std::string& framing,
     reassembly::SinkFanout events;
     events.add(engine);
     events.add(collector); // after the engine: direction summaries come before the close
-    pipeline::PacketPipeline pipeline({}, events);
+    reassembly::ReassemblyConfig config;
+    config.control_events = true; // as --report asks
+    pipeline::PacketPipeline pipeline(config, events);
     capture::RawPacket packet;
     while (reader->next(packet))
         pipeline.add(packet);
@@ -127,6 +129,65 @@ DirectionCounts dom_direction_counts(const std::string& dom) {
         counts[match[1].str() + "/" + match[2].str()] = {std::stoull(match[3].str()),
                                                          std::stoull(match[4].str())};
     }
+    return counts;
+}
+
+ControlCounts dom_control_counts(const std::string& dom) {
+    const std::regex cell("<td class=\"direction\" data-flow=\"(\\d+)\" "
+                          "data-direction=\"(c2s|s2c)\" data-messages=\"\\d+\" "
+                          "data-segments=\"\\d+\" data-acks=\"(\\d+)\" "
+                          "data-retransmissions=\"(\\d+)\"");
+    ControlCounts counts;
+    for (auto it = std::sregex_iterator(dom.begin(), dom.end(), cell); it != std::sregex_iterator();
+         ++it)
+        counts[(*it)[1].str() + "/" + (*it)[2].str()] = {std::stoull((*it)[3].str()),
+                                                         std::stoull((*it)[4].str())};
+    return counts;
+}
+
+ControlCounts dom_graph_counts(const std::string& dom) {
+    const std::regex graph("<canvas class=\"tsg\" data-direction=\"(c2s|s2c)\" "
+                           "data-pure-acks=\"(\\d+)\" data-retransmissions=\"(\\d+)\"");
+    ControlCounts counts;
+    for (auto it = std::sregex_iterator(dom.begin(), dom.end(), graph);
+         it != std::sregex_iterator(); ++it)
+        counts[(*it)[1].str()] = {std::stoull((*it)[2].str()), std::stoull((*it)[3].str())};
+    return counts;
+}
+
+ControlCounts tshark_control_counts(const std::string& capture, bool by_endpoints) {
+    ControlCounts counts;
+    const std::string fields =
+        by_endpoints ? " -E separator=, -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport"
+                     : " -e tcp.stream -e tcp.srcport";
+    const auto count = [&](const std::string& filter, bool acks) {
+        const auto result = sniff::test::run_command("tshark -n -r '" + capture + "' -Y '" +
+                                                     filter + "' -T fields" + fields);
+        REQUIRE(result.exit_code == 0);
+        std::istringstream lines(result.out);
+        for (std::string line; std::getline(lines, line);) {
+            std::string key;
+            if (by_endpoints) { // "src,sport,dst,dport" -> "src:sport>dst:dport"
+                std::vector<std::string> parts;
+                std::istringstream fields_of(line);
+                for (std::string part; std::getline(fields_of, part, ',');)
+                    parts.push_back(part);
+                if (parts.size() != 4)
+                    continue;
+                key = parts[0] + ":" + parts[1] + ">" + parts[2] + ":" + parts[3];
+            } else {
+                std::istringstream words(line);
+                std::string stream, port;
+                if (!(words >> stream >> port))
+                    continue;
+                key = stream + "/" + port;
+            }
+            auto& pair = counts[key];
+            (acks ? pair.first : pair.second) += 1;
+        }
+    };
+    count("tcp.len==0 && tcp.flags.ack==1", true);
+    count("tcp.analysis.retransmission", false);
     return counts;
 }
 

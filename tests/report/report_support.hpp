@@ -41,6 +41,16 @@ bool screenshot(const std::string& html_path, const std::string& png_path, int w
 using DirectionCounts = std::map<std::string, std::pair<std::uint64_t, std::uint64_t>>;
 // From the elements of class "direction" in a dumped DOM.
 DirectionCounts dom_direction_counts(const std::string& dom);
+// Per key: {pure ACKs (window updates included), retransmissions}.
+using ControlCounts = std::map<std::string, std::pair<std::uint64_t, std::uint64_t>>;
+// Sent per direction, from the overview's direction elements; keys "flow/direction".
+ControlCounts dom_control_counts(const std::string& dom);
+// Drawn in each time-sequence graph of the selected flow: the peer's pure ACKs and the
+// direction's retransmissions; keys "c2s", "s2c".
+ControlCounts dom_graph_counts(const std::string& dom);
+// tshark's `tcp.len==0 && tcp.flags.ack==1` and `tcp.analysis.retransmission` packets, keys
+// "tcp.stream/source port", or with by_endpoints "src:port>dst:port" (IPv4).
+ControlCounts tshark_control_counts(const std::string& capture, bool by_endpoints = false);
 // From sniff's text report of the same capture and framing (directions it lists).
 DirectionCounts text_report_counts(const std::string& capture, const std::string& framing);
 

@@ -97,7 +97,8 @@ void TcpCaseConnection::send_seq(Direction direction, std::uint32_t seq, const s
     fields.window = window;
     fields.mss_option = (flags & model::tcp_flags::syn) != 0;
     if (flags & model::tcp_flags::ack)
-        fields.ack = m_isn[static_cast<int>(model::opposite(direction))] + 1;
+        fields.ack = m_isn[static_cast<int>(model::opposite(direction))] + 1 +
+                     static_cast<std::uint32_t>(m_acked[static_cast<int>(direction)]);
     const auto segment = synth::tcp_segment(source, destination, fields, text_bytes(payload));
     const auto packet = synth::ip_packet(source, destination, 6, segment, m_ip_id++);
     const auto frame = link_frame(m_link_type, packet, source.ip.version, m_vlans);

@@ -41,6 +41,11 @@ public:
     void rst(model::Direction direction, std::uint64_t offset);
 
     std::uint32_t seq_at(model::Direction direction, std::uint64_t offset) const;
+    // From now on, the ACK number of direction's segments acknowledges the other direction's
+    // bytes up to `offset` (by default offset 0: the other side's SYN only).
+    void acknowledge(model::Direction direction, std::uint64_t offset) {
+        m_acked[static_cast<int>(direction)] = offset;
+    }
     void set_vlans(std::vector<std::uint16_t> vlan_ids) { m_vlans = std::move(vlan_ids); }
     void set_ip_id(std::uint16_t id) { m_ip_id = id; }
     model::Timestamp& clock() { return m_clock; }
@@ -50,6 +55,7 @@ private:
     model::Endpoint m_client;
     model::Endpoint m_server;
     std::uint32_t m_isn[2];
+    std::uint64_t m_acked[2] = {0, 0};
     std::uint32_t m_link_type;
     std::vector<std::uint16_t> m_vlans;
     std::uint16_t m_ip_id = 1;

@@ -168,6 +168,73 @@ GeneratedCase lost_segment(PcapCase& c) {
     return c.finish(1);
 }
 
+// A bulk answer as a sender-side capture shows it: delayed pure ACKs, a segment lost on the
+// network and sent again after three duplicate ACKs, one sent again after a timeout, a partial
+// resend, a closed window and the window update that opens it, and the FIN handshake. For the
+// report's time-sequence graph; tshark's analysis is the oracle of its counts.
+GeneratedCase acks_retransmissions(PcapCase& c) {
+    constexpr std::uint64_t k_segment = 1000;
+    constexpr int k_segments = 24;
+    TcpCaseConnection conn(c.sink(), k_client, k_server, 1000, 9000);
+    conn.handshake();
+    const std::string request = "GET /big\n";
+    conn.send(c2s, 0, request);
+    conn.acknowledge(s2c, request.size());
+    std::string body;
+    for (int line = 0; body.size() < k_segment * k_segments; ++line) {
+        std::string text = "line " + std::to_string(line) + " ";
+        text.resize(99, '.');
+        body += text + "\n";
+    }
+    body.resize(k_segment * k_segments);
+    const auto piece = [&](int i) { return body.substr(i * k_segment, k_segment); };
+    const auto ack = [&](std::uint64_t offset, std::uint16_t window = 65535) {
+        conn.acknowledge(c2s, offset);
+        conn.send(c2s, request.size(), "", f::ack, window);
+    };
+    const auto pause = [&](model::Timestamp ns) { conn.clock() += ns; };
+    for (int i = 0; i < 6; ++i) { // delayed ACKs: one per two segments
+        conn.send(s2c, i * k_segment, piece(i));
+        if (i % 2 == 1)
+            ack((i + 1) * k_segment);
+    }
+    conn.send(s2c, 6 * k_segment, piece(6)); // lost on the way: three duplicate ACKs follow
+    for (int i = 7; i < 10; ++i) {
+        conn.send(s2c, i * k_segment, piece(i));
+        ack(6 * k_segment);
+    }
+    pause(5'000'000);
+    conn.send(s2c, 6 * k_segment, piece(6)); // fast retransmission
+    ack(10 * k_segment);
+    for (int i = 10; i < 14; ++i)
+        conn.send(s2c, i * k_segment, piece(i));
+    ack(14 * k_segment);
+    conn.send(s2c, 14 * k_segment, piece(14)); // lost, and no ACK comes
+    pause(200'000'000);
+    conn.send(s2c, 14 * k_segment, piece(14)); // sent again at the timeout
+    ack(15 * k_segment);
+    conn.send(s2c, 15 * k_segment, piece(15));
+    pause(200'000'000);
+    conn.send(s2c, 15 * k_segment, piece(15) + piece(16)); // resent with new bytes behind it
+    ack(17 * k_segment, 0);                                // the client's window closes...
+    pause(50'000'000);
+    ack(17 * k_segment, 65535); // ...and opens: a window update
+    for (int i = 17; i < k_segments; ++i) {
+        conn.send(s2c, i * k_segment, piece(i));
+        if (i % 2 == 0)
+            ack((i + 1) * k_segment);
+    }
+    ack(k_segment * k_segments);
+    conn.acknowledge(s2c, request.size() + 1);
+    conn.fin(c2s, request.size());
+    conn.acknowledge(c2s, k_segment * k_segments + 1);
+    conn.fin(s2c, k_segment * k_segments);
+    conn.send(c2s, request.size() + 1, "", f::ack); // the last ACK
+    c.stream(k_client, k_server, request);
+    c.stream(k_server, k_client, body);
+    return c.finish(1);
+}
+
 GeneratedCase fin_rst(PcapCase& c) {
     TcpCaseConnection closed(c.sink(), k_client, k_server, 1000, 9000);
     closed.handshake();
@@ -336,6 +403,8 @@ const std::vector<CaseEntry>& pcap_cases() {
          pcap_options(lt::ethernet)},
         {"lost_segment", "a segment missing from the capture: a gap", lost_segment,
          pcap_options(lt::ethernet)},
+        {"acks_retransmissions", "bulk data with pure ACKs, retransmissions, a window update",
+         acks_retransmissions, pcap_options(lt::ethernet)},
         {"fin_rst", "FIN close, RST close, data after RST", fin_rst, pcap_options(lt::ethernet)},
         {"keepalive", "keep-alive probes carrying one garbage byte", keepalive,
          pcap_options(lt::ethernet)},

@@ -48,7 +48,9 @@ int run(const std::string& capture_path, const std::string& framing, const std::
     events.add(engine);
     if (with_report)
         events.add(collector);
-    pipeline::PacketPipeline pipeline({}, events);
+    reassembly::ReassemblyConfig config;
+    config.control_events = with_report; // as --report asks
+    pipeline::PacketPipeline pipeline(config, events);
     capture::RawPacket packet;
     while (reader->next(packet))
         pipeline.add(packet);

@@ -35,7 +35,7 @@ function renderHeader() {
     notes.push("the report reached its size budget: later segments, messages and bytes are counted but not drawn");
   if (o.anomalies > 0) notes.push(fmtInt(o.anomalies) + " more anomalies are not listed");
   notes.push("per direction at most " + fmtInt(data.limits.segments) + " segments, " + fmtInt(data.limits.messages) +
-    " messages and " + fmtBytes(data.limits.bytes) + " of bytes are kept; the file stays under " + fmtBytes(data.limits.max_file_bytes));
+    " messages, " + fmtInt(data.limits.controls) + " pure ACKs and retransmissions and " + fmtBytes(data.limits.bytes) + " of bytes are kept; the file stays under " + fmtBytes(data.limits.max_file_bytes));
   const box = add(header, el("ul", "omitted"));
   for (const note of notes) add(box, el("li", null, note));
 }
@@ -63,6 +63,8 @@ function directionCell(flow, index) {
   cell.dataset.direction = dir.name;
   cell.dataset.messages = messageCount(dir);
   cell.dataset.segments = dir.stats.segments;
+  cell.dataset.acks = dir.ctrl_seen.acks;
+  cell.dataset.retransmissions = dir.ctrl_seen.retransmissions;
   cell.textContent = fmtBytes(dir.stats.stream_bytes) + " · " + fmtInt(dir.stats.segments) + " · " + fmtInt(messageCount(dir));
   return cell;
 }
@@ -136,8 +138,17 @@ function renderDirection(parent, flow, index) {
   let line = fmtBytes(st.stream_bytes) + " in " + fmtInt(st.segments) + (flow.origin === "proxy" ? " reads" : " segments") +
     " · framing " + framingText(dir) + " · " + fmtInt(messageCount(dir)) + " messages";
   if (dir.summary) line += " (" + CLASS_NAMES.map((n, i) => fmtInt(classCount(dir, i)) + " " + n).join(", ") + ")";
-  line += " · " + st.gaps + " gaps, " + st.retransmissions + " retransmissions, " + st.out_of_order + " out of order";
+  line += " · " + st.gaps + " gaps, " + st.out_of_order + " out of order";
+  if (flow.proto === "tcp" && flow.origin === "capture") {
+    const cs = dir.ctrl_seen;
+    line += " · sent " + fmtInt(cs.retransmissions) + " retransmissions, " + fmtInt(cs.acks) + " pure ACKs (" +
+      fmtInt(cs.window_updates) + " window updates)";
+  }
   add(box, el("p", "dirline", line));
+  const controls = dir.ctrl_seen.acks + dir.ctrl_seen.retransmissions;
+  if (dir.ctrl.length < controls)
+    add(box, el("p", "warn", "only the first " + fmtInt(dir.ctrl.length) + " of " + fmtInt(controls) +
+      " pure ACKs and retransmissions of this direction are drawn (at most " + fmtInt(data.limits.controls) + " per direction)"));
   if (dir.summary && dir.summary.stopped) add(box, el("p", "warn", "framing stopped: " + dir.summary.stop_reason));
   if (dir.segs.length < dir.segs_seen || dir.msgs.length < messageCount(dir) || !dir.bytes_complete)
     add(box, el("p", "warn", "only the first part is drawn: " + fmtInt(dir.segs.length) + " of " + fmtInt(dir.segs_seen) +

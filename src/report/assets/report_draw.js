@@ -7,6 +7,9 @@ const STATUS_NAMES = ["complete", "truncated", "malformed"];
 const CLASS_COLORS = ["#4caf50", "#ff9800", "#2196f3", "#9c27b0"];
 const M = { off: 0, len: 1, hdr: 2, cls: 3, status: 4, fseg: 5, lseg: 6, ft: 7, lt: 8, ff: 9, lf: 10, reason: 11, json: 12 };
 const S = { t: 0, off: 1, len: 2, flags: 3, frame: 4, ack: 5, win: 6 };
+// Control packets (pure ACKs, window updates, retransmissions): see report_json.cpp.
+const C = { t: 0, kind: 1, off: 2, len: 3, flags: 4, frame: 5, ack: 6, win: 7 };
+const CTRL_ACK = 0, CTRL_WINDOW = 1, CTRL_RETRANSMISSION = 2;
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -272,19 +275,38 @@ function renderHex(box, dir, index) {
 }
 
 // The Stevens/tcptrace picture: each segment at its time as a bar over its offsets, the other
-// direction's ACKs and advertised window, gaps, and message starts drawn across.
+// direction's ACKs (those on its data segments and its pure ACKs) as a stair line with the
+// advertised window above it, retransmissions marked, gaps, and message starts drawn across.
 class TimeSequence {
   constructor(parent, flow, dirIndex) {
     this.dir = flow.dirs[dirIndex];
     this.peer = flow.dirs[1 - dirIndex];
     this.canvas = add(parent, el("canvas", "tsg"));
-    const segs = this.dir.segs, acks = this.peer.segs.filter((s) => s[S.ack] >= 0);
+    const segs = this.dir.segs;
+    // [time, ack offset, window, pure]: the peer's ACKs in time order.
+    const acks = [];
+    for (const s of this.peer.segs) if (s[S.ack] >= 0) acks.push([s[S.t], s[S.ack], s[S.win], false]);
+    let pure = 0;
+    for (const c of this.peer.ctrl) {
+      if (c[C.kind] !== CTRL_RETRANSMISSION) ++pure;
+      if (c[C.ack] >= 0) acks.push([c[C.t], c[C.ack], c[C.win], c[C.kind] !== CTRL_RETRANSMISSION]);
+    }
+    acks.sort((a, b) => a[0] - b[0]);
+    this.retransmissions = this.dir.ctrl.filter((c) => c[C.kind] === CTRL_RETRANSMISSION);
+    // What is drawn, for a reader of the DOM (the tests): the peer's pure ACKs and this
+    // direction's retransmissions.
+    this.canvas.dataset.direction = this.dir.name;
+    this.canvas.dataset.pureAcks = pure;
+    this.canvas.dataset.retransmissions = this.retransmissions.length;
     let t0 = Infinity, t1 = -Infinity;
     for (const s of segs) { t0 = Math.min(t0, s[S.t]); t1 = Math.max(t1, s[S.t]); }
-    for (const a of acks) { t0 = Math.min(t0, a[S.t]); t1 = Math.max(t1, a[S.t]); }
+    for (const a of acks) { t0 = Math.min(t0, a[0]); t1 = Math.max(t1, a[0]); }
+    for (const r of this.retransmissions) { t0 = Math.min(t0, r[C.t]); t1 = Math.max(t1, r[C.t]); }
     if (!isFinite(t0)) { t0 = 0; t1 = 1; }
     if (t1 <= t0) t1 = t0 + 1000;
-    this.full = { t0, t1, o0: 0, o1: Math.max(1, streamEnd(this.dir)) };
+    let o1 = streamEnd(this.dir);
+    for (const r of this.retransmissions) o1 = Math.max(o1, r[C.off] + r[C.len]);
+    this.full = { t0, t1, o0: 0, o1: Math.max(1, o1) };
     this.view = Object.assign({}, this.full);
     this.acks = acks;
     this.canvas.addEventListener("wheel", (e) => {
@@ -330,6 +352,13 @@ class TimeSequence {
       ctx.beginPath(); ctx.moveTo(x, ya); ctx.lineTo(x, Math.min(yb, ya - 1)); ctx.stroke();
       ctx.beginPath(); ctx.moveTo(x - 2, yb); ctx.lineTo(x + 2, yb); ctx.stroke();
     }
+    // Retransmissions: a red bar over what was sent again, an R beside it (tcptrace's mark).
+    ctx.strokeStyle = "#d50000"; ctx.fillStyle = "#d50000"; ctx.font = "bold 10px sans-serif";
+    for (const r of this.retransmissions) {
+      const x = X(r[C.t]), ya = Y(r[C.off]), yb = Y(r[C.off] + Math.max(1, r[C.len]));
+      ctx.beginPath(); ctx.moveTo(x, ya); ctx.lineTo(x, Math.min(yb, ya - 3)); ctx.stroke();
+      ctx.fillText("R", x + 3, Math.min(yb, ya - 3) + 4);
+    }
     ctx.lineWidth = 1;
     ctx.restore();
     ctx.fillStyle = "#444"; ctx.font = "11px sans-serif";
@@ -338,9 +367,8 @@ class TimeSequence {
     ctx.fillText(right, 60 + this.w - ctx.measureText(right).width, height - 14);
     ctx.fillText(fmtInt(Math.round(v.o1)), 2, 20);
     ctx.fillText(fmtInt(Math.max(0, Math.round(v.o0))), 2, 10 + this.h);
-    const st = this.dir.stats;
-    ctx.fillText("time →   offset ↑   blue: data   green: ACK   yellow: ACK + window (unscaled)   red: gaps   lines: message starts" +
-      "   (" + st.retransmissions + " retransmissions, " + st.out_of_order + " out of order)", 60, height - 2);
+    ctx.fillText("time →   offset ↑   blue: data   green: ACK (dots: pure ACKs)   yellow: ACK + window (unscaled)   red R: retransmission   red bands: gaps   lines: message starts" +
+      "   (" + fmtInt(this.dir.ctrl_seen.retransmissions) + " retransmissions, " + fmtInt(this.peer.ctrl_seen.acks) + " pure ACKs from the peer)", 60, height - 2);
   }
   drawAcks(ctx, X, Y) {
     if (!this.acks.length) return;
@@ -348,14 +376,17 @@ class TimeSequence {
       ctx.strokeStyle = color; ctx.beginPath();
       let first = true, lastY = 0;
       for (const a of this.acks) {
-        const x = X(a[S.t]), y = Y(value(a));
+        const x = X(a[0]), y = Y(value(a));
         if (first) ctx.moveTo(x, y); else { ctx.lineTo(x, lastY); ctx.lineTo(x, y); }
         first = false; lastY = y;
       }
       ctx.lineTo(60 + this.w, lastY); ctx.stroke();
     };
-    line((a) => a[S.ack] + a[S.win], "#fbc02d");
-    line((a) => a[S.ack], "#2e7d32");
+    line((a) => a[1] + a[2], "#fbc02d");
+    line((a) => a[1], "#2e7d32");
+    ctx.fillStyle = "#2e7d32";
+    // Whole pixels, so each dot is the line's colour (and a screenshot can find it).
+    for (const a of this.acks) if (a[3]) ctx.fillRect(Math.round(X(a[0])) - 2, Math.round(Y(a[1])) - 2, 4, 4);
   }
 }
 

@@ -435,6 +435,8 @@ void DirectionFramer::finish(const model::Flow& flow) {
         emit(flow, m_pos, MessageStatus::truncated, std::move(reason));
     }
     flush_segment(flow);
+    if (m_framing != nullptr)
+        m_summary.exchanges = m_framing->exchanges(m_direction);
 }
 
 } // namespace sniff::dissect

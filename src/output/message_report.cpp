@@ -1,6 +1,7 @@
 #include "output/message_report.hpp"
 
 #include "dissectors/pairing.hpp"
+#include "model/flow_route.hpp"
 #include "output/flow_line.hpp"
 #include "util/escape.hpp"
 #include "util/plural.hpp"
@@ -72,8 +73,11 @@ void MessageReport::on_message(const model::Flow& flow, const dissect::Message& 
         report.picture.message_starts.push_back(message.offset);
         report.picture.messages_end = message.offset + message.length;
     }
-    if (report.lines.size() < k_max_listed)
+    if (report.lines.size() < k_max_listed) {
         report.lines.push_back(message_line(message, preview));
+        report.times.push_back(message.direction == Direction::c2s ? message.last_time
+                                                                    : message.first_time);
+    }
 }
 
 void MessageReport::on_framing(const model::Flow& flow, const dissect::FramingChoice& choice) {
@@ -95,7 +99,8 @@ void MessageReport::on_direction_end(const model::Flow& flow,
 }
 
 void MessageReport::print_direction(const model::Flow& flow, Direction direction,
-                                    const DirectionReport& report) {
+                                    const DirectionReport& report,
+                                    const std::vector<dissect::GlueHint>& hints) {
     const auto& stats = flow.of(direction);
     if (stats.segments == 0 && stats.gaps == 0)
         return;
@@ -127,8 +132,13 @@ void MessageReport::print_direction(const model::Flow& flow, Direction direction
         if (!report.picture.message_starts.empty())
             std::fprintf(m_out, "    msgs  %s\n", picture.messages.c_str());
     }
-    for (const auto& line : report.lines)
-        std::fprintf(m_out, "%s\n", line.c_str());
+    auto hint = hints.begin();
+    for (std::size_t i = 0; i < report.lines.size(); ++i) {
+        std::fprintf(m_out, "%s\n", report.lines[i].c_str());
+        // Under the last request of a group the answers point at.
+        for (; hint != hints.end() && hint->last_request == i; ++hint)
+            std::fprintf(m_out, "           ^ %s\n", dissect::glue_hint_text(*hint).c_str());
+    }
     const std::uint64_t listed = report.lines.size();
     if (report.has_summary && report.summary.messages > listed)
         std::fprintf(m_out, "    ... %s more (see --json)\n",
@@ -148,17 +158,25 @@ void MessageReport::on_flow_close(const model::Flow& flow, reassembly::CloseReas
     }
     // A proxied flow's segments are the proxy's recv() chunks: said, so a run with a capture and
     // a proxy keeps the two apart.
-    std::fprintf(m_out, "flow #%" PRIu64 " %s %s -> %s (%s)%s\n", flow.id,
-                 model::protocol_name(flow.protocol), flow.client.to_string().c_str(),
-                 flow.server.to_string().c_str(), reassembly::close_reason_name(reason),
-                 flow.origin == model::FlowOrigin::proxy  ? " via proxy"
-                 : flow.origin == model::FlowOrigin::exec ? " (the program's own calls)"
-                                                          : "");
+    std::string origin = flow.origin == model::FlowOrigin::proxy  ? " via proxy"
+                         : flow.origin == model::FlowOrigin::exec ? " (the program's own calls)"
+                                                                  : "";
+    if (const auto leg = model::upstream_leg_text(flow); !leg.empty())
+        origin += ", " + leg;
+    std::fprintf(m_out, "flow #%" PRIu64 " %s %s (%s)%s\n", flow.id,
+                 model::protocol_name(flow.protocol), model::flow_route(flow).c_str(),
+                 reassembly::close_reason_name(reason), origin.c_str());
+    const auto hints = glue_hints_of(found->second);
     for (const auto direction : {Direction::c2s, Direction::s2c})
-        print_direction(flow, direction, found->second.directions[static_cast<int>(direction)]);
-    if (const auto pairing = pairing_of(found->second))
+        print_direction(flow, direction, found->second.directions[static_cast<int>(direction)],
+                        direction == Direction::c2s ? hints : std::vector<dissect::GlueHint>{});
+    if (const auto pairing = pairing_of(found->second)) {
         std::fprintf(m_out, "  pairing: %s%s\n", dissect::pairing_text(*pairing).c_str(),
                      pairing->agree() ? "" : "  <-- check the reader");
+        if (!hints.empty())
+            std::fprintf(m_out, "  (^ under the requests the answers point at; %s)\n",
+                         dissect::k_wire_note);
+    }
     std::fputc('\n', m_out);
     m_flows.erase(found);
     m_last = nullptr;
@@ -189,6 +207,21 @@ void MessageReport::print_flow_line(const model::Flow& flow, reassembly::CloseRe
         messages += " · " + dissect::pairing_text(*pairing);
     std::fprintf(m_out, "%s%s\n", flow_line(flow, reason, report.anomalies).c_str(),
                  messages.c_str());
+}
+
+// The glue hints of a flow whose answers are fewer than expected, when every message of both
+// directions is listed (their times are kept only for those).
+std::vector<dissect::GlueHint> MessageReport::glue_hints_of(const FlowReport& report) {
+    const auto& c2s = report.directions[0];
+    const auto& s2c = report.directions[1];
+    const auto pairing = pairing_of(report);
+    if (!pairing || pairing->agree() || c2s.times.size() != c2s.summary.messages ||
+        s2c.times.size() != s2c.summary.messages)
+        return {};
+    const auto shape = dissect::message_shape(c2s.summary, s2c.summary);
+    if (!shape)
+        return {};
+    return dissect::glue_hints(c2s.times, s2c.times, *shape);
 }
 
 std::optional<dissect::Pairing> MessageReport::pairing_of(const FlowReport& report) {

@@ -2,6 +2,7 @@
 // byte lanes of both directions, laid out at the screen's width) or its message list. Bytes from
 // the network are in the file only as the lanes draw them, escaped.
 
+#include "model/flow_route.hpp"
 #include "tui/inspector.hpp"
 
 #include <fstream>
@@ -51,8 +52,10 @@ std::string Inspector::view_text() const {
         return out;
     }
     const auto& record = *flow();
-    out += "flow #" + std::to_string(record.flow.id) + " " + record.flow.client.to_string() +
-           " ⇄ " + record.flow.server.to_string() + "\n";
+    out += "flow #" + std::to_string(record.flow.id) + " " + model::flow_route(record.flow, " → ");
+    if (const auto leg = model::upstream_leg_text(record.flow); !leg.empty())
+        out += " (via proxy, " + leg + ")";
+    out += "\n";
     if (m_focus == Pane::messages) {
         const auto& data = record.of(m_direction);
         out += std::string("messages ") + model::direction_name(m_direction) + "\n" +

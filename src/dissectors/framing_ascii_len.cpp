@@ -102,8 +102,7 @@ private:
         return finish(state, header);
     }
 
-    std::optional<FrameResult> end_on_peer_data(model::Direction direction,
-                                                std::uint64_t pending) {
+    std::optional<FrameResult> end_on_peer_data(model::Direction direction, std::uint64_t pending) {
         State& state = m_state[static_cast<std::size_t>(direction)];
         if (pending == 0)
             return std::nullopt;

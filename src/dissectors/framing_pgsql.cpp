@@ -62,8 +62,8 @@ public:
     }
 
 private:
-    void count_exchange(model::Direction direction, util::Bytes bytes, bool startup,
-                        bool awaiting, const FrameResult& result) {
+    void count_exchange(model::Direction direction, util::Bytes bytes, bool startup, bool awaiting,
+                        const FrameResult& result) {
         const auto type = static_cast<std::uint8_t>(bytes[0]);
         bool counts = false;
         if (direction == model::Direction::c2s && startup) {

@@ -141,9 +141,8 @@ std::string command_name(util::Bytes bytes) {
 // Pub/sub (un)subscriptions: answered by one confirmation per channel, pushes in RESP3, so they
 // ask for no counted answer.
 bool pubsub_command(util::Bytes bytes) {
-    constexpr std::array<std::string_view, 6> k_names{"subscribe",    "psubscribe",
-                                                      "ssubscribe",   "unsubscribe",
-                                                      "punsubscribe", "sunsubscribe"};
+    constexpr std::array<std::string_view, 6> k_names{
+        "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe"};
     const std::string name = command_name(bytes);
     return std::find(k_names.begin(), k_names.end(), name) != k_names.end();
 }

@@ -39,9 +39,8 @@ std::string glue_hint_text(const GlueHint& hint) {
                                         std::to_string(hint.last_request);
     if (!hint.answer)
         return range + " got no answer";
-    return range + " (" + std::to_string(hint.requests()) +
-           ") came before one answer (s2c #" + std::to_string(*hint.answer) +
-           "): read together by the server?";
+    return range + " (" + std::to_string(hint.requests()) + ") came before one answer (s2c #" +
+           std::to_string(*hint.answer) + "): read together by the server?";
 }
 
 } // namespace sniff::dissect

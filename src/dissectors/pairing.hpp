@@ -6,9 +6,10 @@
 // Framings whose exchanges have a known shape take part: by a table of expanded specs, DNS over
 // TCP and the article's struct / json-header exchanges (one request, one answer); and framings
 // that count their own exchanges (Framing::exchanges: pgsql's queries, Syncs and
-// ReadyForQuery, resp's commands and replies, http's requests and final responses, ...). Captured segments are what the wire carried, not what the application read: requests
-// that arrived as separate whole segments may still reach the server glued by one recv(); a short
-// answer count is then the sign, and the text says so.
+// ReadyForQuery, resp's commands and replies, http's requests and final responses, ...). Captured
+// segments are what the wire carried, not what the application read: requests that arrived as
+// separate whole segments may still reach the server glued by one recv(); a short answer count is
+// then the sign, and the text says so.
 
 #include "dissectors/engine.hpp"
 

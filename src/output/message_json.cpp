@@ -33,7 +33,7 @@ void MessageJsonWriter::on_message(const model::Flow& flow, const dissect::Messa
         Times& times = m_times[key_of(flow, message.direction)];
         if (times.times.size() < k_max_timed)
             times.times.push_back(message.direction == model::Direction::c2s ? message.last_time
-                                                                              : message.first_time);
+                                                                             : message.first_time);
         else
             times.overflow = true;
     }
@@ -124,8 +124,8 @@ void MessageJsonWriter::write_glue_hints(const model::Flow& flow,
     const auto shape = dissect::message_shape(c2s, s2c);
     const auto& requests = m_times[key_of(flow, model::Direction::c2s)];
     const auto& answers = m_times[key_of(flow, model::Direction::s2c)];
-    if (!shape || requests.overflow || answers.overflow ||
-        requests.times.size() != c2s.messages || answers.times.size() != s2c.messages)
+    if (!shape || requests.overflow || answers.overflow || requests.times.size() != c2s.messages ||
+        answers.times.size() != s2c.messages)
         return;
     for (const auto& hint : dissect::glue_hints(requests.times, answers.times, *shape)) {
         json object{{"type", "glue_hint"}};

@@ -76,7 +76,7 @@ void MessageReport::on_message(const model::Flow& flow, const dissect::Message& 
     if (report.lines.size() < k_max_listed) {
         report.lines.push_back(message_line(message, preview));
         report.times.push_back(message.direction == Direction::c2s ? message.last_time
-                                                                    : message.first_time);
+                                                                   : message.first_time);
     }
 }
 

@@ -102,8 +102,7 @@ void Inspector::render_flow(Screen& screen) {
         title += " · via proxy"; // its segments are the proxy's recv() chunks
         if (const auto leg = model::upstream_leg_text(record.flow); !leg.empty())
             title += ", " + leg;
-    }
-    else if (record.flow.origin == model::FlowOrigin::exec)
+    } else if (record.flow.origin == model::FlowOrigin::exec)
         title += " · the program's calls"; // sniff exec: segments are its reads and writes
     title += record.closed ? std::string(" · closed (") +
                                  reassembly::close_reason_name(record.close_reason) + ")"
@@ -270,8 +269,9 @@ void Inspector::render_details(Screen& screen, int top, int left, int height, in
                              m.index >= hint.first_request && m.index <= hint.last_request;
         const bool answer = m_direction == model::Direction::s2c && hint.answer == m.index;
         if (request || answer)
-            for (auto& line : wrap_words((answer ? "this answer: " : "glued? ") + dissect::glue_hint_text(hint),
-                                         width - 3))
+            for (auto& line :
+                 wrap_words((answer ? "this answer: " : "glued? ") + dissect::glue_hint_text(hint),
+                            width - 3))
                 lines.emplace_back(std::move(line), Style::bad);
     }
     lines.emplace_back("message #" + std::to_string(m.index) + " " +

@@ -7,9 +7,8 @@
 #include "support/process.hpp"
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 using namespace sniff::test;
 
@@ -72,13 +71,15 @@ LegsRun run_through_proxy(const std::filesystem::path& dir, const std::string& o
     std::ofstream(dir / "client.py") << k_client;
     const std::string d = "'" + dir.string() + "/";
     const std::string script =
-        "set -u\npython3 " + d + "server.py' " + std::to_string(run.server) + " " + d +
-        "ready' " + d + "upstream_port' & p=$!\n"
-        "for i in $(seq 100); do [ -e " + d + "ready' ] && break; sleep 0.05; done\n" +
-        SNIFF_BIN + " --proxy " + std::to_string(run.listen) + ":127.0.0.1:" +
-        std::to_string(run.server) + " " + options + " > " + d + "out' 2> " + d +
-        "err' & s=$!\nsleep 0.5\npython3 " + d + "client.py' " + std::to_string(run.listen) + " " +
-        d + "client_port'\nstatus=$?\nwait $p\nsleep 0.2\nkill -INT $s\nwait $s\nsniff=$?\n"
+        "set -u\npython3 " + d + "server.py' " + std::to_string(run.server) + " " + d + "ready' " +
+        d +
+        "upstream_port' & p=$!\n"
+        "for i in $(seq 100); do [ -e " +
+        d + "ready' ] && break; sleep 0.05; done\n" + SNIFF_BIN + " --proxy " +
+        std::to_string(run.listen) + ":127.0.0.1:" + std::to_string(run.server) + " " + options +
+        " > " + d + "out' 2> " + d + "err' & s=$!\nsleep 0.5\npython3 " + d + "client.py' " +
+        std::to_string(run.listen) + " " + d +
+        "client_port'\nstatus=$?\nwait $p\nsleep 0.2\nkill -INT $s\nwait $s\nsniff=$?\n"
         "[ $status -eq 0 ] || exit 100\nexit $sniff\n";
     std::ofstream(dir / "run.sh") << script;
     const auto result = run_command("timeout 60 bash '" + (dir / "run.sh").string() + "'");
@@ -153,9 +154,9 @@ TEST_CASE("proxy legs: the summary line and the message report name client -> li
             const auto run = run_through_proxy(dir, "--framing struct --no-tui " + style);
             INFO(run.out << run.err);
             REQUIRE(run.exit_code == 0);
-            const std::string route = "127.0.0.1:" + run.client_port + " -> 127.0.0.1:" +
-                                      std::to_string(run.listen) + " -> 127.0.0.1:" +
-                                      std::to_string(run.server);
+            const std::string route = "127.0.0.1:" + run.client_port +
+                                      " -> 127.0.0.1:" + std::to_string(run.listen) +
+                                      " -> 127.0.0.1:" + std::to_string(run.server);
             const std::string leg = "upstream leg from 127.0.0.1:" + run.upstream_port;
             std::size_t named = 0;
             std::istringstream lines(run.out);
@@ -167,8 +168,8 @@ TEST_CASE("proxy legs: the summary line and the message report name client -> li
                 }
             CHECK(named == 1);
             // The old name that mixed the legs is gone.
-            CHECK(run.out.find("127.0.0.1:" + run.client_port + " -> 127.0.0.1:" +
-                               std::to_string(run.server)) == std::string::npos);
+            CHECK(run.out.find("127.0.0.1:" + run.client_port +
+                               " -> 127.0.0.1:" + std::to_string(run.server)) == std::string::npos);
             std::filesystem::remove_all(dir);
         }
     }

@@ -131,7 +131,7 @@ TEST_CASE("a live capture with --proxy: the captured and the proxied flow both c
     CHECK(end[0]["stream_bytes"] == 2 * bytes); // once captured, once proxied
     // The summary has both sources' closing lines.
     CHECK(run.err.find("packets dropped by the kernel") != std::string::npos);
-    CHECK(run.err.find("sniff: proxy: 1 connections") != std::string::npos);
+    CHECK(run.err.find("sniff: proxy: 1 connection, 0 upstream failures") != std::string::npos);
 }
 
 TEST_CASE("a live capture with --proxy: text marks the proxied flow, -w and --proxy-pcap replay "
@@ -217,7 +217,7 @@ TEST_CASE("a live capture with --proxy: -c ends the proxy too", "[live][proxy]")
     INFO(sniff.err());
     CHECK(exit_code == 0);
     CHECK(sniff.err().find("3 packets captured") != std::string::npos);
-    CHECK(sniff.err().find("sniff: proxy: 1 connections") != std::string::npos);
+    CHECK(sniff.err().find("sniff: proxy: 1 connection, 0 upstream failures") != std::string::npos);
     serve.signal(SIGINT);
     (void)serve.wait(5s);
 }

@@ -216,7 +216,6 @@ TEST_CASE("glue hints group the requests by the answer that followed them", "[ou
     CHECK_FALSE(hints[1].answer);
     CHECK(dissect::glue_hint_text(hints[1]) == "requests #4-#5 got no answer");
     // As many answers as requests: no hint, however they interleave (pipelining).
-    CHECK(dissect::glue_hints(requests, std::vector<model::Timestamp>{9, 9, 9, 9, 9, 9},
-                              one_to_one)
+    CHECK(dissect::glue_hints(requests, std::vector<model::Timestamp>{9, 9, 9, 9, 9, 9}, one_to_one)
               .empty());
 }

@@ -42,8 +42,8 @@ std::vector<FlowPairing> pairings(const std::filesystem::path& file, const std::
         const auto object = nlohmann::json::parse(line, nullptr, false);
         if (object.is_discarded() || object.value("type", "") != "pairing")
             continue;
-        found.push_back(FlowPairing{object.at("requests"), object.at("answers"),
-                                    object.at("agree"), object.at("text")});
+        found.push_back(FlowPairing{object.at("requests"), object.at("answers"), object.at("agree"),
+                                    object.at("text")});
     }
     return found;
 }
@@ -164,9 +164,9 @@ TEST_CASE("pairing: curl, nc and nginx, one final response per request",
     const std::string server = ":" + std::to_string(capture.port);
     long request_lines = 0;
     for (const auto& stream : streams)
-        request_lines += count_of(stream.node0.ends_with(server) ? stream.from_node1
-                                                                 : stream.from_node0,
-                                  " HTTP/1.1\r\n");
+        request_lines +=
+            count_of(stream.node0.ends_with(server) ? stream.from_node1 : stream.from_node0,
+                     " HTTP/1.1\r\n");
     CHECK(static_cast<long>(total_requests(found)) == request_lines);
     for (const auto& pairing : found)
         CHECK(pairing.agree);

@@ -8,8 +8,8 @@
 #include "tui/tmux_session.hpp"
 
 #include <arpa/inet.h>
-#include <fstream>
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <netinet/in.h>
 #include <sstream>
 #include <sys/socket.h>
@@ -74,7 +74,7 @@ TEST_CASE("tmux: a live proxy shows a client's flow as it happens, q stops it cl
     CHECK(screen.find("Esc back") == std::string::npos);
     CHECK(screen.find("sniff: inspector: 1 flow, c2s 25 B, s2c 3011 B, 4 messages") !=
           std::string::npos);
-    CHECK(screen.find("sniff: proxy: 1 connections") != std::string::npos);
+    CHECK(screen.find("sniff: proxy: 1 connection, 0 upstream failures") != std::string::npos);
 }
 
 TEST_CASE("tmux: sniff demo opens the inspector with a caption per step, q quits with 0",
@@ -160,7 +160,7 @@ TEST_CASE("tmux: -i and --proxy together show the captured and the proxied flow 
     REQUIRE(tmux.wait_for("EXITED=0", &screen));
     CHECK(screen.find("sniff: inspector: 2 flows, c2s 50 B, s2c 6022 B, 8 messages") !=
           std::string::npos);
-    CHECK(screen.find("sniff: proxy: 1 connections") != std::string::npos);
+    CHECK(screen.find("sniff: proxy: 1 connection, 0 upstream failures") != std::string::npos);
     CHECK(screen.find("packets dropped by the kernel") != std::string::npos);
 }
 
@@ -210,9 +210,8 @@ sys.exit(0 if got == b"\x02\x00\x00\x00ok" else 1)
     REQUIRE(tmux.started());
     std::string screen;
     REQUIRE(tmux.wait_for("0 flows", &screen));
-    const auto client = test::run_command("timeout 10 python3 '" +
-                                          (dir / "client.py").string() + "' " +
-                                          std::to_string(front));
+    const auto client = test::run_command("timeout 10 python3 '" + (dir / "client.py").string() +
+                                          "' " + std::to_string(front));
     REQUIRE(client.exit_code == 0);
     std::string client_port = client.out;
     while (!client_port.empty() && client_port.back() == '\n')
@@ -230,8 +229,8 @@ sys.exit(0 if got == b"\x02\x00\x00\x00ok" else 1)
     CHECK(screen.find("3 requests, 1 answer") != std::string::npos);
     CHECK(screen.find("glued? requests #0-#2 (3) came before one answer (s2c #0)") !=
           std::string::npos);
-    CHECK(screen.find("client leg: 127.0.0.1:" + client_port + " → 127.0.0.1:" +
-                      std::to_string(front)) != std::string::npos);
+    CHECK(screen.find("client leg: 127.0.0.1:" + client_port +
+                      " → 127.0.0.1:" + std::to_string(front)) != std::string::npos);
     CHECK(screen.find("upstream leg: 127.0.0.1:") != std::string::npos);
     tmux.keys("q");
     tmux.keys("q");

@@ -13,6 +13,10 @@ namespace sniff::model {
 // arrow: the text between endpoints (" -> " in plain text, " → " in the inspector).
 std::string flow_route(const Flow& flow, const char* arrow = " -> ");
 
+// One direction's route: source -> destination, for a proxied flow through sniff's listener
+// (the client's side of sniff; sniff relays both directions).
+std::string direction_route(const Flow& flow, Direction direction, const char* arrow = " -> ");
+
 // For a proxied flow whose upstream connection was made: "upstream leg from 127.0.0.1:40002"
 // (sniff's local endpoint towards the upstream); empty otherwise.
 std::string upstream_leg_text(const Flow& flow);

@@ -10,6 +10,16 @@
 
 namespace sniff::output {
 
+namespace {
+
+// A proxied flow's segments are sniff's own reads: what the peers read is not known either.
+constexpr const char* k_proxy_note =
+    "a proxied flow's segments are sniff's reads, not the peers': `--rechunk N` paces sniff's "
+    "writes so that each is one recv() of the peer (or run the program under `sniff exec` to see "
+    "its own reads)";
+
+} // namespace
+
 using model::Direction;
 
 namespace {
@@ -104,11 +114,10 @@ void MessageReport::print_direction(const model::Flow& flow, Direction direction
     const auto& stats = flow.of(direction);
     if (stats.segments == 0 && stats.gaps == 0)
         return;
-    std::fprintf(m_out, "  %s %s -> %s  %" PRIu64 " B in %s  framing %s%s\n",
-                 model::direction_name(direction), flow.source(direction).to_string().c_str(),
-                 flow.destination(direction).to_string().c_str(), stats.stream_bytes,
-                 util::counted(stats.segments, "segment").c_str(), report.framing.c_str(),
-                 report.framing_note.c_str());
+    std::fprintf(m_out, "  %s %s  %" PRIu64 " B in %s  framing %s%s\n",
+                 model::direction_name(direction), model::direction_route(flow, direction).c_str(),
+                 stats.stream_bytes, util::counted(stats.segments, "segment").c_str(),
+                 report.framing.c_str(), report.framing_note.c_str());
     if (report.has_summary && report.summary.messages > 0) {
         const auto& by_class = report.summary.by_class;
         std::fprintf(m_out,
@@ -149,7 +158,7 @@ void MessageReport::on_flow_close(const model::Flow& flow, reassembly::CloseReas
     const auto found = m_flows.find(flow.id);
     if (found == m_flows.end())
         return;
-    count_totals(found->second);
+    count_totals(flow, found->second);
     if (m_style == ReportStyle::flow_lines) {
         print_flow_line(flow, reason, found->second);
         m_flows.erase(found);
@@ -175,7 +184,8 @@ void MessageReport::on_flow_close(const model::Flow& flow, reassembly::CloseReas
                      pairing->agree() ? "" : "  <-- check the reader");
         if (!hints.empty())
             std::fprintf(m_out, "  (^ under the requests the answers point at; %s)\n",
-                         dissect::k_wire_note);
+                         flow.origin == model::FlowOrigin::proxy ? k_proxy_note
+                                                                 : dissect::k_wire_note);
     }
     std::fputc('\n', m_out);
     m_flows.erase(found);
@@ -232,9 +242,10 @@ std::optional<dissect::Pairing> MessageReport::pairing_of(const FlowReport& repo
     return dissect::pair_messages(c2s.summary, s2c.summary);
 }
 
-void MessageReport::count_totals(const FlowReport& report) {
+void MessageReport::count_totals(const model::Flow& flow, const FlowReport& report) {
     if (const auto pairing = pairing_of(report)) {
         ++m_paired_flows;
+        m_paired_proxied += flow.origin == model::FlowOrigin::proxy ? 1 : 0;
         if (!pairing->agree())
             ++m_unpaired_flows;
     }
@@ -261,7 +272,10 @@ void MessageReport::print_totals() {
     std::fprintf(m_out, "pairing: %" PRIu64 " of %s with more or fewer answers than asked\n",
                  m_unpaired_flows,
                  util::counted(m_paired_flows, "request/answer connection").c_str());
-    std::fprintf(m_out, "note: %s\n", dissect::k_wire_note);
+    if (m_paired_proxied < m_paired_flows)
+        std::fprintf(m_out, "note: %s\n", dissect::k_wire_note);
+    if (m_paired_proxied > 0)
+        std::fprintf(m_out, "note: %s\n", k_proxy_note);
 }
 
 } // namespace sniff::output

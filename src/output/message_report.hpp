@@ -87,7 +87,7 @@ private:
     static std::vector<dissect::GlueHint> glue_hints_of(const FlowReport& report);
     void print_flow_line(const model::Flow& flow, reassembly::CloseReason reason,
                          const FlowReport& report);
-    void count_totals(const FlowReport& report);
+    void count_totals(const model::Flow& flow, const FlowReport& report);
     static std::optional<dissect::Pairing> pairing_of(const FlowReport& report);
 
     std::FILE* m_out;
@@ -96,6 +96,7 @@ private:
     dissect::DirectionSummary m_totals; // every closed flow's directions added up
     std::uint64_t m_paired_flows = 0;   // flows whose framing pairs requests and answers
     std::uint64_t m_unpaired_flows = 0; // ... whose counts disagree
+    std::uint64_t m_paired_proxied = 0; // ... of them proxied (their segments are sniff's reads)
     std::unordered_map<std::uint64_t, FlowReport> m_flows; // node-based: m_last stays valid
     std::uint64_t m_last_id = 0;
     FlowReport* m_last = nullptr; // m_flows[m_last_id], or null

@@ -21,8 +21,8 @@ const char* const Inspector::k_message_columns =
 namespace {
 
 std::string direction_label(const store::FlowRecord& record, model::Direction d) {
-    return std::string(model::direction_name(d)) + " " + record.flow.source(d).to_string() + " → " +
-           record.flow.destination(d).to_string();
+    return std::string(model::direction_name(d)) + " " +
+           model::direction_route(record.flow, d, " → ");
 }
 
 std::string framing_text(const store::DirectionData& data) {

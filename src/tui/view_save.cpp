@@ -67,8 +67,7 @@ std::string Inspector::view_text() const {
     }
     for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
         out += std::string("\n") + model::direction_name(direction) + " " +
-               record.flow.source(direction).to_string() + " → " +
-               record.flow.destination(direction).to_string() + "\n\n";
+               model::direction_route(record.flow, direction, " → ") + "\n\n";
         append_lanes(out, ByteLanes(record.of(direction), LaneLayout{m_hex, m_columns}), m_columns);
     }
     return out;

@@ -18,6 +18,7 @@
 #include <array>
 #include <cstring>
 #include <optional>
+#include <span>
 
 namespace sniff::dissect {
 
@@ -138,13 +139,19 @@ std::string command_name(util::Bytes bytes) {
     return name;
 }
 
-// Pub/sub (un)subscriptions: answered by one confirmation per channel, pushes in RESP3, so they
-// ask for no counted answer.
-bool pubsub_command(util::Bytes bytes) {
-    constexpr std::array<std::string_view, 6> k_names{
-        "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe"};
+// Pub/sub outside the request/answer pairing. A client's (un)subscription is answered by one
+// confirmation per channel; in RESP2 the confirmations and the messages are plain arrays named by
+// their first element (in RESP3 they are pushes, left out already), so neither side counts them.
+bool pubsub_value(model::Direction direction, util::Bytes bytes) {
+    constexpr std::array<std::string_view, 9> k_names{"subscribe",   "psubscribe",   "ssubscribe",
+                                                      "unsubscribe", "punsubscribe", "sunsubscribe",
+                                                      "message",     "pmessage",     "smessage"};
+    // Commands: the first six; server values: all nine (a client does not send "message").
+    const auto names = direction == model::Direction::c2s
+                           ? std::span<const std::string_view>(k_names).first(6)
+                           : std::span<const std::string_view>(k_names);
     const std::string name = command_name(bytes);
-    return std::find(k_names.begin(), k_names.end(), name) != k_names.end();
+    return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 class RespFraming final : public Framing {
@@ -156,7 +163,7 @@ public:
         RespScan& scan = m_scans[static_cast<std::size_t>(direction)];
         if (from == 0) {
             scan.reset();
-            m_asks_nothing = direction == model::Direction::c2s && pubsub_command(bytes);
+            m_uncounted = pubsub_value(direction, bytes);
         }
         const RespScan::Step step = scan.advance(bytes);
         switch (step.verdict) {
@@ -175,11 +182,11 @@ public:
     std::size_t frame_run(model::Direction direction, util::Bytes bytes,
                           std::span<RunMessage> out) override {
         const std::size_t count = run(bytes, out);
-        // Pushes never come in runs; (un)subscriptions ask for no counted answer.
+        // Pushes never come in runs; pub/sub values are not counted.
         std::size_t counted = count;
         std::size_t at = 0;
-        for (std::size_t i = 0; direction == model::Direction::c2s && i < count; ++i) {
-            counted -= pubsub_command(bytes.subspan(at)) ? 1 : 0;
+        for (std::size_t i = 0; i < count; ++i) {
+            counted -= pubsub_value(direction, bytes.subspan(at)) ? 1 : 0;
             at += static_cast<std::size_t>(out[i].total);
         }
         m_exchanges[static_cast<std::size_t>(direction)] += counted;
@@ -187,9 +194,9 @@ public:
     }
 
     // Every command asks for one reply, except (un)subscriptions; every value the server sends
-    // is one, except a RESP3 push (out-of-band: subscription confirmations and messages). RESP2
-    // pub/sub messages and MONITOR lines are not marked: on such a connection the server sends
-    // more values than it was asked for.
+    // is one, except a RESP3 push and a RESP2 subscription confirmation or message (an array
+    // named "subscribe", "message", ...). MONITOR lines are not marked: on such a connection the
+    // server sends more values than it was asked for.
     std::optional<ExchangeCount> exchanges(model::Direction direction) const override {
         return client_asks(direction, m_exchanges);
     }
@@ -222,14 +229,14 @@ private:
     }
 
     FrameResult finish(model::Direction direction, const RespScan& scan, std::uint64_t total) {
-        if (!scan.push() && !(direction == model::Direction::c2s && m_asks_nothing))
+        if (!scan.push() && !m_uncounted)
             ++m_exchanges[static_cast<std::size_t>(direction)];
         return FrameResult::message(total, scan.header(),
                                     scan.push() ? std::string(k_push_json) : std::string{});
     }
 
     std::array<std::uint64_t, 2> m_exchanges{}; // commands (c2s) and replies (s2c) so far
-    bool m_asks_nothing = false; // the c2s message being framed is an (un)subscription
+    bool m_uncounted = false;                   // the message being framed is a pub/sub value
     std::uint64_t m_max;
     std::array<RespScan, 2> m_scans;
     RespScan m_run_scan; // frame_run's, reset for each message

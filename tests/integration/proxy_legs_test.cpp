@@ -160,13 +160,22 @@ TEST_CASE("proxy legs: the summary line and the message report name client -> li
             const std::string leg = "upstream leg from 127.0.0.1:" + run.upstream_port;
             std::size_t named = 0;
             std::istringstream lines(run.out);
+            // The flow's own line (the summary's, or the report's header); the direction lines
+            // below a header name the route too.
             for (std::string line; std::getline(lines, line);)
-                if (line.find(route) != std::string::npos) {
+                if (line.find(route) != std::string::npos &&
+                    line.starts_with(style.empty() ? "flow #" : "#")) {
                     ++named;
                     CHECK(line.find(leg) != std::string::npos);
                     CHECK(line.find("via proxy") != std::string::npos);
                 }
             CHECK(named == 1);
+            if (style.empty()) { // each direction's line names sniff's listener in between
+                CHECK(run.out.find("  c2s " + route) != std::string::npos);
+                CHECK(run.out.find("  s2c 127.0.0.1:" + std::to_string(run.server) +
+                                   " -> 127.0.0.1:" + std::to_string(run.listen) +
+                                   " -> 127.0.0.1:" + run.client_port) != std::string::npos);
+            }
             // The old name that mixed the legs is gone.
             CHECK(run.out.find("127.0.0.1:" + run.client_port +
                                " -> 127.0.0.1:" + std::to_string(run.server)) == std::string::npos);

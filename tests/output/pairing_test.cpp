@@ -129,7 +129,7 @@ TEST_CASE("pairing counts requests and answers per connection and says what a sh
         CHECK(text.find("(^ under the requests the answers point at; segments are what the wire "
                         "carried") != std::string::npos);
         // The connection that pairs has no hint.
-        CHECK(text.find(" ^ ", hint + 1) == std::string::npos);
+        CHECK(text.find("           ^ ", hint + 1) == std::string::npos);
     }
     SECTION("summary: on the flow's line") {
         const auto text = output_of(file, "summary");

@@ -137,7 +137,8 @@ function renderDirection(parent, flow, index) {
   const dir = flow.dirs[index];
   const box = add(parent, el("div", "direction-detail"));
   box.id = "flow-" + flow.id + "-" + dir.name;
-  add(box, el("h3", null, dir.name + "  " + dir.src + " → " + dir.dst));
+  // A proxied direction goes through sniff's listener, as the flow's route does.
+  add(box, el("h3", null, dir.name + "  " + dir.src + " → " + (flow.listener ? flow.listener + " → " : "") + dir.dst));
   const st = dir.stats;
   let line = fmtBytes(st.stream_bytes) + " in " + fmtInt(st.segments) + (flow.origin === "proxy" ? " reads" : " segments") +
     " · framing " + framingText(dir) + " · " + fmtInt(messageCount(dir)) + " messages";

@@ -3,6 +3,7 @@
 #include "commands/client_session.hpp"
 #include "commands/socket_io.hpp"
 #include "util/escape.hpp"
+#include "util/plural.hpp"
 
 #include <algorithm>
 #include <istream>
@@ -72,8 +73,8 @@ std::string describe_recv(const ClientRun& run, std::size_t recv_index) {
     const RecvRecord& recv = run.recvs[recv_index];
     const std::uint64_t begin = recv.offset;
     const std::uint64_t end = recv.offset + recv.size;
-    std::string out = "recv #" + std::to_string(recv_index + 1) + ": " + std::to_string(recv.size) +
-                      " bytes at " + std::to_string(begin);
+    std::string out = "recv #" + std::to_string(recv_index + 1) + ": " +
+                      util::counted(recv.size, "byte") + " at " + std::to_string(begin);
     std::string parts;
     std::uint64_t explained = 0;
     for (std::size_t i = 0; i < run.answers.size(); ++i) {
@@ -94,13 +95,14 @@ std::string describe_recv(const ClientRun& run, std::size_t recv_index) {
                            : has_end            ? "end of"
                                                 : "middle of";
         parts += (parts.empty() ? "" : ", ") + std::string(what) + " answer " +
-                 std::to_string(i + 1) + " (" + std::to_string(to - from);
-        parts += has_start && has_end ? " bytes)"
-                                      : " of " + std::to_string(frame_end - frame_begin) + ")";
+                 std::to_string(i + 1) + " (";
+        parts += has_start && has_end ? util::counted(to - from, "byte") + ")"
+                                      : std::to_string(to - from) + " of " +
+                                            std::to_string(frame_end - frame_begin) + ")";
     }
     if (explained < recv.size)
-        parts += (parts.empty() ? "" : ", ") + std::to_string(recv.size - explained) +
-                 " bytes of unknown answers";
+        parts += (parts.empty() ? "" : ", ") + util::counted(recv.size - explained, "byte") +
+                 " of unknown answers";
     return out + (parts.empty() ? "" : ": " + parts);
 }
 
@@ -123,15 +125,15 @@ void print_body(std::ostream& out, const std::string& body) {
 }
 
 void print_recv(std::ostream& out, const RecvRecord& recv) {
-    out << "  recv(" << recv.requested << ") -> " << recv.size
-        << " bytes: " << util::escape_text(recv.bytes, 60) << '\n';
+    out << "  recv(" << recv.requested << ") -> " << util::counted(recv.size, "byte") << ": "
+        << util::escape_text(recv.bytes, 60) << '\n';
 }
 
 int print_answer(std::ostream& out, const ClientOptions& options, const Answer& answer) {
     print_body(out, answer.received);
     if (options.framing == Framing::none)
         return 0;
-    out << "-- " << answer.size << " bytes";
+    out << "-- " << util::counted(answer.size, "byte");
     if (answer.server_error)
         out << ", server reported an error";
     if (answer.check != AnswerCheck::unverified)
@@ -257,7 +259,7 @@ int run_udp_client(const ClientOptions& options, const HostPort& where, std::ist
         const auto real = static_cast<std::size_t>(size);
         const std::size_t kept = std::min(real, capacity);
         print_body(out, buffer.substr(0, kept));
-        out << "-- datagram of " << real << " bytes";
+        out << "-- datagram of " << util::counted(real, "byte");
         if (real > kept)
             out << ", cut to " << kept << " by recv(" << capacity << "): the rest is lost";
         out << '\n';

@@ -3,6 +3,7 @@
 #include "commands/experiments.hpp"
 #include "commands/server.hpp"
 #include "util/escape.hpp"
+#include "util/plural.hpp"
 
 #include <cstdio>
 
@@ -33,7 +34,7 @@ StepOutcome read_step(StepFront& sniff, const commands::ReadExperiment& experime
                             " ms, then read:");
     for (const auto& read : result.reads)
         outcome.lines.push_back("  recv(" + std::to_string(read.requested) + ") -> " +
-                                std::to_string(read.size) + " bytes " + quoted(read.bytes));
+                                util::counted(read.size, "byte") + " " + quoted(read.bytes));
     if (!result.error.empty())
         outcome.failure = result.error + (error.empty() ? "" : " (" + error + ")");
     return outcome;

@@ -494,6 +494,8 @@ void DirectionFramer::finish(const model::Flow& flow) {
         deliver_inner(flow, false);
     }
     flush_segment(flow);
+    if (m_framing != nullptr)
+        m_summary.exchanges = m_framing->exchanges(m_direction);
 }
 
 } // namespace sniff::dissect

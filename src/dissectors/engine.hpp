@@ -13,12 +13,14 @@
 // TCP with raw framing reports no messages, only segments. UDP: one datagram = one message
 // unless a framing is named for the port (then each datagram is framed on its own).
 
+#include "dissectors/framing.hpp"
 #include "dissectors/message.hpp"
 #include "dissectors/selector.hpp"
 #include "reassembly/stream_sink.hpp"
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 namespace sniff::dissect {
@@ -61,6 +63,10 @@ struct DirectionSummary {
     // A layered framing (grpc): the units framed underneath the messages ("HTTP/2 frames").
     std::string layer;
     std::uint64_t layer_units = 0;
+    // The framing's count of this direction's messages that ask for an answer and that complete
+    // one, when it knows its protocol's exchanges (Framing::exchanges); set at the direction's
+    // end.
+    std::optional<ExchangeCount> exchanges;
 };
 
 class MessageSink {

@@ -105,6 +105,19 @@ struct RunCount {
     std::size_t bytes = 0;
 };
 
+// Messages of one direction that ask for an answer, and that complete one (Framing::exchanges).
+struct ExchangeCount {
+    std::uint64_t asks = 0;
+    std::uint64_t answers = 0;
+};
+
+// The usual shape: the client's counted messages ask, the server's answer.
+inline ExchangeCount client_asks(model::Direction direction,
+                                 const std::array<std::uint64_t, 2>& counted) {
+    const std::uint64_t count = counted[static_cast<std::size_t>(direction)];
+    return direction == model::Direction::c2s ? ExchangeCount{count, 0} : ExchangeCount{0, count};
+}
+
 class Framing {
 public:
     virtual ~Framing() = default;
@@ -160,6 +173,15 @@ public:
     // reports inner message pieces to the sink of each direction; others answer empty.
     virtual std::string_view layer_name() const { return {}; }
     virtual void set_inner_sink(model::Direction /*direction*/, InnerSink* /*sink*/) {}
+    // Request/answer pairing (pairing.hpp), for a framing that knows its protocol's exchanges:
+    // how many of the messages it framed in `direction` so far ask for an answer (a query, a
+    // command, a Sync, a length text waiting for its ack) and how many complete one (a
+    // response, ReadyForQuery, the ack). Counted as messages are returned, by frame(),
+    // frame_run() and count_run() alike. nullopt: the framing does not count (the shape table
+    // may still pair its messages one to one).
+    virtual std::optional<ExchangeCount> exchanges(model::Direction /*direction*/) const {
+        return std::nullopt;
+    }
 };
 
 } // namespace sniff::dissect

@@ -35,6 +35,33 @@ public:
     explicit AsciiLenFraming(FramingSpec spec) : m_spec(std::move(spec)) {}
 
     FrameResult frame(model::Direction direction, util::Bytes bytes, std::uint64_t from) override {
+        FrameResult result = frame_message(direction, bytes, from);
+        if (result.kind == FrameResult::Kind::message && from == 0 && !bytes.empty())
+            count_exchange(direction, is_digit(bytes[0]) ? Kind::digits : Kind::ack);
+        return result;
+    }
+
+    std::optional<FrameResult> on_peer_data(model::Direction direction,
+                                            std::uint64_t pending) override {
+        const Kind before = m_state[static_cast<std::size_t>(direction)].kind;
+        auto result = end_on_peer_data(direction, pending);
+        if (result && result->kind == FrameResult::Kind::message)
+            count_exchange(direction, before);
+        return result;
+    }
+
+    // The handshake as an exchange: a length text asks for the ack, the peer's ack answers it
+    // (a sender that does not wait still gets its ack, later), whichever side sends the length
+    // (`sniff serve` answers a command with a length, and its client acks). Without an ack
+    // there is nothing to pair; a turn (a command line) is not counted.
+    std::optional<ExchangeCount> exchanges(model::Direction direction) const override {
+        if (m_spec.bytes.empty())
+            return std::nullopt;
+        return m_exchanges[static_cast<std::size_t>(direction)];
+    }
+
+private:
+    FrameResult frame_message(model::Direction direction, util::Bytes bytes, std::uint64_t from) {
         State& state = m_state[static_cast<std::size_t>(direction)];
         if (from != 0)
             return FrameResult::need_more(from + bytes.size() + 1, Feed::tail); // a turn goes on
@@ -75,8 +102,7 @@ public:
         return finish(state, header);
     }
 
-    std::optional<FrameResult> on_peer_data(model::Direction direction,
-                                            std::uint64_t pending) override {
+    std::optional<FrameResult> end_on_peer_data(model::Direction direction, std::uint64_t pending) {
         State& state = m_state[static_cast<std::size_t>(direction)];
         if (pending == 0)
             return std::nullopt;
@@ -93,7 +119,6 @@ public:
         return std::nullopt;
     }
 
-private:
     // ack: the ack text was seen; an optional line end may still follow.
     enum class Kind : std::uint8_t { none, digits, turn, ack };
     struct State {
@@ -157,8 +182,18 @@ private:
         return FrameResult::message(second == '\n' ? ack + 2 : ack + 1, 0);
     }
 
+    // A message just ended in `direction`; `kind` says what it was.
+    void count_exchange(model::Direction direction, Kind kind) {
+        auto& count = m_exchanges[static_cast<std::size_t>(direction)];
+        if (kind == Kind::digits)
+            ++count.asks;
+        else if (kind == Kind::ack)
+            ++count.answers;
+    }
+
     FramingSpec m_spec;
     std::array<State, 2> m_state{};
+    std::array<ExchangeCount, 2> m_exchanges{}; // length texts and acks per direction so far
 };
 
 } // namespace

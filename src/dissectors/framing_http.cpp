@@ -99,6 +99,13 @@ public:
         return m_sides[static_cast<std::size_t>(direction)].until_close;
     }
 
+    // Requests and final responses (1xx interim responses answer nothing; a 101 does), counted
+    // as their heads are read, until an upgrade leaves HTTP/1. A request parsed in either
+    // direction counts as a request (the flow's c2s), a response as an answer.
+    std::optional<ExchangeCount> exchanges(model::Direction direction) const override {
+        return client_asks(direction, m_exchanges);
+    }
+
 private:
     void start_message(Side& side) {
         side.current = side.protocol;
@@ -178,6 +185,7 @@ private:
                                         R"({"h2":"preface"})");
         }
         m_exchange.on_request(head.method);
+        ++m_exchanges[0];
         if (!head.upgrade.empty())
             json_field(side.json, "upgrade", json_quote(head.upgrade));
         return body(side, head, bytes, body_at, from, false);
@@ -193,6 +201,7 @@ private:
             return head_only(side);
         }
         const std::optional<std::string> method = m_exchange.on_final_response();
+        ++m_exchanges[1];
         if (method)
             json_field(side.json, "request", json_quote(*method));
         if ((method && *method == "HEAD") || head.status == 204 || head.status == 304)
@@ -260,6 +269,7 @@ private:
 
     void switch_to_upgrade(model::Direction, const HttpHead& head) {
         (void)m_exchange.on_final_response(); // 101 answers the request that asked to upgrade
+        ++m_exchanges[1];
         if (head.upgrade == "websocket") {
             switch_both(Protocol::websocket);
         } else if (head.upgrade == "h2c") {
@@ -307,6 +317,7 @@ private:
     FramingSpec m_spec;
     std::array<Side, 2> m_sides{};
     Http1Exchange m_exchange;
+    std::array<std::uint64_t, 2> m_exchanges{}; // requests and final responses so far
     WebSocketFrames m_websocket;
     Http2Frames m_http2;
 };

@@ -44,10 +44,42 @@ protected:
     LineAction on_line(model::Direction direction, std::string_view text, bool first,
                        bool) override {
         const auto words = split_words<6>(text);
-        return direction == model::Direction::c2s ? command(words) : reply(words, first);
+        if (direction == model::Direction::c2s) {
+            const LineAction action = command(words);
+            if (action.kind != LineAction::Kind::malformed && asks_for_answer(words))
+                ++m_exchanges[0];
+            return action;
+        }
+        const LineAction action = reply(words, first);
+        if (action.kind == LineAction::Kind::complete ||
+            action.kind == LineAction::Kind::then_complete)
+            ++m_exchanges[1];
+        return action;
+    }
+
+public:
+    // Requests: every command but `quit`, a classic command ending in `noreply` and a meta
+    // command with the quiet flag `q` (answered only on failure: counted as unanswered, so a
+    // failure's reply shows as one answer too many). Answers: every reply message.
+    std::optional<ExchangeCount> exchanges(model::Direction direction) const override {
+        return client_asks(direction, m_exchanges);
     }
 
 private:
+    static bool asks_for_answer(const Words<6>& words) {
+        if (words.count == 0 || words.word[0] == "quit")
+            return false;
+        if (words.word[words.count - 1] == "noreply")
+            return false;
+        const bool meta = words.word[0].size() == 2 && words.word[0][0] == 'm';
+        for (std::size_t i = 2; meta && i < words.count; ++i)
+            if (words.word[i] == "q")
+                return false;
+        return true;
+    }
+
+    std::array<std::uint64_t, 2> m_exchanges{}; // commands (c2s) and replies (s2c) so far
+
     // <bytes> data bytes and their CRLF; nullopt when the word is not a size within max.
     std::optional<std::uint64_t> block(std::string_view word) const {
         const auto size = parse_size(word, max());

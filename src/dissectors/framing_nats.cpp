@@ -23,11 +23,14 @@ public:
     explicit NatsFraming(const FramingSpec& spec) : LineFraming(spec.max) {}
 
 protected:
-    LineAction on_line(model::Direction, std::string_view text, bool, bool) override {
+    LineAction on_line(model::Direction direction, std::string_view text, bool, bool) override {
         const auto words = split_words<8>(text);
         if (words.count == 0)
             return LineAction::complete();
         const std::string_view name = words.word[0];
+        const bool client = direction == model::Direction::c2s;
+        if (equals_nocase(name, client ? "PING" : "PONG"))
+            ++m_exchanges[client ? 0 : 1];
         const bool plain = equals_nocase(name, "PUB") || equals_nocase(name, "MSG");
         const bool headers = equals_nocase(name, "HPUB") || equals_nocase(name, "HMSG");
         if (!plain && !headers)
@@ -42,6 +45,17 @@ protected:
             return LineAction::bad("PUB/MSG line without a valid size within max");
         return LineAction::then_complete(*size + 2);
     }
+
+public:
+    // The one exchange of NATS with a fixed answer: the client's PING, answered by a PONG.
+    // Messages (MSG) are deliveries, not answers, and +OK depends on the client's verbose
+    // setting; the server's own PINGs (answered by the client) are not counted.
+    std::optional<ExchangeCount> exchanges(model::Direction direction) const override {
+        return client_asks(direction, m_exchanges);
+    }
+
+private:
+    std::array<std::uint64_t, 2> m_exchanges{}; // client PINGs and server PONGs so far
 };
 
 SpecResult parse_nats(const SpecParser& parser, std::span<const SpecPart> parts) {

@@ -19,6 +19,7 @@ namespace {
 
 constexpr std::uint32_t k_ssl_request = 80877103;
 constexpr std::uint32_t k_gss_request = 80877104;
+constexpr std::uint32_t k_cancel_request = 80877102;
 
 enum class Phase : std::uint8_t { startup, typed, tls, gss };
 
@@ -43,10 +44,42 @@ public:
             return frame_length_prefix(m_tls, bytes);
         if (m_phase == Phase::gss)
             return frame_length_prefix(m_gss, bytes);
-        return direction == model::Direction::c2s ? frame_client(bytes) : frame_server(bytes);
+        const bool startup = m_phase == Phase::startup;
+        const bool awaiting = m_awaiting_answer;
+        FrameResult result =
+            direction == model::Direction::c2s ? frame_client(bytes) : frame_server(bytes);
+        if (result.kind == FrameResult::Kind::message && !bytes.empty())
+            count_exchange(direction, bytes, startup, awaiting, result);
+        return result;
+    }
+
+    // Requests: the StartupMessage and SSLRequest/GSSENCRequest, Query ('Q'), Sync ('S') and
+    // FunctionCall ('F'); each is answered by one ReadyForQuery ('Z'), the SSL/GSS request by
+    // its one-byte answer. A CancelRequest and Terminate get none; the extended protocol's
+    // Parse/Bind/Execute are answered at their Sync. Counted until TLS hides the messages.
+    std::optional<ExchangeCount> exchanges(model::Direction direction) const override {
+        return client_asks(direction, m_exchanges);
     }
 
 private:
+    void count_exchange(model::Direction direction, util::Bytes bytes, bool startup, bool awaiting,
+                        const FrameResult& result) {
+        const auto type = static_cast<std::uint8_t>(bytes[0]);
+        bool counts = false;
+        if (direction == model::Direction::c2s && startup) {
+            util::ByteReader reader(bytes);
+            reader.skip(4);
+            const std::uint32_t code = reader.read_be32();
+            counts = reader.ok() && code != k_cancel_request;
+        } else if (direction == model::Direction::c2s) {
+            counts = type == 'Q' || type == 'S' || type == 'F';
+        } else {
+            counts = type == 'Z' || (awaiting && result.total == 1);
+        }
+        if (counts)
+            ++m_exchanges[static_cast<std::size_t>(direction)];
+    }
+
     FrameResult frame_client(util::Bytes bytes) {
         if (m_phase != Phase::startup)
             return frame_length_prefix(m_typed, bytes);
@@ -88,6 +121,7 @@ private:
     FramingSpec m_untyped, m_typed, m_tls, m_gss;
     Phase m_phase = Phase::startup;
     bool m_awaiting_answer = false;
+    std::array<std::uint64_t, 2> m_exchanges{}; // requests (c2s) and answers (s2c) so far
 };
 
 } // namespace

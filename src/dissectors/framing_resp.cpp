@@ -14,9 +14,11 @@
 #include "dissectors/framings.hpp"
 #include "dissectors/resp_scan.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <optional>
+#include <span>
 
 namespace sniff::dissect {
 
@@ -113,6 +115,45 @@ std::optional<RunMessage> quick_message(util::Bytes bytes, std::uint64_t max) {
     return RunMessage{total, header};
 }
 
+// The command's name of a request: the first bulk string of an array ("*2\r\n$9\r\nsubscribe"),
+// or an inline command's first word; lowercase, at most 16 bytes, empty when not in `bytes`.
+std::string command_name(util::Bytes bytes) {
+    util::ByteReader reader(bytes.first(std::min<std::size_t>(bytes.size(), 64)));
+    auto skip_line = [&reader] {
+        while (reader.ok() && reader.remaining() > 0 && reader.read_u8() != '\n') {
+        }
+    };
+    if (reader.has(1) && bytes[0] == std::byte{'*'}) {
+        skip_line(); // "*N\r\n"
+        if (!reader.has(1) || reader.read_u8() != '$')
+            return {};
+        skip_line(); // "$LEN\r\n"
+    }
+    std::string name;
+    while (reader.remaining() > 0 && name.size() < 16) {
+        const auto c = static_cast<char>(reader.read_u8());
+        if (c == '\r' || c == '\n' || c == ' ')
+            break;
+        name += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    return name;
+}
+
+// Pub/sub outside the request/answer pairing. A client's (un)subscription is answered by one
+// confirmation per channel; in RESP2 the confirmations and the messages are plain arrays named by
+// their first element (in RESP3 they are pushes, left out already), so neither side counts them.
+bool pubsub_value(model::Direction direction, util::Bytes bytes) {
+    constexpr std::array<std::string_view, 9> k_names{"subscribe",   "psubscribe",   "ssubscribe",
+                                                      "unsubscribe", "punsubscribe", "sunsubscribe",
+                                                      "message",     "pmessage",     "smessage"};
+    // Commands: the first six; server values: all nine (a client does not send "message").
+    const auto names = direction == model::Direction::c2s
+                           ? std::span<const std::string_view>(k_names).first(6)
+                           : std::span<const std::string_view>(k_names);
+    const std::string name = command_name(bytes);
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 class RespFraming final : public Framing {
 public:
     explicit RespFraming(const FramingSpec& spec)
@@ -120,23 +161,48 @@ public:
 
     FrameResult frame(model::Direction direction, util::Bytes bytes, std::uint64_t from) override {
         RespScan& scan = m_scans[static_cast<std::size_t>(direction)];
-        if (from == 0)
+        if (from == 0) {
             scan.reset();
+            m_uncounted = pubsub_value(direction, bytes);
+        }
         const RespScan::Step step = scan.advance(bytes);
         switch (step.verdict) {
         case RespScan::Verdict::more:
             return FrameResult::need_more(from + bytes.size() + 1, Feed::tail);
         case RespScan::Verdict::complete:
-            return finish(scan, from + step.used);
+            return finish(direction, scan, from + step.used);
         case RespScan::Verdict::body:
-            return finish(scan, from + step.used + step.rest);
+            return finish(direction, scan, from + step.used + step.rest);
         case RespScan::Verdict::malformed:
             break;
         }
         return FrameResult::malformed(step.reason, Resync::give_up, from + step.used);
     }
 
-    std::size_t frame_run(model::Direction, util::Bytes bytes, std::span<RunMessage> out) override {
+    std::size_t frame_run(model::Direction direction, util::Bytes bytes,
+                          std::span<RunMessage> out) override {
+        const std::size_t count = run(bytes, out);
+        // Pushes never come in runs; pub/sub values are not counted.
+        std::size_t counted = count;
+        std::size_t at = 0;
+        for (std::size_t i = 0; i < count; ++i) {
+            counted -= pubsub_value(direction, bytes.subspan(at)) ? 1 : 0;
+            at += static_cast<std::size_t>(out[i].total);
+        }
+        m_exchanges[static_cast<std::size_t>(direction)] += counted;
+        return count;
+    }
+
+    // Every command asks for one reply, except (un)subscriptions; every value the server sends
+    // is one, except a RESP3 push and a RESP2 subscription confirmation or message (an array
+    // named "subscribe", "message", ...). MONITOR lines are not marked: on such a connection the
+    // server sends more values than it was asked for.
+    std::optional<ExchangeCount> exchanges(model::Direction direction) const override {
+        return client_asks(direction, m_exchanges);
+    }
+
+private:
+    std::size_t run(util::Bytes bytes, std::span<RunMessage> out) {
         std::size_t count = 0;
         std::size_t at = 0;
         while (count < out.size() && at < bytes.size()) {
@@ -162,12 +228,15 @@ public:
         return count;
     }
 
-private:
-    static FrameResult finish(const RespScan& scan, std::uint64_t total) {
+    FrameResult finish(model::Direction direction, const RespScan& scan, std::uint64_t total) {
+        if (!scan.push() && !m_uncounted)
+            ++m_exchanges[static_cast<std::size_t>(direction)];
         return FrameResult::message(total, scan.header(),
                                     scan.push() ? std::string(k_push_json) : std::string{});
     }
 
+    std::array<std::uint64_t, 2> m_exchanges{}; // commands (c2s) and replies (s2c) so far
+    bool m_uncounted = false;                   // the message being framed is a pub/sub value
     std::uint64_t m_max;
     std::array<RespScan, 2> m_scans;
     RespScan m_run_scan; // frame_run's, reset for each message

@@ -33,6 +33,16 @@ std::optional<PairShape> pair_shape(std::string_view spec) {
 }
 
 std::optional<Pairing> pair_messages(const DirectionSummary& c2s, const DirectionSummary& s2c) {
+    // A framing that knows its exchanges counted them (pgsql, resp, http, ...): its counts.
+    if (c2s.exchanges && s2c.exchanges) {
+        Pairing pairing;
+        pairing.requests = c2s.exchanges->asks + s2c.exchanges->asks;
+        pairing.answers = c2s.exchanges->answers + s2c.exchanges->answers;
+        pairing.expected_answers = pairing.requests;
+        // These servers parse a stream: requests glued by one read are still each answered, so
+        // a difference says nothing about segments (requests_whole stays false).
+        return pairing;
+    }
     if (c2s.spec != s2c.spec)
         return std::nullopt;
     const auto shape = pair_shape(c2s.spec);

@@ -3,11 +3,13 @@
 // messages of each direction of a connection and comparing them is the most direct sign that a
 // reader glued or dropped messages ("5 requests, 1 answer"), or that an answer never came.
 //
-// Only framings whose exchanges have a known shape take part (a table, by the expanded spec the
-// engine reports): DNS over TCP and the article's struct / json-header exchanges (one request, one
-// answer). Captured segments are what the wire carried, not what the application read: requests
-// that arrived as separate whole segments may still reach the server glued by one recv(); a short
-// answer count is then the sign, and the text says so.
+// Framings whose exchanges have a known shape take part: by a table of expanded specs, DNS over
+// TCP and the article's struct / json-header exchanges (one request, one answer); and framings
+// that count their own exchanges (Framing::exchanges: pgsql's queries, Syncs and
+// ReadyForQuery, resp's commands and replies, http's requests and final responses, ...). Captured
+// segments are what the wire carried, not what the application read: requests that arrived as
+// separate whole segments may still reach the server glued by one recv(); a short answer count is
+// then the sign, and the text says so.
 
 #include "dissectors/engine.hpp"
 

@@ -61,6 +61,16 @@ struct DirectionStats {
     bool rst = false;
 };
 
+// A proxied flow is two connections: the client's to sniff's listener, and sniff's own to the
+// upstream. Flow::client and Flow::server are the two outer ends (the client, the upstream);
+// these are the two inner ones, so a view can name both legs. Unset (port 0) for other flows,
+// and upstream_local also when the upstream could not be reached.
+struct ProxyLegs {
+    Endpoint listener;       // where the client connected: sniff's listening address
+    Endpoint upstream_local; // sniff's end of its connection (or UDP socket) to the upstream
+    bool known() const { return listener.port != 0; }
+};
+
 struct Flow {
     static constexpr std::uint64_t k_no_tcp_stream = UINT64_MAX;
 
@@ -79,6 +89,7 @@ struct Flow {
     bool saw_syn = false; // client/server roles come from a SYN, not a guess
     FlowOrigin origin = FlowOrigin::capture;
     ProgramEnd program_end = ProgramEnd::none; // exec flows whose role is known
+    ProxyLegs legs; // the proxy's flows only
     std::array<DirectionStats, 2> stats{};
 
     const Endpoint& source(Direction direction) const {

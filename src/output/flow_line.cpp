@@ -1,5 +1,6 @@
 #include "output/flow_line.hpp"
 
+#include "model/flow_route.hpp"
 #include "util/plural.hpp"
 
 #include <cinttypes>
@@ -24,7 +25,7 @@ std::string flow_line(const model::Flow& flow, reassembly::CloseReason reason,
                       std::uint64_t anomalies) {
     const auto& c2s = flow.of(Direction::c2s);
     const auto& s2c = flow.of(Direction::s2c);
-    const std::string endpoints = flow.client.to_string() + " -> " + flow.server.to_string();
+    const std::string endpoints = model::flow_route(flow);
     const auto both = [](std::uint64_t a, std::uint64_t b) {
         return std::to_string(a) + "/" + std::to_string(b);
     };
@@ -32,9 +33,11 @@ std::string flow_line(const model::Flow& flow, reassembly::CloseReason reason,
     const std::string label = "#" + std::to_string(flow.id);
     // A proxied flow's "segments" are the proxy's recv() chunks: said at the end of its line, so
     // a run with a capture and a proxy keeps the two apart.
-    const char* origin = flow.origin == model::FlowOrigin::proxy  ? " via proxy"
+    std::string origin = flow.origin == model::FlowOrigin::proxy  ? " via proxy"
                          : flow.origin == model::FlowOrigin::exec ? " exec"
                                                                   : "";
+    if (const auto leg = model::upstream_leg_text(flow); !leg.empty())
+        origin += " (" + leg + ")";
     char line[512];
     std::snprintf(line, sizeof line,
                   "%-5s %-5s %-45s %-21s %-21s %-7s %-5s %-7s %-5s %-5" PRIu64 " %8.3fs %s%s",
@@ -44,7 +47,7 @@ std::string flow_line(const model::Flow& flow, reassembly::CloseReason reason,
                   both(c2s.segments, s2c.segments).c_str(), both(c2s.gaps, s2c.gaps).c_str(),
                   both(c2s.retransmissions, s2c.retransmissions).c_str(),
                   both(c2s.out_of_order, s2c.out_of_order).c_str(), anomalies, duration,
-                  reassembly::close_reason_name(reason), origin);
+                  reassembly::close_reason_name(reason), origin.c_str());
     return line;
 }
 

@@ -35,6 +35,16 @@ JsonLine flow_line(const char* type, const model::Flow& flow, model::Direction d
 
 namespace {
 
+// A proxied flow's two inner ends, in its open and close events: src and dst stay the outer
+// ends (the client and the upstream), as for every flow.
+void put_proxy_legs(json& object, const model::Flow& flow) {
+    if (flow.origin != model::FlowOrigin::proxy || !flow.legs.known())
+        return;
+    object["listener"] = flow.legs.listener.to_string();
+    if (flow.legs.upstream_local.port != 0)
+        object["upstream_local"] = flow.legs.upstream_local.to_string();
+}
+
 json direction_stats(const model::DirectionStats& stats) {
     return json{{"packets", stats.packets},
                 {"wire_bytes", stats.wire_bytes},
@@ -69,6 +79,7 @@ void JsonEventWriter::on_flow_open(const model::Flow& flow) {
     json object{{"type", "flow"}, {"event", "open"}};
     put_flow_fields(object, flow, model::Direction::c2s);
     object.erase("dir");
+    put_proxy_legs(object, flow);
     object["first_frame"] = flow.first_frame;
     if (flow.tcp_stream != model::Flow::k_no_tcp_stream)
         object["tcp_stream"] = flow.tcp_stream; // tshark's index, beside sniff's flow number
@@ -124,6 +135,7 @@ void JsonEventWriter::on_flow_close(const model::Flow& flow, reassembly::CloseRe
     json object{{"type", "flow"}, {"event", "close"}};
     put_flow_fields(object, flow, model::Direction::c2s);
     object.erase("dir");
+    put_proxy_legs(object, flow);
     if (flow.tcp_stream != model::Flow::k_no_tcp_stream)
         object["tcp_stream"] = flow.tcp_stream;
     object["reason"] = reassembly::close_reason_name(reason);

@@ -1,5 +1,6 @@
 #include "output/message_json.hpp"
 
+#include "dissectors/glue_hint.hpp"
 #include "dissectors/pairing.hpp"
 #include "util/escape.hpp"
 
@@ -28,6 +29,14 @@ MessageJsonWriter::DirectionText& MessageJsonWriter::text_of(const model::Flow& 
 void MessageJsonWriter::on_message(const model::Flow& flow, const dissect::Message& message,
                                    util::Bytes preview) {
     const DirectionText& text = text_of(flow, message.direction);
+    if (text.timed) {
+        Times& times = m_times[key_of(flow, message.direction)];
+        if (times.times.size() < k_max_timed)
+            times.times.push_back(message.direction == model::Direction::c2s ? message.last_time
+                                                                             : message.first_time);
+        else
+            times.overflow = true;
+    }
     JsonLine line(text.begun);
     line.field("index", message.index)
         .field("offset", message.offset)
@@ -63,7 +72,9 @@ void MessageJsonWriter::on_message(const model::Flow& flow, const dissect::Messa
 }
 
 void MessageJsonWriter::on_framing(const model::Flow& flow, const dissect::FramingChoice& choice) {
-    text_of(flow, choice.direction).spec = choice.spec;
+    DirectionText& text = text_of(flow, choice.direction);
+    text.spec = choice.spec;
+    text.timed = dissect::pair_shape(choice.spec).has_value();
     json object{{"type", "framing"}};
     put_flow_fields(object, flow, choice.direction);
     object["spec"] = choice.spec;
@@ -83,8 +94,11 @@ void MessageJsonWriter::on_direction_end(const model::Flow& flow,
         return;
     }
     const auto c2s = m_c2s_summaries.find(flow.id);
-    if (c2s == m_c2s_summaries.end())
+    if (c2s == m_c2s_summaries.end()) {
+        m_times.erase(key_of(flow, model::Direction::c2s));
+        m_times.erase(key_of(flow, model::Direction::s2c));
         return;
+    }
     if (const auto pairing = dissect::pair_messages(c2s->second, summary)) {
         json object{{"type", "pairing"}};
         put_flow_fields(object, flow, model::Direction::c2s);
@@ -96,8 +110,34 @@ void MessageJsonWriter::on_direction_end(const model::Flow& flow,
         object["requests_whole"] = pairing->requests_whole;
         object["text"] = dissect::pairing_text(*pairing);
         m_writer.write(object);
+        if (!pairing->agree())
+            write_glue_hints(flow, c2s->second, summary);
     }
     m_c2s_summaries.erase(c2s);
+    m_times.erase(key_of(flow, model::Direction::c2s));
+    m_times.erase(key_of(flow, model::Direction::s2c));
+}
+
+// One "glue_hint" line per group of requests the answers point at, naming the requests by
+// their message indexes.
+void MessageJsonWriter::write_glue_hints(const model::Flow& flow,
+                                         const dissect::DirectionSummary& c2s,
+                                         const dissect::DirectionSummary& s2c) {
+    const auto shape = dissect::message_shape(c2s, s2c);
+    const auto& requests = m_times[key_of(flow, model::Direction::c2s)];
+    const auto& answers = m_times[key_of(flow, model::Direction::s2c)];
+    if (!shape || requests.overflow || answers.overflow || requests.times.size() != c2s.messages ||
+        answers.times.size() != s2c.messages)
+        return;
+    for (const auto& hint : dissect::glue_hints(requests.times, answers.times, *shape)) {
+        json object{{"type", "glue_hint"}};
+        put_flow_fields(object, flow, model::Direction::c2s);
+        object["first_request"] = hint.first_request;
+        object["last_request"] = hint.last_request;
+        object["answer"] = hint.answer ? json(*hint.answer) : json(nullptr);
+        object["text"] = dissect::glue_hint_text(hint);
+        m_writer.write(object);
+    }
 }
 
 void MessageJsonWriter::write_direction_summary(const model::Flow& flow,

@@ -27,7 +27,18 @@ private:
     struct DirectionText {
         std::string spec = "raw";
         std::string begun;
+        bool timed = false; // the spec pairs messages one to one: their times are kept
     };
+    // Per flow direction of a one-to-one pairing framing: when each request ended (c2s) or
+    // each answer began (s2c), for the glue hints written after the pairing line; at most
+    // k_max_timed, past which no hints are written for the flow.
+    static constexpr std::size_t k_max_timed = 1 << 16;
+    struct Times {
+        std::vector<model::Timestamp> times;
+        bool overflow = false;
+    };
+    void write_glue_hints(const model::Flow& flow, const dissect::DirectionSummary& c2s,
+                          const dissect::DirectionSummary& s2c);
     DirectionText& text_of(const model::Flow& flow, model::Direction direction);
 
     JsonEventWriter& m_writer;
@@ -35,6 +46,7 @@ private:
     // c2s summaries of flows whose s2c summary is still to come (the engine ends c2s first),
     // for the request/answer pairing line.
     std::unordered_map<std::uint64_t, dissect::DirectionSummary> m_c2s_summaries;
+    std::unordered_map<std::uint64_t, Times> m_times; // by flow direction, while timed
     void write_direction_summary(const model::Flow& flow, const dissect::DirectionSummary& summary);
 };
 

@@ -1,6 +1,7 @@
 #include "output/message_report.hpp"
 
 #include "dissectors/pairing.hpp"
+#include "model/flow_route.hpp"
 #include "output/flow_line.hpp"
 #include "util/escape.hpp"
 #include "util/plural.hpp"
@@ -9,6 +10,16 @@
 #include <nlohmann/json.hpp>
 
 namespace sniff::output {
+
+namespace {
+
+// A proxied flow's segments are sniff's own reads: what the peers read is not known either.
+constexpr const char* k_proxy_note =
+    "a proxied flow's segments are sniff's reads, not the peers': `--rechunk N` paces sniff's "
+    "writes so that each is one recv() of the peer (or run the program under `sniff exec` to see "
+    "its own reads)";
+
+} // namespace
 
 using model::Direction;
 
@@ -99,8 +110,11 @@ void MessageReport::on_message(const model::Flow& flow, const dissect::Message& 
         report.picture.message_starts.push_back(message.offset);
         report.picture.messages_end = message.offset + message.length;
     }
-    if (report.lines.size() < k_max_listed)
+    if (report.lines.size() < k_max_listed) {
         report.lines.push_back(message_line(message, preview));
+        report.times.push_back(message.direction == Direction::c2s ? message.last_time
+                                                                   : message.first_time);
+    }
 }
 
 void MessageReport::on_framing(const model::Flow& flow, const dissect::FramingChoice& choice) {
@@ -122,15 +136,15 @@ void MessageReport::on_direction_end(const model::Flow& flow,
 }
 
 void MessageReport::print_direction(const model::Flow& flow, Direction direction,
-                                    const DirectionReport& report) {
+                                    const DirectionReport& report,
+                                    const std::vector<dissect::GlueHint>& hints) {
     const auto& stats = flow.of(direction);
     if (stats.segments == 0 && stats.gaps == 0)
         return;
-    std::fprintf(m_out, "  %s %s -> %s  %" PRIu64 " B in %s  framing %s%s\n",
-                 model::direction_name(direction), flow.source(direction).to_string().c_str(),
-                 flow.destination(direction).to_string().c_str(), stats.stream_bytes,
-                 util::counted(stats.segments, "segment").c_str(), report.framing.c_str(),
-                 report.framing_note.c_str());
+    std::fprintf(m_out, "  %s %s  %" PRIu64 " B in %s  framing %s%s\n",
+                 model::direction_name(direction), model::direction_route(flow, direction).c_str(),
+                 stats.stream_bytes, util::counted(stats.segments, "segment").c_str(),
+                 report.framing.c_str(), report.framing_note.c_str());
     if (report.has_summary && report.summary.messages > 0) {
         const auto& by_class = report.summary.by_class;
         std::fprintf(m_out,
@@ -157,8 +171,13 @@ void MessageReport::print_direction(const model::Flow& flow, Direction direction
         if (!report.picture.message_starts.empty())
             std::fprintf(m_out, "    msgs  %s\n", picture.messages.c_str());
     }
-    for (const auto& line : report.lines)
-        std::fprintf(m_out, "%s\n", line.c_str());
+    auto hint = hints.begin();
+    for (std::size_t i = 0; i < report.lines.size(); ++i) {
+        std::fprintf(m_out, "%s\n", report.lines[i].c_str());
+        // Under the last request of a group the answers point at.
+        for (; hint != hints.end() && hint->last_request == i; ++hint)
+            std::fprintf(m_out, "           ^ %s\n", dissect::glue_hint_text(*hint).c_str());
+    }
     const std::uint64_t listed = report.lines.size();
     if (report.has_summary && report.summary.messages > listed)
         std::fprintf(m_out, "    ... %s more (see --json)\n",
@@ -169,7 +188,7 @@ void MessageReport::on_flow_close(const model::Flow& flow, reassembly::CloseReas
     const auto found = m_flows.find(flow.id);
     if (found == m_flows.end())
         return;
-    count_totals(found->second);
+    count_totals(flow, found->second);
     if (m_style == ReportStyle::flow_lines) {
         print_flow_line(flow, reason, found->second);
         m_flows.erase(found);
@@ -178,17 +197,26 @@ void MessageReport::on_flow_close(const model::Flow& flow, reassembly::CloseReas
     }
     // A proxied flow's segments are the proxy's recv() chunks: said, so a run with a capture and
     // a proxy keeps the two apart.
-    std::fprintf(m_out, "flow #%" PRIu64 " %s %s -> %s (%s)%s\n", flow.id,
-                 model::protocol_name(flow.protocol), flow.client.to_string().c_str(),
-                 flow.server.to_string().c_str(), reassembly::close_reason_name(reason),
-                 flow.origin == model::FlowOrigin::proxy  ? " via proxy"
-                 : flow.origin == model::FlowOrigin::exec ? " (the program's own calls)"
-                                                          : "");
+    std::string origin = flow.origin == model::FlowOrigin::proxy  ? " via proxy"
+                         : flow.origin == model::FlowOrigin::exec ? " (the program's own calls)"
+                                                                  : "";
+    if (const auto leg = model::upstream_leg_text(flow); !leg.empty())
+        origin += ", " + leg;
+    std::fprintf(m_out, "flow #%" PRIu64 " %s %s (%s)%s\n", flow.id,
+                 model::protocol_name(flow.protocol), model::flow_route(flow).c_str(),
+                 reassembly::close_reason_name(reason), origin.c_str());
+    const auto hints = glue_hints_of(found->second);
     for (const auto direction : {Direction::c2s, Direction::s2c})
-        print_direction(flow, direction, found->second.directions[static_cast<int>(direction)]);
-    if (const auto pairing = pairing_of(found->second))
+        print_direction(flow, direction, found->second.directions[static_cast<int>(direction)],
+                        direction == Direction::c2s ? hints : std::vector<dissect::GlueHint>{});
+    if (const auto pairing = pairing_of(found->second)) {
         std::fprintf(m_out, "  pairing: %s%s\n", dissect::pairing_text(*pairing).c_str(),
                      pairing->agree() ? "" : "  <-- check the reader");
+        if (!hints.empty())
+            std::fprintf(m_out, "  (^ under the requests the answers point at; %s)\n",
+                         flow.origin == model::FlowOrigin::proxy ? k_proxy_note
+                                                                 : dissect::k_wire_note);
+    }
     std::fputc('\n', m_out);
     m_flows.erase(found);
     m_last = nullptr;
@@ -221,6 +249,21 @@ void MessageReport::print_flow_line(const model::Flow& flow, reassembly::CloseRe
                  messages.c_str());
 }
 
+// The glue hints of a flow whose answers are fewer than expected, when every message of both
+// directions is listed (their times are kept only for those).
+std::vector<dissect::GlueHint> MessageReport::glue_hints_of(const FlowReport& report) {
+    const auto& c2s = report.directions[0];
+    const auto& s2c = report.directions[1];
+    const auto pairing = pairing_of(report);
+    if (!pairing || pairing->agree() || c2s.times.size() != c2s.summary.messages ||
+        s2c.times.size() != s2c.summary.messages)
+        return {};
+    const auto shape = dissect::message_shape(c2s.summary, s2c.summary);
+    if (!shape)
+        return {};
+    return dissect::glue_hints(c2s.times, s2c.times, *shape);
+}
+
 std::optional<dissect::Pairing> MessageReport::pairing_of(const FlowReport& report) {
     const auto& c2s = report.directions[0];
     const auto& s2c = report.directions[1];
@@ -229,9 +272,10 @@ std::optional<dissect::Pairing> MessageReport::pairing_of(const FlowReport& repo
     return dissect::pair_messages(c2s.summary, s2c.summary);
 }
 
-void MessageReport::count_totals(const FlowReport& report) {
+void MessageReport::count_totals(const model::Flow& flow, const FlowReport& report) {
     if (const auto pairing = pairing_of(report)) {
         ++m_paired_flows;
+        m_paired_proxied += flow.origin == model::FlowOrigin::proxy ? 1 : 0;
         if (!pairing->agree())
             ++m_unpaired_flows;
     }
@@ -258,7 +302,10 @@ void MessageReport::print_totals() {
     std::fprintf(m_out, "pairing: %" PRIu64 " of %s with more or fewer answers than asked\n",
                  m_unpaired_flows,
                  util::counted(m_paired_flows, "request/answer connection").c_str());
-    std::fprintf(m_out, "note: %s\n", dissect::k_wire_note);
+    if (m_paired_proxied < m_paired_flows)
+        std::fprintf(m_out, "note: %s\n", dissect::k_wire_note);
+    if (m_paired_proxied > 0)
+        std::fprintf(m_out, "note: %s\n", k_proxy_note);
 }
 
 } // namespace sniff::output

@@ -6,6 +6,7 @@
 // counts cover all of them), so memory stays bounded on endless streams.
 
 #include "dissectors/engine.hpp"
+#include "dissectors/glue_hint.hpp"
 #include "dissectors/pairing.hpp"
 #include "output/boundary_picture.hpp"
 
@@ -60,6 +61,8 @@ private:
         std::string framing_note;
         PictureInput picture;
         std::vector<std::string> lines;
+        // Per listed message: when it ended (c2s) or began (s2c), for the glue hints.
+        std::vector<model::Timestamp> times;
         std::uint64_t gaps = 0;
         dissect::DirectionSummary summary;
         bool has_summary = false;
@@ -77,11 +80,14 @@ private:
         }
         return *m_last;
     }
+    // hints: the glue hints to print under the requests they name (c2s), or empty.
     void print_direction(const model::Flow& flow, model::Direction direction,
-                         const DirectionReport& report);
+                         const DirectionReport& report,
+                         const std::vector<dissect::GlueHint>& hints);
+    static std::vector<dissect::GlueHint> glue_hints_of(const FlowReport& report);
     void print_flow_line(const model::Flow& flow, reassembly::CloseReason reason,
                          const FlowReport& report);
-    void count_totals(const FlowReport& report);
+    void count_totals(const model::Flow& flow, const FlowReport& report);
     static std::optional<dissect::Pairing> pairing_of(const FlowReport& report);
 
     std::FILE* m_out;
@@ -90,6 +96,7 @@ private:
     dissect::DirectionSummary m_totals; // every closed flow's directions added up
     std::uint64_t m_paired_flows = 0;   // flows whose framing pairs requests and answers
     std::uint64_t m_unpaired_flows = 0; // ... whose counts disagree
+    std::uint64_t m_paired_proxied = 0; // ... of them proxied (their segments are sniff's reads)
     std::unordered_map<std::uint64_t, FlowReport> m_flows; // node-based: m_last stays valid
     std::uint64_t m_last_id = 0;
     FlowReport* m_last = nullptr; // m_flows[m_last_id], or null

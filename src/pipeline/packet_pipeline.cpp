@@ -1,6 +1,7 @@
 #include "pipeline/packet_pipeline.hpp"
 
 #include "capture/link_type_name.hpp"
+#include "util/plural.hpp"
 
 #include <array>
 #include <cinttypes>
@@ -30,8 +31,9 @@ reassembly::ReassemblyConfig reassembly_config(const Options& options) {
 
 void print_pipeline_warnings(const PipelineCounts& counts) {
     for (const auto& [link_type, frames] : counts.unsupported_links)
-        std::fprintf(stderr, "sniff: warning: %" PRIu64 " frames of unsupported %s skipped\n",
-                     frames, capture::link_type_name(link_type).c_str());
+        std::fprintf(stderr, "sniff: warning: %s of unsupported %s skipped\n",
+                     util::counted(frames, "frame").c_str(),
+                     capture::link_type_name(link_type).c_str());
     if (counts.truncated + counts.malformed > 0)
         std::fprintf(stderr,
                      "sniff: warning: %" PRIu64 " truncated and %" PRIu64

@@ -1,5 +1,7 @@
 #include "proxy/pcap_recorder.hpp"
 
+#include <algorithm>
+
 namespace sniff::proxy {
 
 using model::Direction;
@@ -22,6 +24,7 @@ PcapRecorder::PcapRecorder(capture::PcapWriter& writer)
     : m_writer(writer),
       m_output([this](model::Timestamp time, util::Bytes headers, util::Bytes payload) {
           m_writer.write(time, headers, payload);
+          m_last_time = std::max(m_last_time, time);
           ++m_frames;
       }) {}
 
@@ -43,8 +46,10 @@ void PcapRecorder::on_flow_open(const model::Flow& flow) {
         return;
     const auto endpoints = same_family(flow);
     auto [it, inserted] = m_tcp.try_emplace(flow.id, m_output, endpoints.client, endpoints.server);
+    // The proxy reports a flow once its upstream connection is made, which may be after other
+    // flows' frames from later than its accept: the handshake goes after them.
     if (inserted)
-        it->second.handshake(flow.first_seen);
+        it->second.handshake(std::max(flow.first_seen, m_last_time));
 }
 
 void PcapRecorder::on_data(const model::Flow& flow, Direction direction,

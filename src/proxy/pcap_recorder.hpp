@@ -47,6 +47,7 @@ private:
     synth::Frame m_udp_frame; // reused for every datagram
     std::unordered_map<std::uint64_t, synth::TcpConversation> m_tcp;
     std::uint64_t m_frames = 0;
+    model::Timestamp m_last_time = 0;   // of the last frame written: the file's times never go back
     std::uint64_t m_flushed_frames = 0; // m_frames at the last flush
 };
 

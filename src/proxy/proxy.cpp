@@ -266,21 +266,24 @@ asio::awaitable<void> Proxy::Impl::udp_loop(Listener& listener) {
     }
 }
 
-model::Flow Proxy::Impl::open_flow(model::Protocol protocol, const model::Endpoint& client,
-                                   const model::Endpoint& server) {
+model::Flow Proxy::Impl::new_flow(model::Protocol protocol, const model::Endpoint& client,
+                                  const model::Endpoint& server) {
     model::Flow flow;
     flow.id = m_next_flow_id++;
     flow.protocol = protocol;
     flow.client = client;
     flow.server = server;
     flow.first_seen = flow.last_seen = now_ns();
-    flow.first_frame = m_next_frame;
     flow.saw_syn = protocol == model::Protocol::tcp; // roles are known: the client connected
     ++m_stats.connections;
     ++m_stats.active;
     ++m_opened_since_tick;
-    m_sink.on_flow_open(flow);
     return flow;
+}
+
+void Proxy::Impl::announce_flow(model::Flow& flow) {
+    flow.first_frame = m_next_frame;
+    m_sink.on_flow_open(flow);
 }
 
 void Proxy::Impl::count_read(Direction direction, std::size_t size) {

@@ -56,9 +56,12 @@ public:
     bool start(std::string& error);
     void stop();
 
-    // A new flow with the next id, reported with on_flow_open.
-    model::Flow open_flow(model::Protocol protocol, const model::Endpoint& client,
-                          const model::Endpoint& server);
+    // A new flow with the next id, counted, timed now, not reported yet: its session fills in
+    // the proxy's legs (known once the upstream socket exists), then calls announce_flow.
+    model::Flow new_flow(model::Protocol protocol, const model::Endpoint& client,
+                         const model::Endpoint& server);
+    // Reports the flow with on_flow_open; its frames are numbered from here.
+    void announce_flow(model::Flow& flow);
     // Reports one recv() result to the sink and counts it.
     void record(model::Flow& flow, model::Direction direction, util::Bytes bytes) {
         count_read(direction, bytes.size());

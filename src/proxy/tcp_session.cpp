@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <utility>
 
@@ -79,16 +80,31 @@ private:
     tcp::socket m_client;
     tcp::socket m_upstream;
     model::Flow m_flow;
+    std::optional<std::pair<ProxyEventKind, std::string>> m_connect_failure;
     bool m_stopping = false; // stop() closed us
     bool m_reset = false;    // one side reset or failed: both were reset
 };
 
 asio::awaitable<void> TcpSession::run() {
     boost::system::error_code ec;
-    m_flow = m_impl->open_flow(model::Protocol::tcp, to_model(m_peer.address(), m_peer.port()),
-                               to_model(m_target.address(), m_target.port()));
+    m_flow = m_impl->new_flow(model::Protocol::tcp, to_model(m_peer.address(), m_peer.port()),
+                              to_model(m_target.address(), m_target.port()));
     m_impl->add_session(m_flow.id, *this);
-    if (co_await connect_upstream()) {
+    const auto listener = m_client.local_endpoint(ec); // where this client connected
+    if (!ec)
+        m_flow.legs.listener = to_model(listener.address(), listener.port());
+    const bool connected = co_await connect_upstream();
+    // The flow is reported once its upstream leg exists (or failed), so every view and the
+    // flow's open event can name both legs.
+    if (connected) {
+        const auto local = m_upstream.local_endpoint(ec);
+        if (!ec)
+            m_flow.legs.upstream_local = to_model(local.address(), local.port());
+    }
+    m_impl->announce_flow(m_flow);
+    if (m_connect_failure)
+        m_impl->report(m_connect_failure->first, m_flow.id, m_connect_failure->second);
+    if (connected) {
         set_nodelay(m_client);
         set_nodelay(m_upstream);
         m_client.non_blocking(true, ec);
@@ -140,12 +156,13 @@ asio::awaitable<bool> TcpSession::connect_upstream() {
             break;
         }
     }
+    // Reported by run() once the flow is announced.
     if (!error)
-        m_impl->report(ProxyEventKind::upstream_timeout, m_flow.id,
-                       "connect " + target + ": " + timeout_detail);
+        m_connect_failure.emplace(ProxyEventKind::upstream_timeout,
+                                  "connect " + target + ": " + timeout_detail);
     else
-        m_impl->report(ProxyEventKind::upstream_refused, m_flow.id,
-                       "connect " + target + ": " + error.message());
+        m_connect_failure.emplace(ProxyEventKind::upstream_refused,
+                                  "connect " + target + ": " + error.message());
     // The client sees what it would have seen connecting directly: a reset.
     m_reset = true;
     m_flow.of(Direction::s2c).rst = true;

@@ -50,8 +50,14 @@ bool UdpSession::open(std::string& error) {
     }
     m_buffer.resize(65536);
     const auto& target = m_listener.udp_target;
-    m_flow = m_impl->open_flow(model::Protocol::udp, to_model(m_client.address(), m_client.port()),
-                               to_model(target.address(), target.port()));
+    m_flow = m_impl->new_flow(model::Protocol::udp, to_model(m_client.address(), m_client.port()),
+                              to_model(target.address(), target.port()));
+    // The listening socket is shared by every client: its address is the one it was bound to.
+    const auto listener = m_listener.udp_socket->local_endpoint(ec);
+    const auto local = m_upstream.local_endpoint(ec);
+    m_flow.legs.listener = to_model(listener.address(), listener.port());
+    m_flow.legs.upstream_local = to_model(local.address(), local.port());
+    m_impl->announce_flow(m_flow);
     m_impl->add_session(m_flow.id, *this);
     auto self = shared_from_this();
     auto rethrow = [self](std::exception_ptr failure) {

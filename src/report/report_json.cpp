@@ -200,6 +200,13 @@ void flow_json(JsonText& out, const FlowRecord& record, model::Timestamp zero) {
     out.raw(",").key("client").string(flow.client.to_string());
     out.raw(",").key("server").string(flow.server.to_string());
     out.raw(",").key("origin").string(model::origin_name(flow.origin));
+    // A proxied flow's inner ends: where the client connected, and sniff's end towards the
+    // upstream (client and server are the outer ends).
+    if (flow.origin == model::FlowOrigin::proxy && flow.legs.known()) {
+        out.raw(",").key("listener").string(flow.legs.listener.to_string());
+        if (flow.legs.upstream_local.port != 0)
+            out.raw(",").key("upstream_local").string(flow.legs.upstream_local.to_string());
+    }
     out.raw(",").key("reuse").unsigned_number(flow.reuse);
     out.raw(",").key("syn").boolean(flow.saw_syn);
     out.raw(",").key("first").number(flow.first_seen - zero);

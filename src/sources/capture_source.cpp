@@ -2,6 +2,7 @@
 
 #include "capture/link_type_name.hpp"
 #include "sources/asio.hpp"
+#include "util/plural.hpp"
 
 // GCC's optimiser reports "potential null pointer dereference" inside Asio's scheduler once
 // inlined here; the paths it imagines are unreachable (Asio's own invariants).
@@ -144,12 +145,12 @@ private:
         const auto stats = m_capture.stats();
         const std::uint64_t dropped = stats ? stats->dropped_kernel + stats->dropped_interface : 0;
         if (m_status_line)
-            std::fprintf(stderr,
-                         "\r\033[Ksniff: %" PRIu64 " packets, %" PRIu64 " flows, %" PRIu64
-                         " dropped",
-                         m_packets, m_pipeline.reassembler().flows_seen(), dropped);
+            std::fprintf(stderr, "\r\033[Ksniff: %s, %s, %" PRIu64 " dropped",
+                         util::counted(m_packets, "packet").c_str(),
+                         util::counted(m_pipeline.reassembler().flows_seen(), "flow").c_str(),
+                         dropped);
         else if (dropped > m_dropped_reported)
-            m_warn(std::to_string(dropped) + " packets dropped so far");
+            m_warn(util::counted(dropped, "packet") + " dropped so far");
         m_dropped_reported = dropped;
     }
 
@@ -198,18 +199,19 @@ int report_open_error(const pipeline::Options& options, const capture::LiveError
 
 // tcpdump's closing lines, on standard error so they never mix with the outputs.
 void print_capture_stats(std::uint64_t packets, const std::optional<capture::LiveStats>& stats) {
-    std::fprintf(stderr, "sniff: %" PRIu64 " packets captured\n", packets);
+    std::fprintf(stderr, "sniff: %s captured\n", util::counted(packets, "packet").c_str());
     if (!stats) {
         std::fputs("sniff: warning: libpcap gave no drop counts; the capture may be incomplete\n",
                    stderr);
         return;
     }
-    std::fprintf(stderr, "sniff: %" PRIu64 " packets received by filter\n", stats->received);
-    std::fprintf(stderr, "sniff: %" PRIu64 " packets dropped by the kernel\n",
-                 stats->dropped_kernel);
+    std::fprintf(stderr, "sniff: %s received by filter\n",
+                 util::counted(stats->received, "packet").c_str());
+    std::fprintf(stderr, "sniff: %s dropped by the kernel\n",
+                 util::counted(stats->dropped_kernel, "packet").c_str());
     if (stats->dropped_interface > 0)
-        std::fprintf(stderr, "sniff: %" PRIu64 " packets dropped by the interface\n",
-                     stats->dropped_interface);
+        std::fprintf(stderr, "sniff: %s dropped by the interface\n",
+                     util::counted(stats->dropped_interface, "packet").c_str());
     if (stats->dropped_kernel + stats->dropped_interface > 0)
         std::fputs("sniff: warning: the capture is incomplete; streams may show gaps\n", stderr);
 }

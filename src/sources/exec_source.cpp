@@ -2,6 +2,7 @@
 
 #include "exec/program_check.hpp"
 #include "sources/asio.hpp"
+#include "util/plural.hpp"
 
 #include <cinttypes>
 #include <cstdio>
@@ -97,11 +98,12 @@ void ExecSource::print_summary() const {
     if (!m_process)
         return;
     const auto& counters = m_process->counters();
-    std::fprintf(stderr,
-                 "sniff: exec: %" PRIu64 " socket calls (%" PRIu64 " reads, %" PRIu64
-                 " writes), %" PRIu64 " B read, %" PRIu64 " B written, %" PRIu64 " flows",
-                 counters.calls, counters.read_calls, counters.write_calls, counters.bytes_read,
-                 counters.bytes_written, counters.flows);
+    using util::counted;
+    std::fprintf(stderr, "sniff: exec: %s (%s, %s), %" PRIu64 " B read, %" PRIu64 " B written, %s",
+                 counted(counters.calls, "socket call").c_str(),
+                 counted(counters.read_calls, "read").c_str(),
+                 counted(counters.write_calls, "write").c_str(), counters.bytes_read,
+                 counters.bytes_written, counted(counters.flows, "flow").c_str());
     if (counters.malformed > 0)
         std::fprintf(stderr, "; %" PRIu64 " malformed reports skipped", counters.malformed);
     if (const auto status = m_process->exit_status())

@@ -1,6 +1,7 @@
 #include "sources/file_source.hpp"
 
 #include "sources/asio.hpp"
+#include "util/plural.hpp"
 
 #include <cinttypes>
 #include <cstdio>
@@ -174,13 +175,12 @@ void FileSource::print_summary() const {
     if (m_pipeline)
         pipeline::print_pipeline_warnings(m_pipeline->counts());
     if (m_not_saved > 0)
-        std::fprintf(stderr,
-                     "sniff: warning: %" PRIu64 " packets of other link types not written to %s\n",
-                     m_not_saved, m_options.write_file.c_str());
+        std::fprintf(stderr, "sniff: warning: %s of other link types not written to %s\n",
+                     util::counted(m_not_saved, "packet").c_str(), m_options.write_file.c_str());
     if (m_reader->error())
-        std::fprintf(
-            stderr, "sniff: %s: damaged capture at %s (%" PRIu64 " packets read before it)\n",
-            m_options.read_file.c_str(), m_reader->error()->to_string().c_str(), m_packets);
+        std::fprintf(stderr, "sniff: %s: damaged capture at %s (%s read before it)\n",
+                     m_options.read_file.c_str(), m_reader->error()->to_string().c_str(),
+                     util::counted(m_packets, "packet").c_str());
 }
 
 } // namespace sniff::sources

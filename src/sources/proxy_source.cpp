@@ -5,6 +5,7 @@
 #include "sources/asio.hpp"
 #include "sources/framing_cut_planner.hpp"
 #include "util/escape.hpp"
+#include "util/plural.hpp"
 
 #include <cinttypes>
 #include <cstdio>
@@ -174,12 +175,14 @@ void ProxySource::print_summary() const {
     if (!m_proxy)
         return;
     const auto stats = m_proxy->stats();
-    std::fprintf(stderr,
-                 "sniff: proxy: %" PRIu64 " connections, %" PRIu64
-                 " upstream failures; c2s %" PRIu64 " B in %" PRIu64 " reads, %" PRIu64
-                 " writes; s2c %" PRIu64 " B in %" PRIu64 " reads, %" PRIu64 " writes",
-                 stats.connections, stats.upstream_failures, stats.bytes[0], stats.chunks_in[0],
-                 stats.chunks_out[0], stats.bytes[1], stats.chunks_in[1], stats.chunks_out[1]);
+    using util::counted;
+    std::fprintf(
+        stderr, "sniff: proxy: %s, %s; c2s %" PRIu64 " B in %s, %s; s2c %" PRIu64 " B in %s, %s",
+        counted(stats.connections, "connection").c_str(),
+        counted(stats.upstream_failures, "upstream failure").c_str(), stats.bytes[0],
+        counted(stats.chunks_in[0], "read").c_str(), counted(stats.chunks_out[0], "write").c_str(),
+        stats.bytes[1], counted(stats.chunks_in[1], "read").c_str(),
+        counted(stats.chunks_out[1], "write").c_str());
     const auto& rechunk = m_options.rechunk;
     if (rechunk[0].mode != proxy::RechunkMode::none || rechunk[1].mode != proxy::RechunkMode::none)
         std::fprintf(stderr,

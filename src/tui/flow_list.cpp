@@ -1,5 +1,7 @@
 // The flow list: one row per flow, sortable and filterable.
 
+#include "model/flow_route.hpp"
+#include "tui/flow_pairing.hpp"
 #include "tui/inspector.hpp"
 #include "util/plural.hpp"
 
@@ -34,7 +36,7 @@ constexpr const char* k_sort_names[] = {"id", "bytes", "messages", "anomalies"};
 
 std::string Inspector::flow_row_text(const store::FlowRecord& record) const {
     const auto& flow = record.flow;
-    const std::string endpoints = flow.client.to_string() + " → " + flow.server.to_string();
+    const std::string endpoints = model::flow_route(flow, " → "); // a proxied flow: both legs
     char line[256];
     using dissect::MessageClass;
     std::snprintf(line, sizeof line,
@@ -54,6 +56,11 @@ std::string Inspector::flow_row_text(const store::FlowRecord& record) const {
         row += "  exec"; // segments are the program's own socket calls (sniff exec)
     if (const auto caption = caption_of(record))
         row += "  " + caption->tag;
+    // Requests and answers that differ: the sign of a reader that glued or dropped messages
+    // (`/answers` finds such flows).
+    if (const auto pairing = pairing_of(record); pairing && !pairing->agree())
+        row += "  " + util::counted(pairing->requests, "request") + ", " +
+               util::counted(pairing->answers, "answer") + "!";
     return row;
 }
 

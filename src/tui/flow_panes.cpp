@@ -2,6 +2,8 @@
 // of the selected message and the stats line.
 
 #include "dissectors/pairing.hpp"
+#include "model/flow_route.hpp"
+#include "tui/flow_pairing.hpp"
 #include "tui/inspector.hpp"
 #include "util/escape.hpp"
 #include "util/plural.hpp"
@@ -19,8 +21,8 @@ const char* const Inspector::k_message_columns =
 namespace {
 
 std::string direction_label(const store::FlowRecord& record, model::Direction d) {
-    return std::string(model::direction_name(d)) + " " + record.flow.source(d).to_string() + " → " +
-           record.flow.destination(d).to_string();
+    return std::string(model::direction_name(d)) + " " +
+           model::direction_route(record.flow, d, " → ");
 }
 
 std::string framing_text(const store::DirectionData& data) {
@@ -49,14 +51,6 @@ std::string counts_text(const store::DirectionData& data) {
     return out;
 }
 
-std::optional<dissect::Pairing> pairing_of(const store::FlowRecord& record) {
-    const auto& c2s = record.of(model::Direction::c2s).summary;
-    const auto& s2c = record.of(model::Direction::s2c).summary;
-    if (!c2s || !s2c)
-        return std::nullopt;
-    return dissect::pair_messages(*c2s, *s2c);
-}
-
 std::vector<std::string> wrap_words(const std::string& text, int width) {
     std::vector<std::string> lines;
     const std::size_t most = static_cast<std::size_t>(std::max(width, 10));
@@ -76,6 +70,21 @@ std::vector<std::string> wrap_words(const std::string& text, int width) {
     return lines;
 }
 
+// A proxied flow's two connections, each with both of its ends: the client's to sniff, and
+// sniff's to the upstream (the title names the route; here each leg is whole).
+void append_proxy_legs(std::vector<std::pair<std::string, Style>>& lines, const model::Flow& flow) {
+    if (flow.origin != model::FlowOrigin::proxy || !flow.legs.known())
+        return;
+    lines.emplace_back("client leg: " + flow.client.to_string() + " → " +
+                           flow.legs.listener.to_string() + " (sniff listening)",
+                       Style::dim);
+    const std::string local = flow.legs.upstream_local.port != 0
+                                  ? flow.legs.upstream_local.to_string()
+                                  : std::string("(not connected)");
+    lines.emplace_back("upstream leg: " + local + " (sniff) → " + flow.server.to_string(),
+                       Style::dim);
+}
+
 double millis(model::Timestamp t) {
     return static_cast<double>(t) / 1e6;
 }
@@ -88,10 +97,12 @@ void Inspector::render_flow(Screen& screen) {
     screen.fill(0, 0, width, U' ', Style::title);
     std::string title = " flow #" + std::to_string(record.flow.id) + " " +
                         model::protocol_name(record.flow.protocol) + " " +
-                        record.flow.client.to_string() + " ⇄ " + record.flow.server.to_string();
-    if (record.flow.origin == model::FlowOrigin::proxy)
+                        model::flow_route(record.flow, " → ");
+    if (record.flow.origin == model::FlowOrigin::proxy) {
         title += " · via proxy"; // its segments are the proxy's recv() chunks
-    else if (record.flow.origin == model::FlowOrigin::exec)
+        if (const auto leg = model::upstream_leg_text(record.flow); !leg.empty())
+            title += ", " + leg;
+    } else if (record.flow.origin == model::FlowOrigin::exec)
         title += " · the program's calls"; // sniff exec: segments are its reads and writes
     title += record.closed ? std::string(" · closed (") +
                                  reassembly::close_reason_name(record.close_reason) + ")"
@@ -263,6 +274,17 @@ void Inspector::render_details(Screen& screen, int top, int left, int height, in
         for (auto& line : wrap_words(text, width - 3))
             lines.emplace_back(std::move(line), Style::dim);
     }
+    // Next to the messages a short answer count points at: the requests, and their answer.
+    for (const auto& hint : glue_hints_of(*flow())) {
+        const bool request = m_direction == model::Direction::c2s &&
+                             m.index >= hint.first_request && m.index <= hint.last_request;
+        const bool answer = m_direction == model::Direction::s2c && hint.answer == m.index;
+        if (request || answer)
+            for (auto& line :
+                 wrap_words((answer ? "this answer: " : "glued? ") + dissect::glue_hint_text(hint),
+                            width - 3))
+                lines.emplace_back(std::move(line), Style::bad);
+    }
     lines.emplace_back("message #" + std::to_string(m.index) + " " +
                            model::direction_name(m_direction) + " · " +
                            dissect::message_class_name(m.message_class),
@@ -305,6 +327,7 @@ void Inspector::render_details(Screen& screen, int top, int left, int height, in
             start = end + 1;
         }
     }
+    append_proxy_legs(lines, flow()->flow);
     for (int i = 0; i < height - 1 && i < static_cast<int>(lines.size()); ++i)
         screen.put(top + 1 + i, left + 2, lines[static_cast<std::size_t>(i)].first,
                    lines[static_cast<std::size_t>(i)].second, width - 3);

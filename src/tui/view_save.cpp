@@ -2,6 +2,7 @@
 // byte lanes of both directions, laid out at the screen's width) or its message list. Bytes from
 // the network are in the file only as the lanes draw them, escaped.
 
+#include "model/flow_route.hpp"
 #include "tui/inspector.hpp"
 
 #include <fstream>
@@ -51,8 +52,10 @@ std::string Inspector::view_text() const {
         return out;
     }
     const auto& record = *flow();
-    out += "flow #" + std::to_string(record.flow.id) + " " + record.flow.client.to_string() +
-           " ⇄ " + record.flow.server.to_string() + "\n";
+    out += "flow #" + std::to_string(record.flow.id) + " " + model::flow_route(record.flow, " → ");
+    if (const auto leg = model::upstream_leg_text(record.flow); !leg.empty())
+        out += " (via proxy, " + leg + ")";
+    out += "\n";
     if (m_focus == Pane::messages) {
         const auto& data = record.of(m_direction);
         out += std::string("messages ") + model::direction_name(m_direction) + "\n" +
@@ -64,8 +67,7 @@ std::string Inspector::view_text() const {
     }
     for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
         out += std::string("\n") + model::direction_name(direction) + " " +
-               record.flow.source(direction).to_string() + " → " +
-               record.flow.destination(direction).to_string() + "\n\n";
+               model::direction_route(record.flow, direction, " → ") + "\n\n";
         append_lanes(out, lanes(direction), m_columns);
     }
     return out;

@@ -18,7 +18,7 @@ TEST_CASE("sniff demo tells the whole story and exits 0", "[integration][demo]")
     CHECK(out.find("recv(1024) -> 14 bytes \"helloworldegon\"") != std::string::npos);
     CHECK(out.find("14 B in 3 segments") != std::string::npos);
     // Step 2: leftovers come first.
-    CHECK(out.find("recv(1) -> 1 bytes \"h\"") != std::string::npos);
+    CHECK(out.find("recv(1) -> 1 byte \"h\"") != std::string::npos); // plural agreement
     CHECK(out.find("recv(5) -> 5 bytes \"ellow\"") != std::string::npos);
     // Step 3 without framing: the large answer bleeds into the next command's read.
     CHECK(out.find("end of answer 2") != std::string::npos);

@@ -96,6 +96,11 @@ TEST_CASE("a live capture with --proxy: the captured and the proxied flow both c
     CHECK(captured[0]["dst"] == server);
     CHECK(proxied[0]["dst"] == server);
     CHECK(captured[0]["src"] != proxied[0]["src"]);
+    // The proxied flow names both legs: the client connected to the proxy's port, and sniff's
+    // upstream socket is the captured flow's client, so the two flows can be matched.
+    CHECK(proxied[0]["listener"] == "127.0.0.1:" + std::to_string(run.proxy_port));
+    CHECK(proxied[0]["upstream_local"] == captured[0]["src"]);
+    CHECK_FALSE(captured[0].contains("listener"));
 
     for (const auto id : {captured_id, proxied_id}) {
         INFO("flow #" << id);
@@ -126,7 +131,7 @@ TEST_CASE("a live capture with --proxy: the captured and the proxied flow both c
     CHECK(end[0]["stream_bytes"] == 2 * bytes); // once captured, once proxied
     // The summary has both sources' closing lines.
     CHECK(run.err.find("packets dropped by the kernel") != std::string::npos);
-    CHECK(run.err.find("sniff: proxy: 1 connections") != std::string::npos);
+    CHECK(run.err.find("sniff: proxy: 1 connection, 0 upstream failures") != std::string::npos);
 }
 
 TEST_CASE("a live capture with --proxy: text marks the proxied flow, -w and --proxy-pcap replay "
@@ -142,9 +147,11 @@ TEST_CASE("a live capture with --proxy: text marks the proxied flow, -w and --pr
     REQUIRE(run.client_exit == 0);
     REQUIRE(run.exit_code == 0);
     CHECK(run.out.find("interface lo and proxy: 2 flows") != std::string::npos);
+    // The proxied flow's line ends by naming sniff's end of the upstream leg.
     std::size_t marked = 0;
-    for (std::size_t at = run.out.find(" via proxy\n"); at != std::string::npos;
-         at = run.out.find(" via proxy\n", at + 1))
+    for (std::size_t at = run.out.find(" via proxy (upstream leg from 127.0.0.1:");
+         at != std::string::npos;
+         at = run.out.find(" via proxy (upstream leg from 127.0.0.1:", at + 1))
         ++marked;
     CHECK(marked == 1);
 
@@ -179,7 +186,7 @@ TEST_CASE("a live capture with --proxy: the message report marks the proxied flo
         if (!line.starts_with("flow #"))
             continue;
         ++headers;
-        marked += line.ends_with(") via proxy") ? 1 : 0;
+        marked += line.find(") via proxy, upstream leg from 127.0.0.1:") != std::string::npos;
     }
     CHECK(headers == 2);
     CHECK(marked == 1);
@@ -210,7 +217,7 @@ TEST_CASE("a live capture with --proxy: -c ends the proxy too", "[live][proxy]")
     INFO(sniff.err());
     CHECK(exit_code == 0);
     CHECK(sniff.err().find("3 packets captured") != std::string::npos);
-    CHECK(sniff.err().find("sniff: proxy: 1 connections") != std::string::npos);
+    CHECK(sniff.err().find("sniff: proxy: 1 connection, 0 upstream failures") != std::string::npos);
     serve.signal(SIGINT);
     (void)serve.wait(5s);
 }

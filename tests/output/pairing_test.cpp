@@ -3,6 +3,7 @@
 // them), and one that pairs. Captures are written with the generator's TCP connection.
 
 #include "capture/file_reader.hpp"
+#include "dissectors/glue_hint.hpp"
 #include "dissectors/pairing.hpp"
 #include "gencap/case_writer.hpp"
 #include "output/message_json.hpp"
@@ -117,6 +118,18 @@ TEST_CASE("pairing counts requests and answers per connection and says what a sh
                         "read") != std::string::npos);
         CHECK(text.find("--rechunk") != std::string::npos);
         CHECK(text.find("sniff exec") != std::string::npos);
+        // Next to the messages: under the last of the five queries the one answer followed.
+        const auto hint = text.find("           ^ requests #0-#4 (5) came before one answer "
+                                    "(s2c #0): read together by the server?");
+        REQUIRE(hint != std::string::npos);
+        const auto line_start = text.rfind('\n', hint - 1);
+        const auto previous = text.rfind('\n', line_start - 1);
+        CHECK(text.substr(previous + 1, line_start - previous - 1).find("#4 ") !=
+              std::string::npos);
+        CHECK(text.find("(^ under the requests the answers point at; segments are what the wire "
+                        "carried") != std::string::npos);
+        // The connection that pairs has no hint.
+        CHECK(text.find("           ^ ", hint + 1) == std::string::npos);
     }
     SECTION("summary: on the flow's line") {
         const auto text = output_of(file, "summary");
@@ -143,6 +156,18 @@ TEST_CASE("pairing counts requests and answers per connection and says what a sh
                 pairings.push_back(event);
         }
         REQUIRE(pairings.size() == 2);
+        std::vector<nlohmann::json> hints;
+        std::istringstream again(text);
+        for (std::string line; std::getline(again, line);) {
+            auto event = nlohmann::json::parse(line);
+            if (event["type"] == "glue_hint")
+                hints.push_back(event);
+        }
+        REQUIRE(hints.size() == 1);
+        CHECK(hints[0]["flow"] == 1);
+        CHECK(hints[0]["first_request"] == 0);
+        CHECK(hints[0]["last_request"] == 4);
+        CHECK(hints[0]["answer"] == 0);
         CHECK(pairings[0]["flow"] == 1);
         CHECK(pairings[0]["requests"] == 5);
         CHECK(pairings[0]["answers"] == 1);
@@ -174,4 +199,23 @@ TEST_CASE("pairing applies only to framings with a request/answer shape", "[outp
           "3 requests, 0 answers (3 expected): no answer came");
     s2c.spec = "delim:\\n"; // the directions framed apart: nothing to pair
     CHECK_FALSE(dissect::pair_messages(c2s, s2c));
+}
+
+TEST_CASE("glue hints group the requests by the answer that followed them", "[output]") {
+    const dissect::PairShape one_to_one{1, 1};
+    // Requests end at 1, 2, 3, 5, 7, 8; answers begin at 4 and 6.
+    const std::vector<model::Timestamp> requests{1, 2, 3, 5, 7, 8};
+    const std::vector<model::Timestamp> answers{4, 6};
+    const auto hints = dissect::glue_hints(requests, answers, one_to_one);
+    REQUIRE(hints.size() == 2);
+    CHECK(hints[0].first_request == 0);
+    CHECK(hints[0].last_request == 2);
+    CHECK(hints[0].answer == std::optional<std::uint64_t>(0));
+    CHECK(hints[1].first_request == 4);
+    CHECK(hints[1].last_request == 5);
+    CHECK_FALSE(hints[1].answer);
+    CHECK(dissect::glue_hint_text(hints[1]) == "requests #4-#5 got no answer");
+    // As many answers as requests: no hint, however they interleave (pipelining).
+    CHECK(dissect::glue_hints(requests, std::vector<model::Timestamp>{9, 9, 9, 9, 9, 9}, one_to_one)
+              .empty());
 }

@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <netinet/in.h>
 #include <sstream>
 #include <sys/socket.h>
@@ -73,7 +74,7 @@ TEST_CASE("tmux: a live proxy shows a client's flow as it happens, q stops it cl
     CHECK(screen.find("Esc back") == std::string::npos);
     CHECK(screen.find("sniff: inspector: 1 flow, c2s 25 B, s2c 3011 B, 4 messages") !=
           std::string::npos);
-    CHECK(screen.find("sniff: proxy: 1 connections") != std::string::npos);
+    CHECK(screen.find("sniff: proxy: 1 connection, 0 upstream failures") != std::string::npos);
 }
 
 TEST_CASE("tmux: sniff demo opens the inspector with a caption per step, q quits with 0",
@@ -159,6 +160,82 @@ TEST_CASE("tmux: -i and --proxy together show the captured and the proxied flow 
     REQUIRE(tmux.wait_for("EXITED=0", &screen));
     CHECK(screen.find("sniff: inspector: 2 flows, c2s 50 B, s2c 6022 B, 8 messages") !=
           std::string::npos);
-    CHECK(screen.find("sniff: proxy: 1 connections") != std::string::npos);
+    CHECK(screen.find("sniff: proxy: 1 connection, 0 upstream failures") != std::string::npos);
     CHECK(screen.find("packets dropped by the kernel") != std::string::npos);
+}
+
+// A server that reads once and answers once (the article's naive reader) behind the proxy: the
+// client's three requests reach it glued in one recv(). The inspector names the proxy's two legs
+// and flags the short answer count on the flow's row, and next to the requests in the details.
+TEST_CASE("tmux: a proxied flow shows both legs, and a glued read's short answer count next to "
+          "the requests",
+          "[tui][tmux][live]") {
+    REQUIRE(test::have_program("tmux"));
+    const std::uint16_t front = free_port();
+    const std::uint16_t target = free_port();
+    REQUIRE(front != target);
+    const auto dir = test::scratch_dir("tmux-glued");
+    std::ofstream(dir / "server.py") << R"(import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+c, _ = s.accept()
+time.sleep(0.5)
+c.recv(65536)
+c.sendall(b"\x02\x00\x00\x00ok")
+time.sleep(0.3); c.close()
+)";
+    std::ofstream(dir / "client.py") << R"(import socket, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+for word in (b"one", b"two", b"six"):
+    c.sendall(b"\x03\x00\x00\x00" + word)
+    time.sleep(0.05)
+c.settimeout(3)
+got = c.recv(100)
+port = c.getsockname()[1]
+c.close()
+print(port)
+sys.exit(0 if got == b"\x02\x00\x00\x00ok" else 1)
+)";
+    // It ends by itself after its one connection; killed by PID at the end in case it did not.
+    const std::string server_pid =
+        test::run_command("python3 '" + (dir / "server.py").string() + "' " +
+                          std::to_string(target) + " >/dev/null 2>&1 & echo $!")
+            .out;
+    REQUIRE(!server_pid.empty());
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    TmuxSession tmux(session_name("live-glued"),
+                     keep_open(std::string(SNIFF_BIN) + " --proxy " + std::to_string(front) +
+                               ":127.0.0.1:" + std::to_string(target) + " --framing struct"));
+    REQUIRE(tmux.started());
+    std::string screen;
+    REQUIRE(tmux.wait_for("0 flows", &screen));
+    const auto client = test::run_command("timeout 10 python3 '" + (dir / "client.py").string() +
+                                          "' " + std::to_string(front));
+    REQUIRE(client.exit_code == 0);
+    std::string client_port = client.out;
+    while (!client_port.empty() && client_port.back() == '\n')
+        client_port.pop_back();
+    // The row: client -> listener -> upstream, and the short answer count once the flow ended.
+    REQUIRE(tmux.wait_for("3 requests, 1 answer!", &screen));
+    INFO(screen);
+    CHECK(screen.find("127.0.0.1:" + client_port + " → 127.0.0.1:" + std::to_string(front) +
+                      " → 127.0.0.1:" + std::to_string(target)) != std::string::npos);
+
+    tmux.keys("Enter");
+    REQUIRE(tmux.wait_for("Esc back", &screen));
+    INFO(screen);
+    CHECK(screen.find("via proxy, upstream leg from 127.0.0.1:") != std::string::npos);
+    CHECK(screen.find("3 requests, 1 answer") != std::string::npos);
+    // Wrapped to the details pane.
+    CHECK(screen.find("glued? requests #0-#2 (3) came before one") != std::string::npos);
+    CHECK(screen.find("answer (s2c #0): read together by the server?") != std::string::npos);
+    CHECK(screen.find("client leg: 127.0.0.1:" + client_port +
+                      " → 127.0.0.1:" + std::to_string(front)) != std::string::npos);
+    CHECK(screen.find("upstream leg: 127.0.0.1:") != std::string::npos);
+    tmux.keys("q");
+    tmux.keys("q");
+    CHECK(tmux.wait_for("EXITED=0", &screen));
+    test::run_command("kill " + server_pid + " 2>/dev/null");
+    std::filesystem::remove_all(dir);
 }

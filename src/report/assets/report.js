@@ -41,11 +41,17 @@ function renderHeader() {
 }
 
 // ---- overview table ----
+// A proxied flow is named client → listener → upstream: the client's connection ends at sniff's
+// listener, sniff's own connection goes to the upstream.
+function route(f) {
+  return f.listener ? f.listener + " → " + f.server : f.server;
+}
+
 const COLUMNS = [
   { key: "id", label: "#", value: (f) => f.id },
   { key: "proto", label: "proto", value: (f) => f.proto },
   { key: "client", label: "client", value: (f) => f.client },
-  { key: "server", label: "server", value: (f) => f.server },
+  { key: "server", label: "server (proxy: listener → upstream)", value: (f) => route(f) },
   { key: "close", label: "end", value: (f) => f.close + (f.origin === "proxy" ? " (proxy)" : "") },
   { key: "c2s", label: "c2s bytes · segs · msgs", value: (f) => f.dirs[0].stats.stream_bytes, dir: 0 },
   { key: "c2s_cls", label: "c2s classes", value: (f) => classCount(f.dirs[0], 1) + classCount(f.dirs[0], 2) + classCount(f.dirs[0], 3), classes: 0 },
@@ -108,7 +114,7 @@ function fillTable() {
   const column = COLUMNS.find((c) => c.key === state.sort.key);
   const rows = data.flows.filter((f) => {
     if (!state.filter) return true;
-    const text = [f.id, f.proto, f.client, f.server, f.close, f.origin, framingText(f.dirs[0]), framingText(f.dirs[1])].join(" ").toLowerCase();
+    const text = [f.id, f.proto, f.client, f.listener || "", f.upstream_local || "", f.server, f.close, f.origin, framingText(f.dirs[0]), framingText(f.dirs[1])].join(" ").toLowerCase();
     return text.includes(state.filter);
   });
   rows.sort((a, b) => {
@@ -133,7 +139,8 @@ function renderDirection(parent, flow, index) {
   const dir = flow.dirs[index];
   const box = add(parent, el("div", "direction-detail"));
   box.id = "flow-" + flow.id + "-" + dir.name;
-  add(box, el("h3", null, dir.name + "  " + dir.src + " → " + dir.dst));
+  // A proxied direction goes through sniff's listener, as the flow's route does.
+  add(box, el("h3", null, dir.name + "  " + dir.src + " → " + (flow.listener ? flow.listener + " → " : "") + dir.dst));
   const st = dir.stats;
   let line = fmtBytes(st.stream_bytes) + " in " + fmtInt(st.segments) + (flow.origin === "proxy" ? " reads" : " segments") +
     " · framing " + framingText(dir) + " · " + fmtInt(messageCount(dir)) + " messages";
@@ -179,8 +186,9 @@ function selectFlow(flow, focus) {
   state.flow = flow;
   fillTable();
   details.textContent = "";
-  add(details, el("h2", null, "Flow #" + flow.id + " " + flow.proto + " " + flow.client + " → " + flow.server +
-    " (" + flow.close + (flow.origin === "proxy" ? ", via proxy" : "") + ")"));
+  add(details, el("h2", null, "Flow #" + flow.id + " " + flow.proto + " " + flow.client + " → " + route(flow) +
+    " (" + flow.close + (flow.origin === "proxy" ? ", via proxy" : "") +
+    (flow.upstream_local ? ", upstream leg from " + flow.upstream_local : "") + ")"));
   const ladders = [renderDirection(details, flow, 0), renderDirection(details, flow, 1)];
   if (focus) {
     const ladder = ladders[focus.dir];

@@ -19,6 +19,23 @@ constexpr const char* k_proxy_note =
     "writes so that each is one recv() of the peer (or run the program under `sniff exec` to see "
     "its own reads)";
 
+// sniff exec: the segments are the program's calls, so a glued read is there to be seen.
+constexpr const char* k_exec_note =
+    "a program's flow's segments are its own calls: a read that returned several requests is "
+    "the glue (listed after the flows)";
+
+const char* note_for(model::FlowOrigin origin) {
+    switch (origin) {
+    case model::FlowOrigin::proxy:
+        return k_proxy_note;
+    case model::FlowOrigin::exec:
+        return k_exec_note;
+    case model::FlowOrigin::capture:
+        break;
+    }
+    return dissect::k_wire_note;
+}
+
 } // namespace
 
 using model::Direction;
@@ -40,7 +57,8 @@ std::string parts_line(const std::string& header_json) {
     if (!chunks && header_json.find("\"pieces\":[[") == std::string::npos)
         return {};
     const auto header = nlohmann::json::parse(header_json, nullptr, false);
-    const auto& list = header.is_discarded() ? nlohmann::json() : header[chunks ? "parts" : "pieces"];
+    const auto& list =
+        header.is_discarded() ? nlohmann::json() : header[chunks ? "parts" : "pieces"];
     if (!list.is_array() || (!chunks && list.size() < 2)) // one piece: the message's own range
         return {};
     std::string text = chunks ? "\n           chunks:" : "\n           pieces:";
@@ -52,7 +70,8 @@ std::string parts_line(const std::string& header_json) {
                 std::to_string(part[1].get<std::uint64_t>()) + " B";
     }
     const auto more = header.value(chunks ? "chunks" : "pieces_unlisted", std::uint64_t{0});
-    const std::uint64_t listed = list.size() + (chunks ? 1 : 0); // "chunks" counts the last, empty one
+    const std::uint64_t listed =
+        list.size() + (chunks ? 1 : 0); // "chunks" counts the last, empty one
     if (chunks ? more > listed : more > 0)
         text += " and " + std::to_string(chunks ? more - listed : more) + " more";
     return text;
@@ -214,8 +233,7 @@ void MessageReport::on_flow_close(const model::Flow& flow, reassembly::CloseReas
                      pairing->agree() ? "" : "  <-- check the reader");
         if (!hints.empty())
             std::fprintf(m_out, "  (^ under the requests the answers point at; %s)\n",
-                         flow.origin == model::FlowOrigin::proxy ? k_proxy_note
-                                                                 : dissect::k_wire_note);
+                         note_for(flow.origin));
     }
     std::fputc('\n', m_out);
     m_flows.erase(found);
@@ -276,6 +294,7 @@ void MessageReport::count_totals(const model::Flow& flow, const FlowReport& repo
     if (const auto pairing = pairing_of(report)) {
         ++m_paired_flows;
         m_paired_proxied += flow.origin == model::FlowOrigin::proxy ? 1 : 0;
+        m_paired_captured += flow.origin == model::FlowOrigin::capture ? 1 : 0;
         if (!pairing->agree())
             ++m_unpaired_flows;
     }
@@ -302,7 +321,7 @@ void MessageReport::print_totals() {
     std::fprintf(m_out, "pairing: %" PRIu64 " of %s with more or fewer answers than asked\n",
                  m_unpaired_flows,
                  util::counted(m_paired_flows, "request/answer connection").c_str());
-    if (m_paired_proxied < m_paired_flows)
+    if (m_paired_captured > 0)
         std::fprintf(m_out, "note: %s\n", dissect::k_wire_note);
     if (m_paired_proxied > 0)
         std::fprintf(m_out, "note: %s\n", k_proxy_note);

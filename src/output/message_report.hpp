@@ -93,10 +93,11 @@ private:
     std::FILE* m_out;
     ReportStyle m_style;
     bool m_header_printed = false;
-    dissect::DirectionSummary m_totals; // every closed flow's directions added up
-    std::uint64_t m_paired_flows = 0;   // flows whose framing pairs requests and answers
-    std::uint64_t m_unpaired_flows = 0; // ... whose counts disagree
-    std::uint64_t m_paired_proxied = 0; // ... of them proxied (their segments are sniff's reads)
+    dissect::DirectionSummary m_totals;  // every closed flow's directions added up
+    std::uint64_t m_paired_flows = 0;    // flows whose framing pairs requests and answers
+    std::uint64_t m_unpaired_flows = 0;  // ... whose counts disagree
+    std::uint64_t m_paired_proxied = 0;  // ... of them proxied (their segments are sniff's reads)
+    std::uint64_t m_paired_captured = 0; // of them, captured flows (the wire note)
     std::unordered_map<std::uint64_t, FlowReport> m_flows; // node-based: m_last stays valid
     std::uint64_t m_last_id = 0;
     FlowReport* m_last = nullptr; // m_flows[m_last_id], or null

@@ -130,6 +130,12 @@ TEST_CASE("sniff exec: a Node.js net server and client, both ends of one connect
             line.find("returned 3 whole messages (0 to 2) at once") != std::string::npos;
     INFO(listed.size() << " listed");
     CHECK(server_read_listed);
+    // The text report does not call the program's own calls "what the wire carried".
+    const auto text =
+        run_command(std::string(SNIFF_BIN) + " exec --framing struct -- " + k_node_pair);
+    REQUIRE(text.exit_code == 0);
+    CHECK(text.out.find("pairing: 3 requests, 3 answers") != std::string::npos);
+    CHECK(text.out.find("what the wire carried") == std::string::npos);
     CHECK(calls.count("read") == 1);
     CHECK((calls.count("write") + calls.count("writev")) >= 1);
     // The client's end and the server's end: two flows, each with the three requests.

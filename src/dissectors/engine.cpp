@@ -24,6 +24,7 @@ struct Sample {
     std::vector<std::uint64_t> ends;          // their ends, relative to the sample start
     std::uint64_t start = 0;                  // stream offset of bytes[0]
     bool began = false;
+    bool early_refused = false; // a signature matched but its preset did not walk the sample
 };
 
 } // namespace
@@ -206,11 +207,14 @@ void DissectorEngine::on_data(const model::Flow& flow, model::Direction directio
             // A protocol named by its first bytes (a web start line, a signature) is decided
             // now, so both directions are framed in the order their bytes came (http pairs
             // responses with requests, smtp replies with commands).
-            if (recognise_web(sample.bytes, direction) == WebSign::http ||
-                recognise(sample.bytes, direction)) {
+            // (A signature whose preset failed on the first bytes waits for the whole window.)
+            if (!sample.early_refused && (recognise_web(sample.bytes, direction) == WebSign::http ||
+                                          recognise(sample.bytes, direction))) {
                 const Guess guess = guess_framing(sample.bytes, sample.ends, false, direction);
                 if (!guess.protocol.empty())
                     commit(state, flow, direction, m_sink, guess, *m_services);
+                else
+                    sample.early_refused = true;
             }
             return;
         }

@@ -14,7 +14,9 @@
 
 #include "dissectors/framings.hpp"
 #include "dissectors/json_text.hpp"
+#include "dissectors/lua_export.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace sniff::dissect {
@@ -240,6 +242,17 @@ std::string print_amqp(const FramingSpec& spec) {
     return params.empty() ? "amqp" : "amqp:" + params.substr(1);
 }
 
+// The Lua form frames frame by frame (the end octet is not checked; `content` is not grouped).
+std::string lua_amqp(const FramingSpec&) {
+    return "local function message_length(tvb, offset, available)\n"
+           "    if available < 1 then return nil end\n"
+           "    if tvb(offset, 1):uint() == 65 then return 8, 8 end -- \"AMQP\" 0 0 9 1\n"
+           "    if available < 7 then return nil end\n"
+           "    return 7 + tvb(offset + 3, 4):uint() + 1, 7\n"
+           "end\n\n" +
+           lua_manual_loop();
+}
+
 constexpr std::array<std::string_view, 4> k_fuzz_specs{"amqp", "amqp:content", "amqp:max=1024",
                                                        "amqp:content,max=64"};
 
@@ -256,7 +269,7 @@ extern const FamilyInfo k_family_amqp{
     .parse = parse_amqp,
     .print = print_amqp,
     .make = make_amqp_framing,
-    .lua_body = nullptr, // no Lua form yet
+    .lua_body = lua_amqp,
     .fuzz_specs = k_fuzz_specs,
 };
 

@@ -115,6 +115,7 @@ private:
         ++side.lines;
         if (side.line.cut() || side.line.text() != ".")
             return std::nullopt;
+        remember(Command::other); // the content gets a reply of its own
         std::string json = "{";
         json_field(json, "smtp", json_quote("data"));
         json_field(json, "lines", side.lines);

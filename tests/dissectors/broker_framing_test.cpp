@@ -240,7 +240,41 @@ void check_conversation(const std::vector<Step>& steps, std::size_t cut_step, st
     }
 }
 
+// The conversation's steps, whole, under `spec`.
+std::vector<RecordedMessage> run_conversation(std::string_view spec, const std::vector<Step>& steps,
+                                              std::vector<FramingChoice>& choices) {
+    Recorder recorder;
+    DissectorEngine engine(selector_of(spec), recorder);
+    Driver driver(engine, make_flow(1, model::Protocol::tcp, 2525));
+    for (const Step& step : steps)
+        driver.send(step.direction, step.bytes);
+    driver.close();
+    choices = recorder.choices;
+    return recorder.messages;
+}
+
 } // namespace
+
+TEST_CASE("auto frames SMTP as smtp, the client's direction decided with the server's greeting",
+          "[dissectors][smtp][auto]") {
+    const auto steps = smtp_conversation();
+    std::vector<FramingChoice> given_choices, auto_choices;
+    const auto given = run_conversation("smtp", steps, given_choices);
+    const auto guessed = run_conversation("auto", steps, auto_choices);
+    REQUIRE(guessed.size() == given.size());
+    for (std::size_t i = 0; i < given.size(); ++i) {
+        INFO("message " << i);
+        CHECK(guessed[i].direction == given[i].direction);
+        CHECK(guessed[i].offset == given[i].offset);
+        CHECK(guessed[i].length == given[i].length);
+        CHECK(guessed[i].status == MessageStatus::complete);
+    }
+    REQUIRE(auto_choices.size() == 2);
+    for (const auto& choice : auto_choices) {
+        CHECK(choice.spec == "smtp");
+        CHECK(choice.basis == (choice.direction == Direction::s2c ? "signature" : "peer"));
+    }
+}
 
 TEST_CASE("stomp finds one message per frame, heart-beats marked, at every split point",
           "[dissectors][stomp]") {

@@ -20,6 +20,7 @@
 #include <array>
 #include <cstring>
 #include <deque>
+#include <utility>
 
 namespace sniff::dissect {
 
@@ -87,8 +88,11 @@ public:
                                               : client     ? command_line(side, end)
                                                            : reply_line(side, end);
             side.line.reset();
-            if (done)
+            if (done) {
+                m_line_start[static_cast<std::size_t>(direction)] =
+                    done->kind == FrameResult::Kind::malformed;
                 return *done;
+            }
         }
         const std::uint64_t so_far = from + bytes.size();
         if (so_far > (side.in_data ? m_max : k_line_max))
@@ -98,9 +102,13 @@ public:
         return FrameResult::need_more(so_far + 1, Feed::tail);
     }
 
-    std::optional<std::size_t> find_resync(model::Direction, util::Bytes bytes, bool) override {
+    std::optional<std::size_t> find_resync(model::Direction direction, util::Bytes bytes,
+                                           bool) override {
         if (m_tls_on)
             return std::nullopt;
+        // A malformed line was covered up to its end: the next line is the next message.
+        if (std::exchange(m_line_start[static_cast<std::size_t>(direction)], false))
+            return 0;
         const auto* data = reinterpret_cast<const char*>(bytes.data());
         const void* lf = std::memchr(data, '\n', bytes.size());
         if (lf == nullptr)
@@ -194,6 +202,7 @@ private:
     FramingSpec m_tls;
     std::array<Side, 2> m_sides{};
     std::deque<Command> m_pending;
+    std::array<bool, 2> m_line_start{}; // a malformed message just ended at a line end
     DataReply m_data = DataReply::none;
     bool m_greeted = false;
     bool m_starttls_sent = false;

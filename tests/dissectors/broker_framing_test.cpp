@@ -325,7 +325,7 @@ TEST_CASE("amqp refuses a wrong end octet, unknown types and sizes over max",
     const auto over = run("amqp:max=65536", Direction::c2s, huge, {huge.size()});
     REQUIRE(over.size() == 1);
     CHECK(over[0].status == MessageStatus::malformed);
-    CHECK(run("amqp", Direction::c2s, "AMQX\0\0\x09\x01", {8}).at(0).status ==
+    CHECK(run("amqp", Direction::c2s, std::string("AMQX\0\0\x09\x01", 8), {8}).at(0).status ==
           MessageStatus::malformed);
 }
 

@@ -14,7 +14,7 @@ struct Part {
     std::string bytes;
     std::uint64_t header = 0; // the message's first line
     bool push = false;
-    std::string json; // the header_json expected, when not empty (push is then ignored)
+    std::string json{}; // the header_json expected, when not empty (push is then ignored)
 };
 
 inline std::string join(const std::vector<Part>& parts) {

@@ -234,7 +234,7 @@ BrokerCaptures capture_rabbitmq(const std::filesystem::path& dir) {
         "/enabled_plugins RABBITMQ_CONFIG_FILE=" + base +
         "/rabbitmq.conf RABBITMQ_PLUGINS_EXPAND_DIR=" + base + "/expand";
     EpmdStopper epmd{epmd_port};
-    Background server("exec env " + environment + " /usr/lib/rabbitmq/bin/rabbitmq-server",
+    Background server("env " + environment + " /usr/lib/rabbitmq/bin/rabbitmq-server",
                       dir / "rabbitmq.log");
     // A node starts in 20-40 s here; the STOMP listener opens last.
     if (!wait_for_port(out.amqp.port, 120000) || !wait_for_port(out.stomp.port, 60000))
@@ -265,7 +265,7 @@ ProtocolCapture capture_smtp(const std::filesystem::path& dir) {
                    shell_quote(key.string()) + " -out " + shell_quote(cert.string()),
                dir / "openssl.log");
     const auto port = std::to_string(result.port);
-    Background server("exec " + client_script("smtp_server.py") + " " + port + " " +
+    Background server(client_script("smtp_server.py") + " " + port + " " +
                           shell_quote(cert.string()) + " " + shell_quote(key.string()),
                       dir / "smtp.log");
     wait_listening(result.port, server);

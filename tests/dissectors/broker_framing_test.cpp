@@ -173,8 +173,13 @@ std::vector<Step> smtp_conversation() {
          "250 OK\r\n250 OK\r\n354 go ahead\r\n",
          {reply_of("250 OK\r\n", 250), reply_of("250 OK\r\n", 250),
           reply_of("354 go ahead\r\n", 354)}},
-        {c2s, content, {{content.size(), 0, R"({"smtp":"data","lines":6})"}}},
-        {s2c, "250 queued\r\n", {reply_of("250 queued\r\n", 250)}},
+        // PIPELINING: a command right behind the content; the content's reply comes first.
+        {c2s,
+         content + "NOOP\r\n",
+         {{content.size(), 0, R"({"smtp":"data","lines":6})"}, command_of("NOOP\r\n")}},
+        {s2c,
+         "250 queued\r\n250 OK\r\n",
+         {reply_of("250 queued\r\n", 250), reply_of("250 OK\r\n", 250)}},
         // DATA refused: what follows is a command, not content.
         {c2s,
          "MAIL FROM:<a@b>\r\nRCPT TO:<x@d>\r\nDATA\r\n",

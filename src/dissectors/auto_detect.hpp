@@ -33,6 +33,8 @@ struct Guess {
     bool uncertain = true; // confidence < k_uncertain_below
     std::string runner_up; // the best different candidate, for the curious; may be empty
     std::string protocol;  // the protocol recognised by its signature; empty when inferred
+    std::string basis;     // set by the engine: signature, inferred, peer or service
+    std::string disagrees; // set by the engine: the service's decision this flow differs from
 };
 
 // sample: the direction's first bytes; segment_ends: stream offsets (relative to the sample start)

@@ -146,8 +146,43 @@ bool nats(util::Bytes head, Direction direction) {
     return text.starts_with(direction == Direction::s2c ? "INFO {" : "CONNECT {");
 }
 
+// AMQP 0-9-1: the client's protocol header; the server's first frame is Connection.Start
+// (method frame on channel 0, class 10, method 10).
+bool amqp(util::Bytes head, Direction direction) {
+    if (direction == Direction::c2s)
+        return text_of(head, 8) == std::string_view("AMQP\0\0\x09\x01", 8);
+    util::ByteReader reader(head);
+    const std::uint8_t type = reader.read_u8();
+    const std::uint16_t channel = reader.read_be16();
+    reader.skip(4);
+    const std::uint16_t class_id = reader.read_be16();
+    const std::uint16_t method_id = reader.read_be16();
+    return reader.ok() && type == 1 && channel == 0 && class_id == 10 && method_id == 10;
+}
+
+// STOMP: the client's CONNECT or STOMP frame, the server's CONNECTED (or ERROR) frame.
+bool stomp(util::Bytes head, Direction direction) {
+    const std::string_view text = text_of(head);
+    const auto command = [&](std::string_view name) {
+        return text.starts_with(name) && text.size() > name.size() &&
+               (text[name.size()] == '\n' || text.substr(name.size(), 2) == "\r\n");
+    };
+    if (direction == Direction::c2s)
+        return command("CONNECT") || command("STOMP");
+    return command("CONNECTED");
+}
+
+// SMTP: the server's 220 greeting; the client's EHLO or HELO.
+bool smtp(util::Bytes head, Direction direction) {
+    const std::string_view text = text_of(head);
+    if (direction == Direction::s2c)
+        return text.size() >= 5 && (text.starts_with("220 ") || text.starts_with("220-"));
+    return text.size() >= 6 && (text.starts_with("EHLO ") || text.starts_with("HELO ") ||
+                                text.starts_with("ehlo ") || text.starts_with("helo "));
+}
+
 // Order matters only where two rows could match the same bytes; the binary rows are exact.
-constexpr std::array<Signature, 9> k_signatures{{
+constexpr std::array<Signature, 12> k_signatures{{
     {"tls", "tls", tls_record},
     {"postgresql", "pgsql", pgsql_startup},
     {"mysql", "mysql", mysql_greeting},
@@ -157,6 +192,9 @@ constexpr std::array<Signature, 9> k_signatures{{
     {"redis", "resp", resp},
     {"memcached-text", "memcache-text", memcache_text},
     {"nats", "nats", nats},
+    {"amqp", "amqp", amqp},
+    {"stomp", "stomp", stomp},
+    {"smtp", "smtp", smtp},
 }};
 
 } // namespace

@@ -6,9 +6,9 @@
 // without a malformed message before it believes the row.
 //
 // Rows today: TLS, PostgreSQL (startup, SSLRequest, GSSENCRequest), MySQL greeting, MQTT CONNECT,
-// memcached binary, DNS over TCP, RESP, memcached text, NATS. Room is left for HTTP/1 request
-// and status lines and the HTTP/2 preface (issue 15) and for AMQP, STOMP and SMTP once their
-// framings exist: add a row to k_signatures in auto_signatures.cpp.
+// memcached binary, DNS over TCP, RESP, memcached text, NATS, AMQP, STOMP, SMTP. Room is left for
+// HTTP/1 request and status lines and the HTTP/2 preface (issue 15): add a row to k_signatures in
+// auto_signatures.cpp.
 
 #include "model/flow.hpp"
 #include "util/byte_reader.hpp"

@@ -4,11 +4,14 @@
 #include "dissectors/engine.hpp"
 
 #include "dissectors/auto_detect.hpp"
+#include "dissectors/auto_signatures.hpp"
 #include "dissectors/direction_framer.hpp"
 #include "dissectors/framings.hpp"
 #include "dissectors/web_recogniser.hpp"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 
 namespace sniff::dissect {
 
@@ -21,6 +24,7 @@ struct Sample {
     std::vector<std::uint64_t> ends;          // their ends, relative to the sample start
     std::uint64_t start = 0;                  // stream offset of bytes[0]
     bool began = false;
+    bool early_refused = false; // a signature matched but its preset did not walk the sample
 };
 
 } // namespace
@@ -34,11 +38,18 @@ struct DissectorEngine::FlowState {
     std::array<std::unique_ptr<Framing>, 2> owned; // shared instance in [0] unless auto
     std::array<DirectionFramer, 2> framers;
     std::array<Sample, 2> samples;
-    std::array<Family, 2> guessed{Family::raw, Family::raw}; // auto's choice per direction
+    std::array<std::optional<Guess>, 2> guesses; // auto's choice per direction
+};
+
+// auto decides once per service: the first signature decision for a server address and port
+// holds for the later flows to it whose own sample only allows an inference.
+struct DissectorEngine::Services {
+    std::map<model::Endpoint, Guess> decided;
 };
 
 DissectorEngine::DissectorEngine(FramingSelector selector, MessageSink& sink, EngineConfig config)
-    : m_selector(std::move(selector)), m_sink(sink), m_config(config) {}
+    : m_selector(std::move(selector)), m_sink(sink), m_config(config),
+      m_services(std::make_unique<Services>()) {}
 
 DissectorEngine::~DissectorEngine() = default;
 
@@ -58,40 +69,93 @@ void start_direction(DissectorEngine::FlowState& state, const model::Flow& flow,
         choice.guessed = true;
         choice.confidence = guess->confidence;
         choice.uncertain = guess->uncertain;
+        choice.basis = guess->basis;
+        choice.disagrees = guess->disagrees;
     }
     sink.on_framing(flow, choice);
 }
 
-// Starts a direction on auto's guess. http pairs responses with requests in one instance per
-// flow: a direction guessed http shares the other direction's http instance when it has one.
+// Starts a direction on auto's guess. One framing instance serves both directions of a flow
+// (http pairs responses with requests, smtp replies with commands): a direction guessed the same
+// spec as the other shares its instance.
 void start_guessed(DissectorEngine::FlowState& state, const model::Flow& flow,
                    model::Direction direction, MessageSink& sink, const Guess& guess) {
     const auto d = static_cast<std::size_t>(direction);
     Framing* framing = nullptr;
-    if (guess.spec.family == Family::http && state.owned[1 - d] &&
-        state.guessed[1 - d] == Family::http) {
+    if (state.owned[1 - d] && state.guesses[1 - d] && state.guesses[1 - d]->spec == guess.spec) {
         framing = state.owned[1 - d].get();
     } else {
         state.owned[d] = make_framing(guess.spec);
         framing = state.owned[d].get();
     }
-    state.guessed[d] = guess.spec.family;
+    state.guesses[d] = guess;
     start_direction(state, flow, direction, sink, guess.spec, framing, &guess);
 }
 
-// Decides `auto` for a direction from its sample, then replays the sampled segments.
-void decide(DissectorEngine::FlowState& state, const model::Flow& flow, model::Direction direction,
-            MessageSink& sink, bool whole_stream) {
+// Hands the direction's sampled segments to its framer, now that it has started.
+void replay_sample(DissectorEngine::FlowState& state, const model::Flow& flow,
+                   model::Direction direction) {
     const auto d = static_cast<std::size_t>(direction);
     Sample& sample = state.samples[d];
-    const Guess guess = guess_framing(sample.bytes, sample.ends, whole_stream, direction);
-    start_guessed(state, flow, direction, sink, guess);
     std::uint64_t at = 0;
     for (const model::SegmentInfo& segment : sample.segments) {
         state.framers[d].data(flow, segment, util::Bytes(sample.bytes).subspan(at, segment.length));
         at += segment.length;
     }
     sample = Sample{};
+}
+
+// The service's decision in place of a mere inference; a signature that differs from it is kept
+// and says so.
+Guess with_service(DissectorEngine::Services& services, const model::Flow& flow, Guess guess) {
+    guess.basis = guess.protocol.empty() ? "inferred" : "signature";
+    const auto it = services.decided.find(flow.server);
+    if (!guess.protocol.empty()) {
+        if (it == services.decided.end())
+            services.decided.emplace(flow.server, guess);
+        else if (it->second.spec != guess.spec)
+            guess.disagrees = it->second.text;
+        return guess;
+    }
+    if (it == services.decided.end())
+        return guess;
+    Guess adopted = it->second;
+    adopted.basis = "service";
+    adopted.runner_up = guess.text != adopted.text ? guess.text : guess.runner_up;
+    return adopted;
+}
+
+// A protocol recognised in one direction is the other direction's protocol too: the other
+// direction, not started yet, starts on it now (its sample so far replayed), so both are framed
+// in the order their bytes came.
+void adopt_for_peer(DissectorEngine::FlowState& state, const model::Flow& flow,
+                    model::Direction direction, MessageSink& sink, const Guess& guess) {
+    const auto peer = static_cast<std::size_t>(1 - static_cast<std::size_t>(direction));
+    if (guess.protocol.empty() || guess.spec.family == Family::raw || state.framers[peer].started())
+        return;
+    Guess adopted = guess;
+    adopted.basis = "peer";
+    adopted.disagrees.clear();
+    start_guessed(state, flow, static_cast<model::Direction>(peer), sink, adopted);
+    replay_sample(state, flow, static_cast<model::Direction>(peer));
+}
+
+// Starts a direction on `guess` (weighed against the service's decision), replays its sampled
+// segments, and starts the other direction on a recognised protocol.
+void commit(DissectorEngine::FlowState& state, const model::Flow& flow, model::Direction direction,
+            MessageSink& sink, const Guess& own, DissectorEngine::Services& services) {
+    const Guess guess = with_service(services, flow, own);
+    start_guessed(state, flow, direction, sink, guess);
+    replay_sample(state, flow, direction);
+    adopt_for_peer(state, flow, direction, sink, guess);
+}
+
+// Decides `auto` for a direction from its sample.
+void decide(DissectorEngine::FlowState& state, const model::Flow& flow, model::Direction direction,
+            MessageSink& sink, bool whole_stream, DissectorEngine::Services& services) {
+    const Sample& sample = state.samples[static_cast<std::size_t>(direction)];
+    commit(state, flow, direction, sink,
+           guess_framing(sample.bytes, sample.ends, whole_stream, direction), services);
 }
 
 } // namespace
@@ -140,10 +204,18 @@ void DissectorEngine::on_data(const model::Flow& flow, model::Direction directio
             sample.bytes.insert(sample.bytes.end(), bytes.begin(), bytes.end());
             sample.segments.push_back(segment);
             sample.ends.push_back(sample.bytes.size());
-            // A web protocol is named by its first line: decide now, so requests are framed
-            // before their responses arrive and http can pair them.
-            if (recognise_web(sample.bytes, direction) == WebSign::http)
-                decide(state, flow, direction, m_sink, false);
+            // A protocol named by its first bytes (a web start line, a signature) is decided
+            // now, so both directions are framed in the order their bytes came (http pairs
+            // responses with requests, smtp replies with commands).
+            // (A signature whose preset failed on the first bytes waits for the whole window.)
+            if (!sample.early_refused && (recognise_web(sample.bytes, direction) == WebSign::http ||
+                                          recognise(sample.bytes, direction))) {
+                const Guess guess = guess_framing(sample.bytes, sample.ends, false, direction);
+                if (!guess.protocol.empty())
+                    commit(state, flow, direction, m_sink, guess, *m_services);
+                else
+                    sample.early_refused = true;
+            }
             return;
         }
         // The window is full: guess on it (this segment's head included), replay, go on.
@@ -152,14 +224,7 @@ void DissectorEngine::on_data(const model::Flow& flow, model::Direction directio
         const std::size_t held = sample.bytes.size() - room;
         const Guess guess = guess_framing(sample.bytes, sample.ends, false, direction);
         sample.bytes.resize(held);
-        start_guessed(state, flow, direction, m_sink, guess);
-        std::uint64_t at = 0;
-        for (const model::SegmentInfo& held_segment : sample.segments) {
-            framer.data(flow, held_segment,
-                        util::Bytes(sample.bytes).subspan(at, held_segment.length));
-            at += held_segment.length;
-        }
-        sample = Sample{};
+        commit(state, flow, direction, m_sink, guess, *m_services);
     }
     framer.data(flow, segment, bytes);
     DirectionFramer& peer = state.framers[1 - d];
@@ -172,7 +237,7 @@ void DissectorEngine::on_gap(const model::Flow& flow, model::Direction direction
     FlowState& state = state_for(flow);
     const auto d = static_cast<std::size_t>(direction);
     if (!state.framers[d].started())
-        decide(state, flow, direction, m_sink, false);
+        decide(state, flow, direction, m_sink, false, *m_services);
     state.framers[d].gap(flow, gap);
 }
 
@@ -184,7 +249,7 @@ void DissectorEngine::on_flow_close(const model::Flow& flow, reassembly::CloseRe
     for (std::size_t d = 0; d < 2; ++d) {
         const auto direction = static_cast<model::Direction>(d);
         if (!state.framers[d].started())
-            decide(state, flow, direction, m_sink, true);
+            decide(state, flow, direction, m_sink, true, *m_services);
         state.framers[d].finish(flow);
         m_sink.on_direction_end(flow, state.framers[d].summary());
     }

@@ -21,6 +21,7 @@
 #include <array>
 #include <memory>
 #include <optional>
+#include <string>
 #include <unordered_map>
 
 namespace sniff::dissect {
@@ -49,6 +50,11 @@ struct FramingChoice {
     bool guessed = false;    // from auto
     double confidence = 1.0; // auto's confidence, 1 for a given spec
     bool uncertain = false;
+    // auto: what decided it ("signature", "inferred", "peer": the other direction's signature,
+    // "service": the signature decision of an earlier flow to the same server address and port);
+    // empty for a given spec.
+    std::string basis;
+    std::string disagrees; // auto: the service's decision when this flow's signature differs
 };
 
 struct DirectionSummary {
@@ -115,6 +121,7 @@ public:
     std::size_t open_flows() const { return m_flows.size(); }
 
     struct FlowState;
+    struct Services;
 
 private:
     FlowState& state_for(const model::Flow& flow);
@@ -123,6 +130,7 @@ private:
     MessageSink& m_sink;
     EngineConfig m_config;
     std::unordered_map<std::uint64_t, std::unique_ptr<FlowState>> m_flows;
+    std::unique_ptr<Services> m_services; // auto's decision per server address and port
     std::uint64_t m_last_id = 0;
     FlowState* m_last = nullptr; // m_flows[m_last_id], or null
 };

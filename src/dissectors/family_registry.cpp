@@ -52,6 +52,9 @@ extern const FamilyInfo k_family_websocket;
 extern const FamilyInfo k_family_http2;
 extern const FamilyInfo k_family_nats;
 extern const FamilyInfo k_family_grpc;
+extern const FamilyInfo k_family_stomp;
+extern const FamilyInfo k_family_amqp;
+extern const FamilyInfo k_family_smtp;
 
 namespace {
 
@@ -74,6 +77,9 @@ constexpr std::array k_families{
     &k_family_http2,
     &k_family_nats,
     &k_family_grpc,
+    &k_family_stomp,
+    &k_family_amqp,
+    &k_family_smtp,
 };
 // clang-format on
 

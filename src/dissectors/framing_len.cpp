@@ -17,7 +17,8 @@ namespace sniff::dissect {
 
 namespace {
 
-constexpr std::size_t k_max_varint_bytes = 8; // 56 bits: far above any max (2^40)
+// protobuf's limit: 10 bytes carry 64 bits (encoders may pad a small value with 0x80 bytes).
+constexpr std::size_t k_max_varint_bytes = 10;
 
 struct LengthField {
     bool complete = false;
@@ -35,6 +36,10 @@ LengthField read_varint(const FramingSpec& spec, util::ByteReader& reader) {
             return field;
         }
         const std::uint8_t byte = reader.read_u8();
+        if (i == k_max_varint_bytes - 1 && (byte & 0x7e) != 0) {
+            field.error = "varint length over 64 bits";
+            return field;
+        }
         field.value |= static_cast<std::uint64_t>(byte & 0x7f) << (7 * i);
         if ((byte & 0x80) == 0) {
             field.complete = true;
@@ -42,7 +47,7 @@ LengthField read_varint(const FramingSpec& spec, util::ByteReader& reader) {
             return field;
         }
     }
-    field.error = "varint length longer than 8 bytes";
+    field.error = "varint length longer than 10 bytes";
     return field;
 }
 
@@ -259,7 +264,7 @@ std::string lua_varint_body(const FramingSpec& spec) {
     const std::string off = std::to_string(spec.off);
     return "local function message_length(tvb, offset, available)\n"
            "    local value, shift = 0, 0\n"
-           "    for i = 0, 7 do\n"
+           "    for i = 0, 9 do\n"
            "        if " +
            off +
            " + i >= available then return nil end\n"
@@ -274,7 +279,7 @@ std::string lua_varint_body(const FramingSpec& spec) {
            "), header\n"
            "        end\n"
            "    end\n"
-           "    return available, available -- longer than 8 bytes: take the rest\n"
+           "    return available, available -- longer than 10 bytes: take the rest\n"
            "end\n\n" +
            lua_manual_loop();
 }

@@ -29,7 +29,7 @@ std::string preamble(const FramingSpec& spec) {
            "end\n\n";
 }
 
-// The families that have a Lua form, for the error message: "len:, json: and delim:".
+// The families that have a Lua form, for the error message: "len:, json:, delim: and amqp:".
 std::string lua_families() {
     std::vector<std::string> names;
     for (const FamilyInfo* info : families())

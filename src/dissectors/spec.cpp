@@ -59,9 +59,15 @@ const std::vector<Preset>& preset_list() {
         {"memcache-text", "memcache-text",
          "memcached text protocol: commands with their data, VALUE...END replies"},
         {"varint", "len:size=varint",
-         "protobuf-style unsigned varint length (LEB128, up to 8 bytes: 2^56 > any max), then "
+         "protobuf-style unsigned varint length (LEB128, up to 10 bytes), then "
          "the payload"},
         {"nats", "nats", "NATS: PUB/MSG/HPUB/HMSG with their payload, other operations a line"},
+        {"stomp", "stomp", "STOMP frames (body to NUL or content-length), heart-beats marked"},
+        {"amqp", "amqp", "AMQP 0-9-1: protocol header, then one message per frame"},
+        {"amqp-content", "amqp:content",
+         "AMQP 0-9-1: a content's method, header and body frames as one message"},
+        {"smtp", "smtp",
+         "SMTP: commands, multi-line replies, DATA/BDAT content, TLS after STARTTLS"},
     };
     return k_presets;
 }

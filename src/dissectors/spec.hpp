@@ -29,6 +29,13 @@
 //   http2[:max=N]                         HTTP/2 preface and frames (dissectors/http2_frames.hpp)
 //   grpc[:max=N]                          HTTP/2 frames, and the gRPC messages in DATA payloads
 //                                         (dissectors/framing_grpc.cpp); max caps a gRPC message
+//   nats[:max=N]                          NATS operations (dissectors/framing_nats.cpp)
+//   stomp[:max=N]                         STOMP frames, heart-beats marked
+//                                         (dissectors/framing_stomp.cpp)
+//   amqp[:content,max=N]                  AMQP 0-9-1 frames, or with content one message per
+//                                         content (dissectors/framing_amqp.cpp)
+//   smtp[:max=N]                          SMTP commands, replies, DATA/BDAT content, then TLS
+//                                         after STARTTLS (dissectors/framing_smtp.cpp)
 // Defaults: be, unsigned, off=0, size=4, adj=0. Presets (struct, dns-tcp, ...) expand to specs;
 // preset_list() gives them for `--list-framings`.
 
@@ -64,6 +71,9 @@ enum class Family : std::uint8_t {
     http2,
     nats,
     grpc,
+    stomp,
+    amqp,
+    smtp,
 };
 
 struct FramingSpec {
@@ -75,8 +85,9 @@ struct FramingSpec {
     std::int64_t adj = 0;       // len
     std::uint64_t max = k_default_max;
     std::uint64_t header_max = k_default_json_header_max; // json, http
-    std::string field; // json; empty = data_size, file_size, length, size
-    std::string bytes; // delim: separator; ascii-len: ack text (empty = none)
+    std::string field;  // json; empty = data_size, file_size, length, size
+    std::string bytes;  // delim: separator; ascii-len: ack text (empty = none)
+    bool group = false; // amqp: the frames of one content are one message
 
     bool varint() const { return family == Family::len && size == 0; }
     bool operator==(const FramingSpec&) const = default;

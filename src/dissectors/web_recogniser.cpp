@@ -39,6 +39,7 @@ Guess web_guess() {
     guess.spec.family = Family::http;
     guess.spec.max = k_default_http_max;
     guess.text = to_string(guess.spec);
+    guess.protocol = "http";
     guess.confidence = k_web_confidence;
     guess.uncertain = false;
     return guess;

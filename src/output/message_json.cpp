@@ -81,6 +81,10 @@ void MessageJsonWriter::on_framing(const model::Flow& flow, const dissect::Frami
     object["guessed"] = choice.guessed;
     object["confidence"] = choice.confidence;
     object["uncertain"] = choice.uncertain;
+    if (!choice.basis.empty())
+        object["basis"] = choice.basis;
+    if (!choice.disagrees.empty())
+        object["disagrees"] = choice.disagrees;
     m_writer.write(object);
 }
 

@@ -141,9 +141,17 @@ void MessageReport::on_framing(const model::Flow& flow, const dissect::FramingCh
     report.framing = choice.spec;
     if (choice.guessed) {
         char note[96];
-        std::snprintf(note, sizeof note, " (auto, confidence %.2f%s)", choice.confidence,
+        std::snprintf(note, sizeof note, " (auto, confidence %.2f%s", choice.confidence,
                       choice.uncertain ? ", uncertain" : "");
         report.framing_note = note;
+        // How it was decided, when not from this direction's own bytes alone.
+        if (choice.basis == "peer")
+            report.framing_note += ", as the other direction";
+        else if (choice.basis == "service")
+            report.framing_note += ", as the service's other flows";
+        if (!choice.disagrees.empty())
+            report.framing_note += ", the service's other flows say " + choice.disagrees;
+        report.framing_note += ")";
     }
 }
 

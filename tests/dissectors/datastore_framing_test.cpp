@@ -2,6 +2,7 @@
 // messages at every split point and in one-byte chunks, marks, and hostile lengths and nesting.
 // Expected boundaries are laid out here by hand from the protocols' documents.
 
+#include "split_check.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,72 +14,6 @@ using namespace sniff::dissect::test;
 namespace {
 
 using model::Direction;
-
-struct Part {
-    std::string bytes;
-    std::uint64_t header = 0; // the message's first line
-    bool push = false;
-};
-
-std::string join(const std::vector<Part>& parts) {
-    std::string out;
-    for (const Part& part : parts)
-        out += part.bytes;
-    return out;
-}
-
-std::uint64_t first_line(const std::string& bytes) {
-    return bytes.find('\n') + 1;
-}
-
-Part line_message(std::string bytes, bool push = false) {
-    const auto header = first_line(bytes);
-    return {std::move(bytes), header, push};
-}
-
-std::vector<RecordedMessage> run(std::string_view spec, Direction direction,
-                                 const std::string& bytes, const std::vector<std::size_t>& chunks,
-                                 std::size_t wanted = SIZE_MAX) {
-    Recorder recorder;
-    recorder.wanted = wanted;
-    DissectorEngine engine(selector_of(spec), recorder);
-    const model::Flow flow = make_flow();
-    Driver driver(engine, flow);
-    driver.send_chunks(direction, bytes, chunks);
-    driver.close();
-    return recorder.of(direction);
-}
-
-void check_same(const std::vector<RecordedMessage>& got, const std::vector<Part>& parts) {
-    std::string found; // what was found instead, when the counts differ
-    for (const auto& message : got)
-        found += std::to_string(message.length) + " " + message_status_name(message.status) + " " +
-                 message.reason + "; ";
-    INFO("found: " << found);
-    REQUIRE(got.size() == parts.size());
-    std::uint64_t offset = 0;
-    for (std::size_t i = 0; i < got.size(); ++i) {
-        INFO("message " << i << ": " << util::escape_text(parts[i].bytes, 60));
-        CHECK(got[i].status == MessageStatus::complete);
-        CHECK(got[i].offset == offset);
-        CHECK(got[i].length == parts[i].bytes.size());
-        CHECK(got[i].header_length == parts[i].header);
-        CHECK((got[i].header_json == R"({"resp":"push"})") == parts[i].push);
-        offset += parts[i].bytes.size();
-    }
-}
-
-// All the chunkings the property asks for: one chunk, every two-chunk split, one byte at a time.
-void check_every_split(std::string_view spec, Direction direction, const std::vector<Part>& parts) {
-    const std::string bytes = join(parts);
-    INFO("spec " << spec << ", " << bytes.size() << " bytes");
-    check_same(run(spec, direction, bytes, {bytes.size()}), parts);
-    for (std::size_t cut = 1; cut < bytes.size(); ++cut) {
-        INFO("cut at " << cut);
-        check_same(run(spec, direction, bytes, {cut}), parts);
-    }
-    check_same(run(spec, direction, bytes, std::vector<std::size_t>(bytes.size(), 1)), parts);
-}
 
 std::string bulk(const std::string& text) {
     return "$" + std::to_string(text.size()) + "\r\n" + text + "\r\n";
@@ -193,6 +128,25 @@ TEST_CASE("varint: a length split across segments at any byte gives the same mes
     }
     // Cut inside every varint (2- and 3-byte ones included) and every body.
     check_every_split("varint", Direction::c2s, parts);
+}
+
+TEST_CASE("varint takes protobuf's 10-byte lengths, padded ones too, at every split point",
+          "[dissectors][varint]") {
+    // 5 padded to 10 bytes (0x85, eight 0x80, 0x00), as protobuf encoders may write it; then
+    // a 9-byte encoding of 300.
+    std::string padded("\x85\x80\x80\x80\x80\x80\x80\x80\x80\x00", 10);
+    std::string nine("\xac\x82\x80\x80\x80\x80\x80\x80\x00", 9);
+    check_every_split("varint", Direction::c2s,
+                      {{padded + "hello", 10}, {nine + std::string(300, 'n'), 9}});
+    // An eleventh byte, or a tenth that carries bits past 64, is refused.
+    const std::string eleven = std::string(10, '\x80') + std::string(1, '\x01');
+    const auto long_field = run("varint", Direction::c2s, eleven, {eleven.size()});
+    REQUIRE(!long_field.empty());
+    CHECK(long_field[0].status == MessageStatus::malformed);
+    const std::string wide = std::string(9, '\xff') + std::string(1, '\x02');
+    const auto over = run("varint", Direction::c2s, wide, {wide.size()});
+    REQUIRE(!over.empty());
+    CHECK(over[0].status == MessageStatus::malformed);
 }
 
 TEST_CASE("nats refuses sizes it cannot trust", "[dissectors][nats]") {

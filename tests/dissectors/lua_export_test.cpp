@@ -121,6 +121,12 @@ std::string message_for(const std::string& spec, std::size_t body, std::mt19937&
         put_varint(m, body);
     } else if (spec == "lines") {
         return payload + "\n";
+    } else if (spec == "amqp") {
+        // A content body frame on channel 1; the payload is followed by the end octet.
+        m += '\x03';
+        put_uint(m, 1, 2, false);
+        put_uint(m, body, 4, false);
+        return m + payload + '\xCE';
     }
     return m + payload;
 }
@@ -132,7 +138,7 @@ TEST_CASE("the exported Lua dissector finds the engine's messages in tshark", "[
         WARN("tshark not installed: skipped");
         return;
     }
-    const std::string spec_name = GENERATE("struct", "json-header", "mqtt", "lines");
+    const std::string spec_name = GENERATE("struct", "json-header", "mqtt", "lines", "amqp");
     const FramingSpec spec = spec_of(spec_name);
     std::mt19937 rng(11);
     std::string stream;
@@ -174,7 +180,7 @@ TEST_CASE("the exported Lua dissector finds the engine's messages in tshark", "[
 TEST_CASE("Lua export refuses framings it cannot express", "[dissectors][lua]") {
     std::string error;
     CHECK_FALSE(export_lua(spec_of("pgsql"), 5432, &error));
-    CHECK(error.find("len:, json: and delim:") != std::string::npos);
+    CHECK(error.find("len:, json:, delim: and amqp:") != std::string::npos);
     const auto lua = export_lua(spec_of("tls"), 443);
     REQUIRE(lua);
     CHECK(lua->find("dissect_tcp_pdus(tvb, tree, 5, get_len, dissect_one)") != std::string::npos);

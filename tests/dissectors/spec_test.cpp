@@ -26,7 +26,7 @@ TEST_CASE("every preset parses and its expansion prints back the same spec", "[d
         CHECK(from_name == spec_of(preset.expansion));
         CHECK(spec_of(to_string(from_name)) == from_name);
     }
-    CHECK(preset_list().size() == 16);
+    CHECK(preset_list().size() == 20);
 }
 
 TEST_CASE("presets expand to the protocols' layouts", "[dissectors]") {

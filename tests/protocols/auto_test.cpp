@@ -11,6 +11,7 @@
 #include <functional>
 #include <iomanip>
 #include <map>
+#include <optional>
 #include <sstream>
 
 using namespace sniff::protocols;
@@ -97,6 +98,13 @@ TEST_CASE("auto is never confidently wrong on real protocols and the article's f
     }
     Scratch dir("auto");
     using Make = std::function<ProtocolCapture(const std::filesystem::path&)>;
+    // One RabbitMQ node (slow to start) serves both its AMQP and its STOMP capture.
+    std::optional<BrokerCaptures> rabbitmq;
+    const auto broker = [&rabbitmq](const std::filesystem::path& sub, bool amqp) {
+        if (!rabbitmq)
+            rabbitmq = capture_rabbitmq(sub);
+        return amqp ? rabbitmq->amqp : rabbitmq->stomp;
+    };
     const std::vector<std::pair<std::string, Make>> makers = {
         {"dns", capture_dns},
         {"tls", capture_tls},
@@ -105,6 +113,9 @@ TEST_CASE("auto is never confidently wrong on real protocols and the article's f
         {"redis-cli", capture_redis_sessions},
         {"memcached", capture_memcached},
         {"nats", capture_nats},
+        {"amqp", [&broker](const auto& d) { return broker(d, true); }},
+        {"stomp", [&broker](const auto& d) { return broker(d, false); }},
+        {"smtp", capture_smtp},
         {"struct", [](const auto& d) { return capture_article(d, "struct"); }},
         {"json-header", [](const auto& d) { return capture_article(d, "json-header"); }},
         {"ascii-len", [](const auto& d) { return capture_article(d, "ascii-len"); }},

@@ -187,4 +187,104 @@ ProtocolCapture capture_nats(const std::filesystem::path& dir) {
     return result;
 }
 
+namespace {
+
+constexpr const char* k_debian_python = "/usr/bin/python3"; // has Debian's pika, stomp, aiosmtpd
+
+std::string client_script(const std::string& name) {
+    return std::string(k_debian_python) + " " +
+           shell_quote(std::string(SNIFF_SOURCE_DIR) + "/tests/protocols/clients/" + name);
+}
+
+// epmd daemonizes itself out of the server's process group: stopped by its own port.
+struct EpmdStopper {
+    int port;
+    ~EpmdStopper() {
+        (void)test::run_command("ERL_EPMD_PORT=" + std::to_string(port) +
+                                " timeout 10 epmd -kill >/dev/null 2>&1");
+    }
+};
+
+} // namespace
+
+BrokerCaptures capture_rabbitmq(const std::filesystem::path& dir) {
+    BrokerCaptures out;
+    out.amqp = prepare("AMQP 0-9-1 (rabbitmq-server, python3-pika)", dir, "amqp",
+                       {"/usr/lib/rabbitmq/bin/rabbitmq-server", "epmd", k_debian_python});
+    out.stomp = prepare("STOMP (rabbitmq-server's STOMP plugin, python3-stomp)", dir, "stomp",
+                        {"/usr/lib/rabbitmq/bin/rabbitmq-server"});
+    if (!out.amqp.skip.empty() || !out.stomp.skip.empty())
+        return out;
+    const int dist_port = free_port();
+    const int epmd_port = free_port();
+    std::ofstream(dir / "enabled_plugins") << "[rabbitmq_stomp].\n";
+    std::ofstream(dir / "rabbitmq.conf")
+        << "listeners.tcp.default = 127.0.0.1:" << out.amqp.port << "\n"
+        << "stomp.listeners.tcp.1 = 127.0.0.1:" << out.stomp.port << "\n";
+    const std::string base = shell_quote(dir.string());
+    const std::string node = "sniff" + std::to_string(out.amqp.port) + "@localhost";
+    // The Debian wrapper (/usr/sbin) switches to the rabbitmq user and its fixed paths; the
+    // server script itself runs as root with everything under dir.
+    const std::string environment =
+        "HOME=" + base + " RABBITMQ_NODENAME=" + node +
+        " RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=" + std::to_string(out.amqp.port) +
+        " RABBITMQ_DIST_PORT=" + std::to_string(dist_port) +
+        " ERL_EPMD_PORT=" + std::to_string(epmd_port) + " RABBITMQ_MNESIA_BASE=" + base +
+        "/mnesia RABBITMQ_LOG_BASE=" + base + "/log RABBITMQ_ENABLED_PLUGINS_FILE=" + base +
+        "/enabled_plugins RABBITMQ_CONFIG_FILE=" + base +
+        "/rabbitmq.conf RABBITMQ_PLUGINS_EXPAND_DIR=" + base + "/expand";
+    EpmdStopper epmd{epmd_port};
+    Background server("env " + environment + " /usr/lib/rabbitmq/bin/rabbitmq-server",
+                      dir / "rabbitmq.log");
+    // A node starts in 20-40 s here; the STOMP listener opens last.
+    if (!wait_for_port(out.amqp.port, 120000) || !wait_for_port(out.stomp.port, 60000))
+        throw std::runtime_error("rabbitmq-server did not listen:\n" + server.log());
+    {
+        LoopbackCapture amqp_capture(out.amqp.file, out.amqp.port);
+        LoopbackCapture stomp_capture(out.stomp.file, out.stomp.port);
+        if (!amqp_capture.started() || !stomp_capture.started())
+            throw std::runtime_error("dumpcap did not start:\n" + amqp_capture.log());
+        const auto log = dir / "clients.log";
+        run_logged(client_script("amqp_client.py") + " " + std::to_string(out.amqp.port), log);
+        run_logged(client_script("stomp_client.py") + " " + std::to_string(out.stomp.port), log);
+        amqp_capture.stop();
+        stomp_capture.stop();
+    }
+    server.stop(SIGTERM, 30000);
+    return out;
+}
+
+ProtocolCapture capture_smtp(const std::filesystem::path& dir) {
+    auto result = prepare("SMTP (python3-aiosmtpd, swaks, smtplib with STARTTLS)", dir, "smtp",
+                          {k_debian_python, "swaks", "openssl"});
+    if (!result.skip.empty())
+        return result;
+    const auto cert = dir / "cert.pem";
+    const auto key = dir / "key.pem";
+    run_logged("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout " +
+                   shell_quote(key.string()) + " -out " + shell_quote(cert.string()),
+               dir / "openssl.log");
+    const auto port = std::to_string(result.port);
+    Background server(client_script("smtp_server.py") + " " + port + " " +
+                          shell_quote(cert.string()) + " " + shell_quote(key.string()),
+                      dir / "smtp.log");
+    wait_listening(result.port, server);
+    LoopbackCapture capture(result.file, result.port);
+    if (!capture.started())
+        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    const auto body = dir / "body.txt";
+    std::ofstream(body) << "line one\n.leading dot\n..two dots\n.\nend\n";
+    const auto attachment = dir / "attachment.bin";
+    std::ofstream(attachment) << std::string(200 * 1024, 'a');
+    const std::string swaks = "swaks --server 127.0.0.1:" + port +
+                              " --from a@example.org --to b@example.org --helo client.example";
+    const auto log = dir / "clients.log";
+    run_logged(swaks + " --body @" + shell_quote(body.string()), log);
+    run_logged(swaks + " --attach @" + shell_quote(attachment.string()), log);
+    run_logged(client_script("smtp_starttls_client.py") + " " + port, log);
+    capture.stop();
+    server.stop(SIGTERM);
+    return result;
+}
+
 } // namespace sniff::protocols

@@ -1,7 +1,9 @@
 #pragma once
-// Captures of data stores with their real clients (issue 16): Redis with redis-benchmark,
-// redis-cli and a RESP3 subscriber written here, memcached with a text-protocol client written
-// here. Same conventions as captures.hpp: a free port, dumpcap on lo, everything stopped by PID.
+// Captures of data stores, brokers and mail with their real clients (issue 16): Redis with
+// redis-benchmark, redis-cli and a RESP3 subscriber written here, memcached with a text-protocol
+// client written here, RabbitMQ with python3-pika and python3-stomp, SMTP with python3-aiosmtpd,
+// swaks and Python's smtplib (tests/protocols/clients/). Same conventions as captures.hpp: a free
+// port, dumpcap on lo, everything stopped by PID.
 
 #include "protocols/captures.hpp"
 
@@ -15,5 +17,18 @@ ProtocolCapture capture_memcached(const std::filesystem::path& dir);
 // nats-server; a subscriber and a publisher written here: PUB (with reply subjects, a 200 KB
 // payload), HPUB with headers, PING/PONG; the subscriber receives MSG and HMSG.
 ProtocolCapture capture_nats(const std::filesystem::path& dir);
+
+// One rabbitmq-server (a node of its own under dir: ports, node name, epmd, mnesia and logs),
+// with its STOMP plugin: python3-pika publishes 23 messages (one of 1 MB, split into body frames)
+// and consumes them; python3-stomp sends and receives 12 (with and without content-length, one
+// holding NULs, one of 200 KB) with heart-beats every 200 ms. Two captures, one per port.
+struct BrokerCaptures {
+    ProtocolCapture amqp;
+    ProtocolCapture stomp;
+};
+BrokerCaptures capture_rabbitmq(const std::filesystem::path& dir);
+// python3-aiosmtpd with STARTTLS (a certificate made by openssl here); swaks sending a
+// dot-stuffed mail and a 200 KB attachment; smtplib sending one mail after STARTTLS.
+ProtocolCapture capture_smtp(const std::filesystem::path& dir);
 
 } // namespace sniff::protocols

@@ -131,6 +131,47 @@ long count_nats(const std::string& bytes) {
     return operations;
 }
 
+// An independent STOMP reader: frames (command, headers, blank line, body by content-length or
+// to NUL) and the heart-beat EOLs between them.
+struct StompCount {
+    long frames = 0;
+    long heart_beats = 0;
+};
+StompCount count_stomp(const std::string& bytes) {
+    StompCount count;
+    std::size_t at = 0;
+    while (at < bytes.size()) {
+        if (bytes[at] == '\n' || bytes.compare(at, 2, "\r\n") == 0) {
+            at += bytes[at] == '\n' ? 1 : 2;
+            ++count.heart_beats;
+            continue;
+        }
+        const auto head_end = bytes.find("\n\n", at);
+        const auto crlf_end = bytes.find("\r\n\r\n", at);
+        const auto body = std::min(head_end == std::string::npos ? head_end : head_end + 2,
+                                   crlf_end == std::string::npos ? crlf_end : crlf_end + 4);
+        if (body == std::string::npos)
+            break;
+        const std::string head = bytes.substr(at, body - at);
+        const auto length = head.find("\ncontent-length:");
+        at = length == std::string::npos ? bytes.find('\0', body) + 1
+                                         : body + std::stoul(head.substr(length + 16)) + 1;
+        ++count.frames;
+    }
+    return count;
+}
+
+// TLS records (5-byte header with a 2-byte length) from `at` to the end of a stream.
+long count_tls_records(const std::string& bytes, std::size_t at) {
+    long records = 0;
+    while (at + 5 <= bytes.size()) {
+        at += 5 + (static_cast<unsigned char>(bytes[at + 3]) << 8) +
+              static_cast<unsigned char>(bytes[at + 4]);
+        ++records;
+    }
+    return at == bytes.size() ? records : -1;
+}
+
 struct Streams {
     std::vector<std::string> c2s, s2c;
 };
@@ -148,18 +189,21 @@ Streams streams_of(const ProtocolCapture& capture) {
     return out;
 }
 
-// Messages sniff marks with a header, per direction (resp: pushes).
-DirectionCounts marked_messages(const ProtocolCapture& capture) {
+// Messages sniff marks with a header, per direction (resp: pushes); with `containing`, only
+// those whose header's JSON text holds it.
+DirectionCounts marked_messages(const ProtocolCapture& capture, const std::string& framing = "",
+                                const std::string& containing = "") {
     const auto result = sniff::test::run_command(
         std::string(SNIFF_BIN) + " -q -r " + shell_quote(capture.file.string()) + " --framing " +
-        shell_quote(capture.framing()) + " --json");
+        shell_quote(framing.empty() ? capture.framing() : framing) + " --json");
     DirectionCounts marked;
     std::istringstream lines(result.out);
     std::string line;
     while (std::getline(lines, line)) {
         const auto object = nlohmann::json::parse(line, nullptr, false);
         if (!object.is_discarded() && object.value("type", "") == "message" &&
-            object.contains("header"))
+            object.contains("header") &&
+            object.at("header").dump().find(containing) != std::string::npos)
             ++(object.at("dir") == "c2s" ? marked.c2s : marked.s2c);
     }
     return marked;
@@ -250,4 +294,128 @@ TEST_CASE("nats counts one message per operation between a real nats-server and 
     CHECK(counted.s2c == 2 + 3 + 21 + 3);
     CHECK(sniff.complete == counted);
     CHECK(sniff.other.total() == 0);
+}
+
+TEST_CASE("amqp counts one message per frame of rabbitmq-server and pika, as tshark does",
+          "[protocols][amqp][rabbitmq]") {
+    Scratch dir("rabbitmq");
+    const auto captures = capture_rabbitmq(dir.path());
+    const auto& capture = captures.amqp;
+    if (!capture.skip.empty()) {
+        WARN(capture.skip);
+        return;
+    }
+    const auto sniff = sniff_report(capture.file, capture.framing());
+    const auto frames = tshark_frames(capture.file, capture.port, "amqp", "amqp.type");
+    const DirectionCounts tshark = count_occurrences(frames);
+    DirectionCounts content_frames; // content header and body frames
+    long body_frames = 0;
+    for (const auto& frame : frames)
+        for (const auto& type : frame.values)
+            if (type == "2" || type == "3") {
+                ++(frame.from_server ? content_frames.s2c : content_frames.c2s);
+                body_frames += type == "3" ? 1 : 0;
+            }
+    const auto headers = marked_messages(capture, "", "protocol-header");
+    INFO(capture.name << ": sniff complete " << sniff.complete << ", other " << sniff.other
+                      << "; tshark amqp.type " << tshark << ", protocol headers " << headers
+                      << "; SNIFF_KEEP=1 keeps " << capture.file);
+    // Two connections, each opened with the 8-byte protocol header tshark shows without fields.
+    CHECK(sniff.flows == 2);
+    CHECK(headers == DirectionCounts{2, 0});
+    CHECK(sniff.complete == DirectionCounts{tshark.c2s + 2, tshark.s2c});
+    CHECK(sniff.other.total() == 0);
+    // 23 messages published and delivered; the 1 MB one in body frames of at most 128 KiB.
+    CHECK(body_frames >= 2 * (22 + 8));
+    // amqp:content: a content's method, header and body frames are one message.
+    const auto grouped = sniff_report(capture.file, std::to_string(capture.port) + "=amqp:content");
+    CHECK(grouped.complete ==
+          DirectionCounts{tshark.c2s + 2 - content_frames.c2s, tshark.s2c - content_frames.s2c});
+    CHECK(grouped.other.total() == 0);
+    CHECK(marked_messages(capture, std::to_string(capture.port) + "=amqp:content", "\"frames\"") ==
+          DirectionCounts{23, 23});
+}
+
+TEST_CASE("stomp counts one message per frame of rabbitmq's STOMP plugin and python3-stomp",
+          "[protocols][stomp][rabbitmq]") {
+    Scratch dir("rabbitmq-stomp");
+    const auto captures = capture_rabbitmq(dir.path());
+    const auto& capture = captures.stomp;
+    if (!capture.skip.empty()) {
+        WARN(capture.skip);
+        return;
+    }
+    const auto sniff = sniff_report(capture.file, capture.framing());
+    const auto streams = streams_of(capture);
+    DirectionCounts frames, heart_beats;
+    for (std::size_t i = 0; i < streams.c2s.size(); ++i) {
+        const auto client = count_stomp(streams.c2s[i]);
+        const auto server = count_stomp(streams.s2c[i]);
+        frames.c2s += client.frames;
+        frames.s2c += server.frames;
+        heart_beats.c2s += client.heart_beats;
+        heart_beats.s2c += server.heart_beats;
+    }
+    INFO(capture.name << ": sniff complete " << sniff.complete << ", other " << sniff.other
+                      << "; independent count: frames " << frames << ", heart-beats " << heart_beats
+                      << "; SNIFF_KEEP=1 keeps " << capture.file);
+    // CONNECT, SUBSCRIBE, 12 SEND, DISCONNECT; CONNECTED, 12 MESSAGE (and maybe a RECEIPT).
+    CHECK(frames.c2s == 15);
+    CHECK(frames.s2c >= 13);
+    // A second of heart-beats negotiated at 200 ms: python3-stomp sends fewer than the broker.
+    CHECK(heart_beats.c2s >= 1);
+    CHECK(heart_beats.s2c >= 2);
+    CHECK(sniff.complete ==
+          DirectionCounts{frames.c2s + heart_beats.c2s, frames.s2c + heart_beats.s2c});
+    CHECK(marked_messages(capture, "", "heart-beat") == heart_beats);
+    CHECK(sniff.other.total() == 0);
+}
+
+TEST_CASE("smtp counts commands, replies, mail contents and TLS records as tshark does",
+          "[protocols][smtp]") {
+    Scratch dir("smtp");
+    const auto capture = capture_smtp(dir.path());
+    if (!capture.skip.empty()) {
+        WARN(capture.skip);
+        return;
+    }
+    const auto sniff = sniff_report(capture.file, capture.framing());
+    const auto commands =
+        count_occurrences(tshark_frames(capture.file, capture.port, "smtp", "smtp.req.command"));
+    const auto contents =
+        count_occurrences(tshark_frames(capture.file, capture.port, "smtp", "imf"));
+    // tshark dissects the TLS handshake after STARTTLS but not the records after it: those are
+    // counted here, walking the record headers of the streams from where TLS begins.
+    DirectionCounts records;
+    const auto streams = streams_of(capture);
+    for (std::size_t i = 0; i < streams.c2s.size(); ++i) {
+        const std::string& client = streams.c2s[i];
+        const std::string& server = streams.s2c[i];
+        const auto starttls = client.find("STARTTLS\r\n");
+        if (starttls == std::string::npos)
+            continue;
+        // The server's 220 after its EHLO reply ("250 ..." ends it) answers STARTTLS.
+        const auto ready = server.find("\r\n220 ", server.find("\r\n250 "));
+        records.c2s += count_tls_records(client, starttls + 10);
+        records.s2c += count_tls_records(server, server.find("\r\n", ready + 2) + 2);
+    }
+    // tshark shows each line of a multi-line reply ("250-...") on its own; the reply ends with
+    // the line whose code is followed by a space.
+    DirectionCounts replies;
+    for (const auto& frame : tshark_frames(capture.file, capture.port, "smtp", "smtp.response"))
+        for (const auto& line : frame.values)
+            if (line.size() > 3 && line[3] == ' ')
+                ++(frame.from_server ? replies.s2c : replies.c2s);
+    INFO(capture.name << ": sniff complete " << sniff.complete << ", other " << sniff.other
+                      << "; tshark commands " << commands << ", contents " << contents
+                      << ", replies " << replies << ", TLS records " << records
+                      << "; SNIFF_KEEP=1 keeps " << capture.file);
+    CHECK(sniff.flows == 3);
+    CHECK(contents.c2s == 2); // swaks' two mails; smtplib's is inside TLS
+    CHECK(records.c2s > 2);   // past the handshake: the mail inside TLS
+    CHECK(records.s2c > 2);
+    CHECK(sniff.complete ==
+          DirectionCounts{commands.c2s + contents.c2s + records.c2s, replies.s2c + records.s2c});
+    CHECK(sniff.other.total() == 0);
+    CHECK(marked_messages(capture, "", "\"data\"") == DirectionCounts{2, 0});
 }

@@ -32,9 +32,10 @@ std::string flow_line(const model::Flow& flow, reassembly::CloseReason reason,
     const std::string label = "#" + std::to_string(flow.id);
     // A proxied flow's "segments" are the proxy's recv() chunks: said at the end of its line, so
     // a run with a capture and a proxy keeps the two apart.
-    const char* origin = flow.origin == model::FlowOrigin::proxy  ? " via proxy"
-                         : flow.origin == model::FlowOrigin::exec ? " exec"
-                                                                  : "";
+    const char* origin = flow.origin == model::FlowOrigin::proxy    ? " via proxy"
+                         : flow.origin == model::FlowOrigin::exec   ? " exec"
+                         : flow.origin == model::FlowOrigin::replay ? " replay"
+                                                                    : "";
     char line[512];
     std::snprintf(line, sizeof line,
                   "%-5s %-5s %-45s %-21s %-21s %-7s %-5s %-7s %-5s %-5" PRIu64 " %8.3fs %s%s",

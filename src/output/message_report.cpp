@@ -151,9 +151,10 @@ void MessageReport::on_flow_close(const model::Flow& flow, reassembly::CloseReas
     std::fprintf(m_out, "flow #%" PRIu64 " %s %s -> %s (%s)%s\n", flow.id,
                  model::protocol_name(flow.protocol), flow.client.to_string().c_str(),
                  flow.server.to_string().c_str(), reassembly::close_reason_name(reason),
-                 flow.origin == model::FlowOrigin::proxy  ? " via proxy"
-                 : flow.origin == model::FlowOrigin::exec ? " (the program's own calls)"
-                                                          : "");
+                 flow.origin == model::FlowOrigin::proxy    ? " via proxy"
+                 : flow.origin == model::FlowOrigin::exec   ? " (the program's own calls)"
+                 : flow.origin == model::FlowOrigin::replay ? " replayed"
+                                                            : "");
     for (const auto direction : {Direction::c2s, Direction::s2c})
         print_direction(flow, direction, found->second.directions[static_cast<int>(direction)]);
     if (const auto pairing = pairing_of(found->second))

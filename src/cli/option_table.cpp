@@ -151,8 +151,8 @@ const std::array k_rows = std::to_array<OptionRow>({
      "write the proxy's recv() chunks as pcap (needed with -i and --proxy)", proxy_source,
      "records the proxy", "", text_into(&Options::proxy_pcap)},
     // replay
-    {"--to", "HOST:PORT", G::replay, "sniff replay: the server to replay to (required; nothing is "
-     "sent elsewhere)", replay_source, "names the replay's server", "",
+    {"--to", "HOST:PORT", G::replay,
+     "the server sniff replay sends to (required: it sends nowhere else)", replay_source, "names the replay's server", "",
      text_into(&Options::replay_to)},
     {"--flow", "N|all", G::replay,
      "sniff replay: the flow to replay, numbered as sniff -r FILE numbers\nthem (repeatable; "
@@ -201,20 +201,22 @@ const std::array k_rows = std::to_array<OptionRow>({
     {"--export-lua", "FILE", G::analysis, "write a Wireshark Lua dissector for --framing PORT=SPEC",
      every_mode, "", "", text_into(&Options::export_lua)},
     {"--max-buffer", "SIZE", G::analysis, "out-of-order bytes held per flow (default 8M)",
-     file_source | capture_source, "bounds reassembly of captured packets", "",
+     file_source | capture_source | replay_source, "bounds reassembly of captured packets", "",
      size_into(&Options::max_buffer, "--max-buffer", k_buffer)},
     {"--max-buffer-total", "SIZE", G::analysis, "out-of-order bytes held in all (default 256M)",
-     file_source | capture_source, "bounds reassembly of captured packets", "",
+     file_source | capture_source | replay_source, "bounds reassembly of captured packets", "",
      size_into(&Options::max_buffer_total, "--max-buffer-total", k_buffer)},
     {"--idle-timeout", "SEC", G::analysis,
-     "close flows idle this long (capture time; default 600)", file_source | capture_source,
+     "close flows idle this long (capture time; default 600)",
+     file_source | capture_source | replay_source,
      "expires captured flows", "",
      [](Options& o, const std::string& v) {
          return parse_seconds("--idle-timeout", v, k_max_seconds, o.idle_timeout_seconds);
      }},
     {"--hole-timeout", "SEC", G::analysis,
      "longest wait for a missing segment before it is a gap (capture time;\ndefault 10)",
-     file_source | capture_source, "bounds waiting in reassembly of captured packets", "",
+     file_source | capture_source | replay_source,
+     "bounds waiting in reassembly of captured packets", "",
      [](Options& o, const std::string& v) {
          return parse_seconds("--hole-timeout", v, k_max_seconds, o.hole_timeout_seconds);
      }},

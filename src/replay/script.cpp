@@ -1,6 +1,7 @@
 #include "replay/script.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace sniff::replay {
 
@@ -87,6 +88,41 @@ Script build_script(const Conversation& conversation) {
             messages_ending_by(conversation.of(step.direction).messages, step.bytes.end());
     script.cut_reason = gap_text(conversation);
     return script;
+}
+
+void trim_at_gaps(Script& script, const Conversation& conversation, model::Direction own) {
+    auto last_step_of = [&script](model::Direction direction) -> std::optional<std::size_t> {
+        for (std::size_t i = script.steps.size(); i-- > 0;)
+            if (script.steps[i].direction == direction)
+                return i;
+        return std::nullopt;
+    };
+    const model::Direction peer = model::opposite(own);
+    const SideStream& ours = conversation.of(own);
+    if (ours.gap) {
+        // With a framing, a message the gap cut is not sent in part.
+        const std::uint64_t whole =
+            ours.messages.empty() ? ours.bytes.size() : ours.messages.back().end();
+        std::erase_if(script.steps, [&](const Step& step) {
+            return step.direction == own && step.bytes.offset >= whole;
+        });
+        for (auto& step : script.steps)
+            if (step.direction == own && step.bytes.end() > whole)
+                step.bytes.length = whole - step.bytes.offset;
+    }
+    std::size_t keep = script.steps.size();
+    if (ours.gap) {
+        const auto last = last_step_of(own);
+        keep = std::min(keep, last ? *last + 2 : std::size_t{0}); // and the answer to it
+        if (last && *last + 1 < script.steps.size())
+            script.steps[*last + 1].open_ended = true;
+    }
+    if (conversation.of(peer).gap) {
+        const auto last = last_step_of(peer);
+        keep = std::min(keep, last ? *last + 1 : std::size_t{0});
+    }
+    if (keep < script.steps.size())
+        script.steps.resize(keep);
 }
 
 } // namespace sniff::replay

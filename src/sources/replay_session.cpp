@@ -66,6 +66,7 @@ ReplaySession::ReplaySession(ReplayShared& shared, const replay::Conversation& c
                   planner_for(shared, conversation, m_own)),
       m_pacer(shared.probe, shared.delay_ms, true,
               proxy::PaceCounters{shared.writes_merged, shared.writes_unseen}) {
+    replay::trim_at_gaps(m_script, conversation, m_own);
     const replay::SideStream& peer = conversation.of(m_peer);
     const replay::SideStream& own = conversation.of(m_own);
     // What the peer is expected to send: its messages (with a framing), else its turns, as far as
@@ -83,6 +84,17 @@ ReplaySession::ReplaySession(ReplayShared& shared, const replay::Conversation& c
             if (step.direction == m_peer)
                 m_expected.push_back(step.bytes);
     }
+    // Answers in an open-ended last turn (after a gap in our stream) are compared only if they
+    // come.
+    m_open_from = m_expected.size();
+    for (const auto& step : m_script.steps)
+        if (step.open_ended)
+            m_open_from =
+                static_cast<std::size_t>(std::find_if(m_expected.begin(), m_expected.end(),
+                                                      [&](const replay::Span& span) {
+                                                          return span.end() > step.bytes.offset;
+                                                      }) -
+                                         m_expected.begin());
     // Our message (or turn) sent last before each expected one.
     std::size_t own_count = 0;
     std::size_t expected_index = 0;
@@ -290,6 +302,11 @@ asio::awaitable<void> ReplaySession::send_turns() {
 }
 
 asio::awaitable<bool> ReplaySession::await_step(const replay::Step& step) {
+    if (step.open_ended) {
+        co_await wait_until([&] { return peer_answered(step.messages, step.bytes.end()); },
+                            k_linger);
+        co_return true;
+    }
     if (m_shared.await.mode == replay::AwaitMode::idle) {
         co_await wait_idle(std::chrono::milliseconds(m_shared.await.idle_ms));
         co_return !m_peer_closed;
@@ -426,6 +443,12 @@ void ReplaySession::compare_ready(bool final) {
                                static_cast<std::size_t>(want.length));
         } else if (!final) {
             return;
+        } else if (m_compared >= m_open_from) {
+            m_outcome.notes.push_back(std::to_string(m_expected.size() - m_compared) +
+                                      " captured message(s) after the gap not compared (they "
+                                      "may answer the lost bytes)");
+            m_compared = m_expected.size();
+            break;
         } else if (!by_message && live.size() > want.offset) {
             got = live.subspan(static_cast<std::size_t>(want.offset)); // cut short
         }

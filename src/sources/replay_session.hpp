@@ -96,6 +96,7 @@ private:
     std::vector<replay::Span> m_expected;  // the peer's captured messages (or turns) to compare
     std::vector<std::size_t> m_request_of; // per expected message: our last message before it
     std::size_t m_compared = 0;
+    std::size_t m_open_from = 0; // first expected message of an open-ended turn
     std::chrono::steady_clock::time_point m_last_peer_byte;
     bool m_peer_closed = false;
     bool m_peer_reset = false;

@@ -414,6 +414,14 @@ void ReplaySource::add_end_fields(nlohmann::json& end) const {
 
 void ReplaySource::print_summary() const {
     if (m_impl->options.json) {
+        for (const auto& outcome : m_impl->outcomes) {
+            for (const auto& note : outcome.notes)
+                std::fprintf(stderr, "sniff: replay of flow %" PRIu64 ": %s\n",
+                             outcome.captured_flow, note.c_str());
+            if (!outcome.failure.empty())
+                std::fprintf(stderr, "sniff: replay of flow %" PRIu64 " failed: %s\n",
+                             outcome.captured_flow, outcome.failure.c_str());
+        }
         std::fprintf(stderr, "sniff: %s\n", replay::summary_line(m_impl->outcomes).c_str());
         return;
     }

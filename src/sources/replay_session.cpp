@@ -396,6 +396,8 @@ asio::awaitable<bool> ReplaySession::send_step(const replay::Step& step) {
         ++m_outcome.writes;
         offset += size;
     }
+    // Silence is counted from our last write too: a long turn of ours is not the peer's stall.
+    m_last_peer_byte = std::max(m_last_peer_byte, std::chrono::steady_clock::now());
     m_outcome.requests =
         m_conversation.of(m_own).messages.empty() ? m_outcome.requests + 1 : step.messages;
     co_return true;

@@ -97,6 +97,7 @@ private:
     std::vector<std::size_t> m_request_of; // per expected message: our last message before it
     std::size_t m_compared = 0;
     std::size_t m_open_from = 0; // first expected message of an open-ended turn
+    // The peer's last byte or our last write: stalls and idleness count from it.
     std::chrono::steady_clock::time_point m_last_peer_byte;
     bool m_peer_closed = false;
     bool m_peer_reset = false;

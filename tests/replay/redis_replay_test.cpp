@@ -7,6 +7,7 @@
 #include "replay/support.hpp"
 
 #include <fstream>
+#include <set>
 
 using namespace sniff;
 using namespace sniff::replay_test;
@@ -152,4 +153,52 @@ TEST_CASE("a redis-benchmark run replays flow by flow against a fresh server", "
         CHECK(run.summary.value("answers_equal", 0) == run.summary.value("requests", -1));
         CHECK(run.summary.value("answers_different", -1) == 0);
     }
+}
+
+TEST_CASE("flows are chosen by number, all, or a filter, and replayed several at once",
+          "[replay][redis][flows]") {
+    if (skip_without({"redis-server", "redis-benchmark", "dumpcap"}))
+        return;
+    const auto dir = test::scratch_dir("replay-redis-flows");
+    const auto file = dir / "bench.pcapng";
+    int captured_port = 0;
+    {
+        RedisServer server(dir);
+        captured_port = server.port;
+        protocols::LoopbackCapture capture(file, server.port);
+        REQUIRE(capture.started());
+        // Four clients at once; PING, SET and GET answer the same whatever the interleaving.
+        const auto bench =
+            test::run_command("timeout 60 redis-benchmark -p " + std::to_string(server.port) +
+                              " -n 400 -c 4 -P 2 -t ping,set,get -q");
+        REQUIRE(bench.exit_code == 0);
+        capture.stop();
+    }
+    RedisServer fresh(dir);
+    const std::string target = " --to 127.0.0.1:" + std::to_string(fresh.port) + " --framing resp";
+    const auto all = run_replay(shell_quote(file.string()) + target +
+                                " --flow all --concurrency 4 --timing scale:0.5 --max-gap 20");
+    INFO(all.out << all.err);
+    CHECK(all.exit_code == 0);
+    const int flows = all.summary.value("flows", 0);
+    CHECK(flows >= 17); // CONFIG GET, then 4 clients for each of 4 tests
+    CHECK(all.summary.value("answers_equal", 0) == all.summary.value("requests", -1));
+    CHECK(all.summary.value("requests", 0) >= 1600);
+
+    const auto two = run_replay(shell_quote(file.string()) + target + " --flow 2 --flow 3");
+    CHECK(two.exit_code == 0);
+    CHECK(two.summary.value("flows", 0) == 2);
+    std::set<int> replayed;
+    for (const auto& event : two.events)
+        replayed.insert(event["captured_flow"].get<int>());
+    CHECK(replayed == std::set<int>{2, 3});
+
+    // A filter that no packet passes leaves nothing to replay; one they all pass, every flow.
+    const auto none = run_replay(shell_quote(file.string()) + target + " udp");
+    CHECK(none.exit_code == 1);
+    CHECK(none.err.find("no flow to replay") != std::string::npos);
+    const auto filtered = run_replay(shell_quote(file.string()) + target +
+                                     " --concurrency 8 tcp port " + std::to_string(captured_port));
+    CHECK(filtered.exit_code == 0);
+    CHECK(filtered.summary.value("flows", 0) == flows);
 }

@@ -113,10 +113,10 @@ void print_text_report(std::FILE* out, const std::vector<FlowOutcome>& outcomes)
                              outcome.side == "server" ? "answer" : "request", message.request,
                              message.request_text.c_str());
             std::fputc('\n', out);
-            if (!same) {
+            if (!same && c.verdict != Verdict::extra)
                 std::fprintf(out, "      captured: %s\n", c.expected.c_str());
+            if (!same && c.verdict != Verdict::missing)
                 std::fprintf(out, "      replayed: %s\n", c.got.c_str());
-            }
         }
         if (equal_listed > k_listed_equal)
             std::fprintf(out, "  ... %zu more equal\n", equal_listed - k_listed_equal);

@@ -33,7 +33,7 @@ _sniff() {
     for ((i = 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
         --) return 0 ;; # the rest is exec's command line: leave it to bash
-        demo | exec | serve | client)
+        demo | exec | replay | serve | client)
             [[ -z $command ]] && command=${COMP_WORDS[i]}
             ;;
         esac
@@ -68,7 +68,9 @@ _sniff() {
         names=$(_sniff_options "$sniff" "$table" | awk '{ print $1 }')
         mapfile -t COMPREPLY < <(compgen -W "$names" -- "$cur")
     elif ((COMP_CWORD == 1)); then
-        mapfile -t COMPREPLY < <(compgen -W "demo exec serve client" -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W "demo exec replay serve client" -- "$cur")
+    elif [[ $command == replay && $prev == replay ]]; then
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur") # the capture to replay
     fi
     return 0
 }

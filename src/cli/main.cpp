@@ -12,6 +12,7 @@
 #include "sources/exec_source.hpp"
 #include "sources/file_source.hpp"
 #include "sources/proxy_source.hpp"
+#include "sources/replay_source.hpp"
 
 #include <cstdio>
 #include <string_view>
@@ -36,6 +37,8 @@ runtime::SourceList sources_from(const pipeline::Options& options) {
         sources.push_back(std::make_unique<sources::ProxySource>(options));
     if (!options.exec_command.empty())
         sources.push_back(std::make_unique<sources::ExecSource>(options));
+    if (!options.replay_file.empty())
+        sources.push_back(std::make_unique<sources::ReplaySource>(options));
     return sources;
 }
 

@@ -45,9 +45,10 @@ std::string option_item(std::string_view names, std::string_view value, std::str
     }
 }
 
-constexpr std::array<std::pair<OptionGroup, const char*>, 5> k_groups{{
+constexpr std::array<std::pair<OptionGroup, const char*>, 6> k_groups{{
     {OptionGroup::sources, "Sources"},
     {OptionGroup::proxy, "Proxy"},
+    {OptionGroup::replay, "Replay"},
     {OptionGroup::analysis, "Analysis"},
     {OptionGroup::output, "Output"},
     {OptionGroup::general, "General"},
@@ -75,6 +76,12 @@ sniff \- see where TCP segments and recv() chunks fall against your messages
 .B sniff exec
 .RI [ options ]\ [\-\-]\  CMD\ [ ARGS ...]
 .br
+.B sniff replay
+.I FILE
+.B \-\-to
+.IR HOST : PORT
+.RI [ options ]\ [ FILTER ]
+.br
 .B sniff serve
 .RI [ options ]
 .br
@@ -99,6 +106,12 @@ The sticky\-packet story on this machine, no set\-up: the article's experiments 
 .B exec
 Run \fICMD\fR with a preload library and watch its own socket calls (recv, send, ...) against
 the messages; \fB\-i\fR \fIIFACE\fR beside it shows the wire.
+.TP
+.B replay
+Send the client side of captured flows of \fIFILE\fR to a live server (\fB\-\-to\fR), turn by
+turn and re\-chunked as asked, and compare each answer with the captured one; with
+\fB\-\-side server\fR answer a live client with the captured answers instead.
+Exit status 1 when an answer differed, was missing or extra, or a connection failed.
 .TP
 .B serve
 The article's command server (built\-in commands; try \fBhelp\fR).

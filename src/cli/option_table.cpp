@@ -20,6 +20,8 @@ constexpr Range k_proxy_buffer{1024, 64ull << 20};
 constexpr Range k_busy_poll{0, 10'000};
 // --delay: a minute between writes is already a stalled connection.
 constexpr Range k_delay_ms{0, 60'000};
+// --concurrency: connections replayed at once.
+constexpr Range k_concurrency{1, 1000};
 // --udp-bufsize: the largest UDP payload.
 constexpr Range k_udp_bufsize{1, 65535};
 // --max-buffer(-total): at least 1K, at most what a machine might spare.
@@ -78,7 +80,7 @@ const std::array k_rows = std::to_array<OptionRow>({
     {"-i", "IFACE", G::sources, "capture on IFACE (any = all)", every_mode, "", "",
      text_into(&Options::interface_name)},
     {"-f", "FILTER", G::sources, "BPF filter (also as trailing words); applies to files too",
-     file_source | capture_source, "a BPF filter selects captured packets", "",
+     file_source | capture_source | replay_source, "a BPF filter selects captured packets", "",
      text_into(&Options::filter)},
     {"-c", "N", G::sources, "stop after N packets", file_source | capture_source,
      "counts captured packets", "", count_into(&Options::count, "-c", {1, UINT64_MAX})},
@@ -103,7 +105,7 @@ const std::array k_rows = std::to_array<OptionRow>({
      capture_source, "drops privileges once a capture is open", "",
      text_into(&Options::drop_user)},
     {"--duration", "S", G::sources, "stop a live capture or proxy after S seconds",
-     capture_source | proxy_source | exec_source, "stops a live run", "",
+     capture_source | proxy_source | exec_source | replay_source, "stops a live run", "",
      [](Options& o, const std::string& v) {
          double seconds = 0;
          auto error = parse_seconds("--duration", v, k_max_seconds, seconds);
@@ -114,16 +116,17 @@ const std::array k_rows = std::to_array<OptionRow>({
     // proxy
     {"--rechunk", "[c2s=|s2c=]MODE", G::proxy,
      "re-chunk forwarded data: 1 | fixed:N | random:A-B |\ncoalesce:MS[:BYTES] | adversarial "
-     "(uses --framing)",
-     proxy_source, "re-chunks what the proxy forwards", "", append_to(&Options::rechunk)},
+     "(uses --framing);\nsniff replay also: original (the captured segments, its default)",
+     proxy_source | replay_source, "re-chunks what the proxy forwards", "",
+     append_to(&Options::rechunk)},
     {"--seed", "N", G::proxy, "seed for random re-chunking (printed when not given)",
-     proxy_source, "seeds the proxy's random re-chunking", "",
+     proxy_source | replay_source, "seeds the proxy's random re-chunking", "",
      count_into(&Options::seed, "--seed", {})},
     {"--delay", "MS", G::proxy,
      "pause between re-chunked writes; default: each write waits until a\nlocal peer has read the "
      "earlier ones (a remote peer: send queue empty +\n2 ms), so every write is one recv(); 0 = "
      "back to back",
-     proxy_source,
+     proxy_source | replay_source,
      "paces the proxy's writes", "", count_into(&Options::delay_ms, "--delay", k_delay_ms)},
     {"--proxy-buffer", "SIZE", G::proxy,
      "largest read and most bytes held per connection direction; a slow\nreader stops the "
@@ -147,6 +150,47 @@ const std::array k_rows = std::to_array<OptionRow>({
     {"--proxy-pcap", "FILE", G::proxy,
      "write the proxy's recv() chunks as pcap (needed with -i and --proxy)", proxy_source,
      "records the proxy", "", text_into(&Options::proxy_pcap)},
+    // replay
+    {"--to", "HOST:PORT", G::replay,
+     "the server sniff replay sends to (required: it sends nowhere else)", replay_source, "names the replay's server", "",
+     text_into(&Options::replay_to)},
+    {"--flow", "N|all", G::replay,
+     "sniff replay: the flow to replay, numbered as sniff -r FILE numbers\nthem (repeatable; "
+     "default: every flow the filter passes)",
+     replay_source, "picks the flows to replay", "", append_to(&Options::replay_flows)},
+    {"--side", "client|server", G::replay,
+     "the side sniff plays: client (sends the captured requests to --to) or\nserver (answers a "
+     "client that connects to --listen with the captured\nanswers)",
+     replay_source, "picks the side the replay plays", "", text_into(&Options::replay_side)},
+    {"--listen", "[ADDR:]PORT", G::replay, "--side server: where the client connects (default "
+     "address 127.0.0.1)", replay_source, "binds the replayed server", "",
+     text_into(&Options::replay_listen)},
+    {"--await", "MODE", G::replay,
+     "between turns: answer (default: the peer's captured messages, counted\nwith the framing, "
+     "or bytes) | idle:MS (MS of silence) | none (pipeline)",
+     replay_source, "sets the replay's turn-taking", "", text_into(&Options::replay_await)},
+    {"--timing", "MODE", G::replay,
+     "pauses between turns: none (default) | original | scale:X", replay_source,
+     "sets the replay's pauses", "", text_into(&Options::replay_timing)},
+    {"--max-gap", "MS", G::replay, "longest captured pause --timing keeps", replay_source,
+     "caps the replay's pauses", "", count_into(&Options::max_gap_ms, "--max-gap", k_delay_ms)},
+    {"--concurrency", "K", G::replay, "replay up to K flows at once (default 1)", replay_source,
+     "runs replayed flows at once", "",
+     count_into(&Options::concurrency, "--concurrency", k_concurrency)},
+    {"--ignore-bytes", "OFF:LEN", G::replay,
+     "bytes of every compared message not compared (ids, timestamps;\nrepeatable)",
+     replay_source, "skips bytes in the replay's comparison", "",
+     append_to(&Options::ignore_bytes)},
+    {"--ignore", "N", G::replay,
+     "the peer's message N (as the report numbers them) is not compared\n(repeatable)",
+     replay_source, "skips a message in the replay's comparison", "",
+     [](Options& o, const std::string& v) {
+         std::uint64_t number = 0;
+         auto error = parse_count("--ignore", v, {1, UINT64_MAX}, number);
+         if (error.empty())
+             o.ignore_messages.push_back(number);
+         return error;
+     }},
     // analysis
     {"--framing", "SPEC", G::analysis,
      "framing for every flow, or PORT=SPEC for one server port (repeatable);\nsee "
@@ -157,20 +201,22 @@ const std::array k_rows = std::to_array<OptionRow>({
     {"--export-lua", "FILE", G::analysis, "write a Wireshark Lua dissector for --framing PORT=SPEC",
      every_mode, "", "", text_into(&Options::export_lua)},
     {"--max-buffer", "SIZE", G::analysis, "out-of-order bytes held per flow (default 8M)",
-     file_source | capture_source, "bounds reassembly of captured packets", "",
+     file_source | capture_source | replay_source, "bounds reassembly of captured packets", "",
      size_into(&Options::max_buffer, "--max-buffer", k_buffer)},
     {"--max-buffer-total", "SIZE", G::analysis, "out-of-order bytes held in all (default 256M)",
-     file_source | capture_source, "bounds reassembly of captured packets", "",
+     file_source | capture_source | replay_source, "bounds reassembly of captured packets", "",
      size_into(&Options::max_buffer_total, "--max-buffer-total", k_buffer)},
     {"--idle-timeout", "SEC", G::analysis,
-     "close flows idle this long (capture time; default 600)", file_source | capture_source,
+     "close flows idle this long (capture time; default 600)",
+     file_source | capture_source | replay_source,
      "expires captured flows", "",
      [](Options& o, const std::string& v) {
          return parse_seconds("--idle-timeout", v, k_max_seconds, o.idle_timeout_seconds);
      }},
     {"--hole-timeout", "SEC", G::analysis,
      "longest wait for a missing segment before it is a gap (capture time;\ndefault 10)",
-     file_source | capture_source, "bounds waiting in reassembly of captured packets", "",
+     file_source | capture_source | replay_source,
+     "bounds waiting in reassembly of captured packets", "",
      [](Options& o, const std::string& v) {
          return parse_seconds("--hole-timeout", v, k_max_seconds, o.hole_timeout_seconds);
      }},
@@ -185,7 +231,9 @@ const std::array k_rows = std::to_array<OptionRow>({
     {"--report", "FILE", G::output,
      "write a self-contained HTML report (boundaries, time-sequence, sizes)", every_mode, "", "",
      text_into(&Options::report_file)},
-    {"-w", "FILE", G::output, "write packets as pcap: the live capture's with -i, else the proxy's",
+    {"-w", "FILE", G::output,
+     "write packets as pcap: the live capture's with -i, else the proxy's,\nsniff exec's or sniff "
+     "replay's",
      every_mode, "", "", text_into(&Options::write_file)},
     {"--pcapng", "", G::output, "with -w on a capture: write pcapng",
      file_source | capture_source, "writes the capture's -w file as pcapng",
@@ -238,6 +286,8 @@ unsigned chosen_sources(const pipeline::Options& options) {
         mask |= proxy_source;
     if (!options.exec_command.empty())
         mask |= exec_source;
+    if (!options.replay_file.empty())
+        mask |= replay_source;
     return mask;
 }
 

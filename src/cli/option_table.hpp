@@ -26,9 +26,10 @@ enum SourceMask : unsigned {
     capture_source = 1u << 1, // -i
     proxy_source = 1u << 2,   // --proxy
     exec_source = 1u << 3,    // sniff exec -- CMD
+    replay_source = 1u << 4,  // sniff replay FILE
 };
 
-enum class OptionGroup : std::uint8_t { sources, proxy, analysis, output, general };
+enum class OptionGroup : std::uint8_t { sources, proxy, replay, analysis, output, general };
 
 // One option of a command whose parsed form is a Target (pipeline::Options for the main command,
 // the server's and the client's options for `sniff serve` and `sniff client`).

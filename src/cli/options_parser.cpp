@@ -21,7 +21,8 @@ std::string sources_text(unsigned mask) {
     const std::pair<unsigned, const char*> k_names[] = {{capture_source, "-i"},
                                                         {file_source, "-r"},
                                                         {proxy_source, "--proxy"},
-                                                        {exec_source, "sniff exec"}};
+                                                        {exec_source, "sniff exec"},
+                                                        {replay_source, "sniff replay"}};
     for (const auto& [bit, name] : k_names)
         if ((mask & bit) != 0)
             text += (text.empty() ? "" : " or ") + std::string(name);
@@ -45,7 +46,7 @@ std::string ignored_option_error(const std::set<const OptionRow*>& given, bool f
             return name + " " + std::string(row->purpose) + ": it needs " +
                    std::string(row->needs_option);
     }
-    if (filter_words && (sources & (file_source | capture_source)) == 0)
+    if (filter_words && (sources & (file_source | capture_source | replay_source)) == 0)
         return "a BPF filter selects captured packets: it needs -i or -r";
     return {};
 }
@@ -54,14 +55,39 @@ std::string ignored_option_error(const std::set<const OptionRow*>& given, bool f
 std::string ambiguity_error(const Options& o) {
     const bool capture = !o.interface_name.empty();
     const bool proxy = !o.proxies.empty();
-    if (!o.read_file.empty() && (capture || proxy || !o.exec_command.empty()))
-        return "-r reads a file: it cannot be combined with -i, --proxy or sniff exec";
+    const bool replay = !o.replay_file.empty();
+    if (!o.read_file.empty() && (capture || proxy || !o.exec_command.empty() || replay))
+        return "-r reads a file: it cannot be combined with -i, --proxy, sniff exec or sniff "
+               "replay";
+    if (replay && (capture || proxy))
+        return "sniff replay replays a capture: run -i or --proxy apart";
     if (proxy && !o.exec_command.empty())
         return "--proxy and sniff exec are two runs: start them apart";
     if (!capture && proxy && !o.write_file.empty() && !o.proxy_pcap.empty())
         return "-w and --proxy-pcap both name the proxy's recording: give one";
     if (capture && !o.proxy_pcap.empty() && o.proxy_pcap == o.write_file)
         return "-w (the capture) and --proxy-pcap (the proxy) need different files";
+    return {};
+}
+
+// What sniff replay cannot go without: the capture, and where to send it (or listen).
+std::string replay_error(const Options& o) {
+    if (o.replay_file.empty())
+        return "sniff replay: give the capture to replay: sniff replay FILE --to HOST:PORT";
+    if (o.replay_side == "server") {
+        if (o.replay_listen.empty())
+            return "sniff replay --side server: give --listen [ADDR:]PORT for the client to "
+                   "connect to";
+        if (!o.replay_to.empty())
+            return "sniff replay --side server answers a client: --to names a server";
+        return {};
+    }
+    if (o.replay_side != "client")
+        return "--side: expected client or server, got \"" + o.replay_side + "\"";
+    if (o.replay_to.empty())
+        return "sniff replay: give --to HOST:PORT (replay sends only where it is told)";
+    if (!o.replay_listen.empty())
+        return "--listen is for --side server";
     return {};
 }
 
@@ -73,6 +99,8 @@ struct Parser {
 
     // sniff exec: the first word that is no option (or every word after "--") is the command.
     bool exec_mode = false;
+    // sniff replay: the first word that is no option is the capture; the others form the filter.
+    bool replay_mode = false;
 
     // One argument at index i (which may advance past its value); false on a usage error.
     bool take(std::size_t& i) {
@@ -92,6 +120,11 @@ struct Parser {
             inline_value = true;
         }
         const OptionRow* row = arg.starts_with("-") && arg != "-" ? find_option(arg) : nullptr;
+        if (row == nullptr && replay_mode && result.options.replay_file.empty() &&
+            (arg == "-" || !arg.starts_with("-"))) {
+            result.options.replay_file = arg;
+            return true;
+        }
         if (row == nullptr) {
             if (arg.starts_with("-") && arg != "-")
                 return fail("unknown option '" + arg + "'");
@@ -140,9 +173,15 @@ ParseResult parse_options(int argc, char** argv) {
         return parser.result;
     }
     parser.exec_mode = !args.empty() && args[0] == "exec";
-    for (std::size_t i = parser.exec_mode ? 1 : 0; i < args.size(); ++i)
+    parser.replay_mode = !args.empty() && args[0] == "replay";
+    for (std::size_t i = parser.exec_mode || parser.replay_mode ? 1 : 0; i < args.size(); ++i)
         if (!parser.take(i))
             return parser.result;
+    if (parser.replay_mode && options.command == Command::analyze) {
+        parser.result.error = replay_error(options);
+        if (!parser.result.error.empty())
+            return parser.result;
+    }
     if (parser.exec_mode && options.exec_command.empty() && options.command == Command::analyze) {
         parser.result.error = "sniff exec: give the command to run: sniff exec [options] -- CMD";
         return parser.result;

@@ -20,6 +20,9 @@ usage:
                                           both at once: captured and proxied flows side by side
   sniff exec [options] [--] CMD [ARGS...] run CMD and watch its own socket calls (recv, send, ...)
                                           against the messages; -i IFACE beside it shows the wire
+  sniff replay FILE --to HOST:PORT [options] [FILTER]
+                                          send a captured conversation to a live server,
+                                          re-chunked, and compare its answers
   sniff serve | client ...                the article's command server and client (see --help)
 )";
 
@@ -30,9 +33,10 @@ usage error, never silently ignored.
 exit status: 0 success, 1 runtime error (bad file, ...), 2 usage error
 )";
 
-constexpr std::array<std::pair<OptionGroup, const char*>, 5> k_groups{{
+constexpr std::array<std::pair<OptionGroup, const char*>, 6> k_groups{{
     {OptionGroup::sources, "sources"},
     {OptionGroup::proxy, "proxy"},
+    {OptionGroup::replay, "replay"},
     {OptionGroup::analysis, "analysis"},
     {OptionGroup::output, "output"},
     {OptionGroup::general, ""},

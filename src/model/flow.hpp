@@ -22,8 +22,9 @@ inline const char* direction_name(Direction direction) {
 // Where a flow's events come from: packets (a capture file or a live interface), whose segments
 // are what the wire carried, or the proxy, whose segments are its recv() chunks. One run can
 // have both (`-i` with `--proxy`): the views say which is which. exec: the segments are the socket
-// calls of a program run by `sniff exec` (its reads and writes, seen from inside it).
-enum class FlowOrigin : std::uint8_t { capture = 0, proxy = 1, exec = 2 };
+// calls of a program run by `sniff exec` (its reads and writes, seen from inside it). replay: the
+// writes and recv()s of `sniff replay` on its connection to a live peer.
+enum class FlowOrigin : std::uint8_t { capture = 0, proxy = 1, exec = 2, replay = 3 };
 inline const char* origin_name(FlowOrigin origin) {
     switch (origin) {
     case FlowOrigin::capture:
@@ -32,6 +33,8 @@ inline const char* origin_name(FlowOrigin origin) {
         return "proxy";
     case FlowOrigin::exec:
         return "exec";
+    case FlowOrigin::replay:
+        return "replay";
     }
     return "capture";
 }

@@ -33,9 +33,10 @@ std::string flow_line(const model::Flow& flow, reassembly::CloseReason reason,
     const std::string label = "#" + std::to_string(flow.id);
     // A proxied flow's "segments" are the proxy's recv() chunks: said at the end of its line, so
     // a run with a capture and a proxy keeps the two apart.
-    std::string origin = flow.origin == model::FlowOrigin::proxy  ? " via proxy"
-                         : flow.origin == model::FlowOrigin::exec ? " exec"
-                                                                  : "";
+    std::string origin = flow.origin == model::FlowOrigin::proxy    ? " via proxy"
+                         : flow.origin == model::FlowOrigin::exec   ? " exec"
+                         : flow.origin == model::FlowOrigin::replay ? " replay"
+                                                                    : "";
     if (const auto leg = model::upstream_leg_text(flow); !leg.empty())
         origin += " (" + leg + ")";
     char line[512];

@@ -31,6 +31,7 @@ const char* note_for(model::FlowOrigin origin) {
     case model::FlowOrigin::exec:
         return k_exec_note;
     case model::FlowOrigin::capture:
+    case model::FlowOrigin::replay:
         break;
     }
     return dissect::k_wire_note;
@@ -224,9 +225,10 @@ void MessageReport::on_flow_close(const model::Flow& flow, reassembly::CloseReas
     }
     // A proxied flow's segments are the proxy's recv() chunks: said, so a run with a capture and
     // a proxy keeps the two apart.
-    std::string origin = flow.origin == model::FlowOrigin::proxy  ? " via proxy"
-                         : flow.origin == model::FlowOrigin::exec ? " (the program's own calls)"
-                                                                  : "";
+    std::string origin = flow.origin == model::FlowOrigin::proxy    ? " via proxy"
+                         : flow.origin == model::FlowOrigin::exec   ? " (the program's own calls)"
+                         : flow.origin == model::FlowOrigin::replay ? " replayed"
+                                                                    : "";
     if (const auto leg = model::upstream_leg_text(flow); !leg.empty())
         origin += ", " + leg;
     std::fprintf(m_out, "flow #%" PRIu64 " %s %s (%s)%s\n", flow.id,

@@ -1,27 +1,15 @@
 #pragma once
 // Internal to src/proxy: the Asio side of Proxy. Not included by other modules.
 
+#include "proxy/asio_coroutines.hpp"
 #include "proxy/buffer_pool.hpp"
 #include "proxy/peer_probe.hpp"
 #include "proxy/proxy.hpp"
 
-// GCC's optimiser reports "potential null pointer dereference" inside Asio's scheduler once
-// inlined into our code; the paths it imagines are not reachable (Asio's own invariants).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#include <boost/asio.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#pragma GCC diagnostic pop
 #include <map>
 #include <unordered_map>
 
 namespace sniff::proxy {
-
-namespace asio = boost::asio;
-using asio::ip::tcp;
-using asio::ip::udp;
-// Expected failures (EOF, reset, refused) come back as values; exceptions are bugs.
-inline constexpr auto k_use_tuple = asio::as_tuple(asio::use_awaitable);
 
 model::Endpoint to_model(const asio::ip::address& address, std::uint16_t port);
 model::Timestamp now_ns();

@@ -191,7 +191,9 @@ asio::awaitable<void> TcpSession::pump(Direction direction) {
         planner = options.cut_planner(direction);
     Rechunker rechunker(spec, direction_seed(options.seed, m_flow.id, direction),
                         std::move(planner));
-    WritePacer pacer(*m_impl, direction, rechunked);
+    auto& stats = m_impl->stats();
+    WritePacer pacer(m_impl->peer_probe(), options.delay_ms, rechunked,
+                     PaceCounters{stats.writes_merged[d], stats.writes_unseen[d]});
     std::vector<std::size_t> sizes;
     asio::steady_timer timer(m_impl->io());
     ReadState state;

@@ -24,13 +24,14 @@ int unsent_bytes(tcp::socket& socket) {
 
 } // namespace
 
-WritePacer::WritePacer(Proxy::Impl& impl, model::Direction direction, bool paced)
-    : m_impl(impl), m_direction(static_cast<std::size_t>(direction)), m_paced(paced) {}
+WritePacer::WritePacer(PeerProbe& probe, std::optional<int> delay_ms, bool paced,
+                       PaceCounters counters)
+    : m_probe(probe), m_delay_ms(delay_ms), m_paced(paced), m_counters(counters) {}
 
 asio::awaitable<void> WritePacer::before_write(tcp::socket& socket, asio::steady_timer& timer) {
     if (m_written == 0)
         co_return; // nothing written before: nothing to merge with
-    const std::optional<int>& delay = m_impl.options().delay_ms;
+    const std::optional<int>& delay = m_delay_ms;
     if (!delay) {
         if (m_paced)
             co_await wait_for_reader(socket, timer);
@@ -42,14 +43,13 @@ asio::awaitable<void> WritePacer::before_write(tcp::socket& socket, asio::steady
         co_return;
     // An explicit delay is not checked against the reader, only reported on.
     if (!peer_caught_up(socket))
-        ++(m_peer == Peer::local ? m_impl.stats().writes_merged
-                                 : m_impl.stats().writes_unseen)[m_direction];
+        ++(m_peer == Peer::local ? m_counters.merged : m_counters.unseen);
 }
 
 bool WritePacer::peer_caught_up(tcp::socket& socket) {
     if (m_peer == Peer::remote)
         return false;
-    const auto queue = m_impl.peer_probe().query(socket.native_handle());
+    const auto queue = m_probe.query(socket.native_handle());
     if (!queue) {
         // A local peer that cannot be found any more has closed: the write will tell.
         const bool was_local = m_peer == Peer::local;
@@ -63,17 +63,16 @@ bool WritePacer::peer_caught_up(tcp::socket& socket) {
 asio::awaitable<void> WritePacer::wait_for_reader(tcp::socket& socket, asio::steady_timer& timer) {
     const auto deadline = std::chrono::steady_clock::now() + k_pace_limit;
     auto step = std::chrono::microseconds(0);
-    auto& stats = m_impl.stats();
     for (;;) {
         if (peer_caught_up(socket))
             co_return;
         if (m_peer == Peer::remote && unsent_bytes(socket) == 0) {
             co_await pause(timer, k_remote_settle);
-            ++stats.writes_unseen[m_direction];
+            ++m_counters.unseen;
             co_return;
         }
         if (std::chrono::steady_clock::now() >= deadline) {
-            ++(m_peer == Peer::local ? stats.writes_merged : stats.writes_unseen)[m_direction];
+            ++(m_peer == Peer::local ? m_counters.merged : m_counters.unseen);
             co_return;
         }
         step = step.count() == 0 ? k_first_step : std::min(step * 2, k_largest_step);

@@ -1,5 +1,5 @@
 #pragma once
-// Internal to src/proxy: spaces the writes of one re-chunked connection direction so that each
+// Spaces the writes of one re-chunked connection direction so that each
 // write reaches the peer as its own recv() result. Written back to back, the chunks would meet
 // in the peer's receive queue and a reader's next recv() would return them together: the very
 // split the user asked for would never be seen.
@@ -16,22 +16,32 @@
 // For every write of a re-chunked direction to a peer on this host it also counts whether the
 // peer still held earlier bytes when the write left (ProxyStats::writes_merged): how the peer
 // actually received the chunks, as far as it can be known.
+//
+// Used by the proxy's connections and by sniff replay's (sources/replay_session): both re-chunk.
 
+#include "proxy/asio_coroutines.hpp"
 #include "proxy/peer_probe.hpp"
-#include "proxy/proxy_impl.hpp"
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 
 namespace sniff::proxy {
 
 inline constexpr auto k_pace_limit = std::chrono::milliseconds(200);
 inline constexpr auto k_remote_settle = std::chrono::milliseconds(2);
 
+// Where a pacer counts the writes that may have merged (ProxyStats::writes_merged/unseen).
+struct PaceCounters {
+    std::uint64_t& merged;
+    std::uint64_t& unseen;
+};
+
 class WritePacer {
 public:
     // paced: the direction is re-chunked (its writes are spaced and checked); otherwise only
-    // an explicit delay_ms spaces them, as before.
-    WritePacer(Proxy::Impl& impl, model::Direction direction, bool paced);
+    // an explicit delay_ms spaces them, as before. probe: shared by the pacers of one loop.
+    WritePacer(PeerProbe& probe, std::optional<int> delay_ms, bool paced, PaceCounters counters);
 
     // Waits as the options say before writing to socket (nothing before the first write).
     asio::awaitable<void> before_write(tcp::socket& socket, asio::steady_timer& timer);
@@ -45,9 +55,10 @@ private:
     asio::awaitable<void> wait_for_reader(tcp::socket& socket, asio::steady_timer& timer);
     asio::awaitable<void> pause(asio::steady_timer& timer, std::chrono::microseconds how_long);
 
-    Proxy::Impl& m_impl;
-    std::size_t m_direction;
+    PeerProbe& m_probe;
+    std::optional<int> m_delay_ms;
     bool m_paced;
+    PaceCounters m_counters;
     Peer m_peer = Peer::unknown;
     std::uint64_t m_written = 0; // bytes handed to the socket in this direction
 };

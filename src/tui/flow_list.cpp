@@ -54,6 +54,8 @@ std::string Inspector::flow_row_text(const store::FlowRecord& record) const {
         row += "  proxy";
     else if (flow.origin == model::FlowOrigin::exec)
         row += "  exec"; // segments are the program's own socket calls (sniff exec)
+    else if (flow.origin == model::FlowOrigin::replay)
+        row += "  replay"; // segments are sniff replay's writes and recv()s
     if (const auto caption = caption_of(record))
         row += "  " + caption->tag;
     // Requests and answers that differ: the sign of a reader that glued or dropped messages

@@ -104,6 +104,8 @@ void Inspector::render_flow(Screen& screen) {
             title += ", " + leg;
     } else if (record.flow.origin == model::FlowOrigin::exec)
         title += " · the program's calls"; // sniff exec: segments are its reads and writes
+    else if (record.flow.origin == model::FlowOrigin::replay)
+        title += " · replayed"; // sniff replay: its writes and recv()s on a live connection
     title += record.closed ? std::string(" · closed (") +
                                  reassembly::close_reason_name(record.close_reason) + ")"
                            : std::string(" · open");

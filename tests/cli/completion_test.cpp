@@ -49,7 +49,7 @@ TEST_CASE("bash completion registers a function for sniff") {
 }
 
 TEST_CASE("bash completion offers the subcommands first") {
-    CHECK(complete({"sniff", ""}) == "client\ndemo\nexec\nserve\n");
+    CHECK(complete({"sniff", ""}) == "client\ndemo\nexec\nreplay\nserve\n");
     CHECK(complete({"sniff", "se"}) == "serve\n");
 }
 

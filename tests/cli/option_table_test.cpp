@@ -39,6 +39,7 @@ const std::vector<Mode> k_modes{
     {cli::file_source, "-r /tmp/sniff-option-table-absent.pcap"},
     {cli::capture_source, "-i lo"},
     {cli::proxy_source, "--proxy 1:127.0.0.1:2"},
+    {cli::replay_source, "replay /tmp/sniff-option-table-absent.pcap --to 127.0.0.1:2"},
 };
 
 std::string first_name(std::string_view names) {

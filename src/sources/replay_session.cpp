@@ -1,0 +1,487 @@
+#include "sources/replay_session.hpp"
+
+#include "sources/framing_cut_planner.hpp"
+#include "util/escape.hpp"
+
+#include <algorithm>
+
+namespace sniff::sources {
+
+namespace asio = proxy::asio;
+using model::Direction;
+using proxy::k_use_tuple;
+using proxy::tcp;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+constexpr auto k_connect_timeout = std::chrono::seconds(5);
+// A peer that sends nothing for this long while an answer is awaited has stopped answering: the
+// replay of the flow ends there (a framing bug on its side is the usual reason).
+constexpr auto k_stall_timeout = std::chrono::milliseconds(2000);
+// After our last turn, how long a peer that says nothing more is given to close or send extras.
+constexpr auto k_linger = std::chrono::milliseconds(300);
+constexpr std::size_t k_read_size = 64 * 1024;
+// Request text shown beside a compared message.
+constexpr std::size_t k_request_text = 60;
+
+model::Timestamp now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+model::Endpoint to_model(const tcp::endpoint& endpoint) {
+    model::Endpoint out;
+    out.port = endpoint.port();
+    if (endpoint.address().is_v4())
+        out.ip = model::IpAddress::v4(endpoint.address().to_v4().to_uint());
+    else
+        out.ip = model::IpAddress::v6(endpoint.address().to_v6().to_bytes());
+    return out;
+}
+
+// adversarial: cuts where the framing of our side breaks first (the generic cuts without one).
+std::unique_ptr<proxy::CutPlanner>
+planner_for(const ReplayShared& shared, const replay::Conversation& conversation, Direction own) {
+    const std::string& framing = conversation.of(own).framing;
+    if (shared.original_chunks || shared.rechunk.mode != proxy::RechunkMode::adversarial ||
+        framing.empty() || framing == "raw")
+        return nullptr;
+    auto parsed = dissect::parse_spec(framing);
+    if (!std::holds_alternative<dissect::FramingSpec>(parsed))
+        return nullptr;
+    return framing_cut_planner(std::get<dissect::FramingSpec>(parsed))(own);
+}
+
+} // namespace
+
+ReplaySession::ReplaySession(ReplayShared& shared, const replay::Conversation& conversation,
+                             replay::FlowOutcome& outcome)
+    : m_shared(shared), m_conversation(conversation), m_outcome(outcome),
+      m_script(replay::build_script(conversation)),
+      m_own(shared.side == replay::Side::client ? Direction::c2s : Direction::s2c),
+      m_peer(model::opposite(m_own)), m_socket(shared.io), m_wake(shared.io), m_timer(shared.io),
+      m_rechunker(shared.rechunk, proxy::direction_seed(shared.seed, conversation.flow.id, m_own),
+                  planner_for(shared, conversation, m_own)),
+      m_pacer(shared.probe, shared.delay_ms, true,
+              proxy::PaceCounters{shared.writes_merged, shared.writes_unseen}) {
+    replay::trim_at_gaps(m_script, conversation, m_own);
+    const replay::SideStream& peer = conversation.of(m_peer);
+    const replay::SideStream& own = conversation.of(m_own);
+    // What the peer is expected to send: its messages (with a framing), else its turns, as far as
+    // the script goes (not past a gap).
+    std::uint64_t peer_end = 0;
+    for (const auto& step : m_script.steps)
+        if (step.direction == m_peer)
+            peer_end = step.bytes.end();
+    if (!peer.messages.empty()) {
+        for (const auto& message : peer.messages)
+            if (message.end() <= peer_end)
+                m_expected.push_back(message);
+    } else {
+        for (const auto& step : m_script.steps)
+            if (step.direction == m_peer)
+                m_expected.push_back(step.bytes);
+    }
+    // Answers in an open-ended last turn (after a gap in our stream) are compared only if they
+    // come.
+    m_open_from = m_expected.size();
+    for (const auto& step : m_script.steps)
+        if (step.open_ended)
+            m_open_from =
+                static_cast<std::size_t>(std::find_if(m_expected.begin(), m_expected.end(),
+                                                      [&](const replay::Span& span) {
+                                                          return span.end() > step.bytes.offset;
+                                                      }) -
+                                         m_expected.begin());
+    // Our message (or turn) sent last before each expected one.
+    std::size_t own_count = 0;
+    std::size_t expected_index = 0;
+    for (const auto& step : m_script.steps) {
+        if (step.direction == m_own) {
+            own_count = own.messages.empty() ? own_count + 1 : step.messages;
+            continue;
+        }
+        while (expected_index < m_expected.size() &&
+               m_expected[expected_index].end() <= step.bytes.end()) {
+            m_request_of.push_back(own_count);
+            ++expected_index;
+        }
+    }
+    m_request_of.resize(m_expected.size(), own_count);
+    m_outcome.captured_flow = conversation.flow.id;
+    m_outcome.side = shared.side == replay::Side::client ? "client" : "server";
+    m_outcome.framing = peer.messages.empty() ? "raw" : peer.framing;
+    if (!m_script.cut_reason.empty())
+        m_outcome.notes.push_back("replayed up to the gap: " + m_script.cut_reason +
+                                  "; nothing after it was sent or compared");
+}
+
+ReplaySession::~ReplaySession() = default;
+
+bool ReplaySession::framed() const {
+    return !m_conversation.of(m_peer).messages.empty();
+}
+
+asio::awaitable<void> ReplaySession::run_client(tcp::endpoint target) {
+    m_outcome.peer = target.address().to_string() + ":" + std::to_string(target.port());
+    m_timer.expires_after(k_connect_timeout);
+    auto result =
+        co_await (m_socket.async_connect(target, k_use_tuple) || m_timer.async_wait(k_use_tuple));
+    if (m_stopping)
+        co_return;
+    if (result.index() == 1) {
+        m_outcome.failure = "connect " + m_outcome.peer + ": no answer within 5 s";
+        co_return;
+    }
+    if (const auto error = std::get<0>(std::get<0>(result))) {
+        m_outcome.failure = "connect " + m_outcome.peer + ": " + error.message();
+        co_return;
+    }
+    co_await play();
+}
+
+asio::awaitable<void> ReplaySession::run_server(tcp::socket socket) {
+    m_socket = std::move(socket);
+    boost::system::error_code ignored;
+    const auto remote = m_socket.remote_endpoint(ignored);
+    m_outcome.peer = remote.address().to_string() + ":" + std::to_string(remote.port());
+    co_await play();
+}
+
+void ReplaySession::close() {
+    m_stopping = true;
+    boost::system::error_code ignored;
+    m_socket.close(ignored);
+    m_wake.cancel();
+    m_timer.cancel();
+}
+
+void ReplaySession::open_flow() {
+    boost::system::error_code ignored;
+    const auto local = to_model(m_socket.local_endpoint(ignored));
+    const auto remote = to_model(m_socket.remote_endpoint(ignored));
+    m_live.id = m_shared.next_flow_id++;
+    m_live.protocol = model::Protocol::tcp;
+    m_live.client = m_own == Direction::c2s ? local : remote;
+    m_live.server = m_own == Direction::c2s ? remote : local;
+    m_live.first_seen = m_live.last_seen = now_ns();
+    m_live.first_frame = m_shared.next_frame;
+    m_live.saw_syn = true; // roles are known: one side connected
+    m_live.origin = model::FlowOrigin::replay;
+    m_shared.sink->on_flow_open(m_live);
+    m_flow_open = true;
+    m_outcome.live_flow = m_shared.run_flow_id ? m_shared.run_flow_id(m_live.id) : m_live.id;
+    dissect::FramingSpec spec;
+    const std::string& chosen = m_conversation.of(m_peer).framing;
+    if (auto parsed = dissect::parse_spec(chosen.empty() ? "raw" : chosen);
+        std::holds_alternative<dissect::FramingSpec>(parsed))
+        spec = std::get<dissect::FramingSpec>(parsed);
+    // The live flow is framed with what the capture's flow turned out to be (auto decided there).
+    model::Flow framed_flow = m_live;
+    framed_flow.server.port = m_conversation.flow.server.port;
+    m_finder = std::make_unique<replay::MessageFinder>(framed_flow, spec);
+}
+
+void ReplaySession::close_flow() {
+    if (!m_flow_open)
+        return;
+    m_flow_open = false;
+    m_live.last_seen = now_ns();
+    const auto reason = m_stopping     ? reassembly::CloseReason::end_of_input
+                        : m_peer_reset ? reassembly::CloseReason::rst
+                                       : reassembly::CloseReason::fin;
+    m_shared.sink->on_flow_close(m_live, reason);
+}
+
+void ReplaySession::report_chunk(Direction direction, util::Bytes bytes) {
+    auto& counts = m_live.of(direction);
+    model::SegmentInfo segment;
+    segment.index = counts.segments;
+    segment.frame = m_shared.next_frame++;
+    segment.time = now_ns();
+    segment.offset = counts.stream_bytes;
+    segment.length = static_cast<std::uint32_t>(bytes.size());
+    if (counts.first_frame == 0)
+        counts.first_frame = segment.frame;
+    ++counts.packets;
+    ++counts.segments;
+    counts.wire_bytes += bytes.size();
+    counts.stream_bytes += bytes.size();
+    m_live.last_seen = segment.time;
+    m_shared.sink->on_data(m_live, direction, segment, bytes);
+    m_finder->add(direction, bytes, segment.time);
+}
+
+asio::awaitable<void> ReplaySession::play() {
+    boost::system::error_code ignored;
+    m_socket.set_option(tcp::no_delay(true), ignored);
+    open_flow();
+    m_last_peer_byte = std::chrono::steady_clock::now();
+    co_await (send_turns() && read_peer());
+    m_socket.close(ignored);
+    m_finder->close();
+    compare_ready(true);
+    close_flow();
+}
+
+asio::awaitable<void> ReplaySession::read_peer() {
+    std::vector<std::byte> buffer(k_read_size);
+    for (;;) {
+        auto [error, size] = co_await m_socket.async_read_some(
+            asio::buffer(buffer.data(), buffer.size()), k_use_tuple);
+        if (size > 0)
+            received(util::Bytes(buffer.data(), size));
+        if (error) {
+            if (error == asio::error::eof)
+                m_live.of(m_peer).fin = true;
+            else if (!m_stopping && error != asio::error::operation_aborted) {
+                m_peer_reset = true;
+                m_live.of(m_peer).rst = true;
+            }
+            m_peer_closed = true;
+            m_wake.cancel();
+            co_return;
+        }
+    }
+}
+
+void ReplaySession::received(util::Bytes bytes) {
+    m_last_peer_byte = std::chrono::steady_clock::now();
+    m_outcome.bytes_received += bytes.size();
+    m_peer_bytes.insert(m_peer_bytes.end(), bytes.begin(), bytes.end());
+    report_chunk(m_peer, bytes);
+    compare_ready(false);
+    m_wake.cancel();
+}
+
+bool ReplaySession::peer_answered(std::size_t messages, std::uint64_t bytes) const {
+    if (framed() && m_finder->lost(m_peer).empty())
+        return m_finder->messages(m_peer).size() >= messages;
+    return m_peer_bytes.size() >= bytes;
+}
+
+asio::awaitable<void> ReplaySession::send_turns() {
+    model::Timestamp previous_time = 0;
+    bool stopped_early = false;
+    for (const auto& step : m_script.steps) {
+        if (m_stopping)
+            co_return;
+        if (step.direction == m_peer) {
+            if (m_shared.await.mode == replay::AwaitMode::none) {
+                previous_time = step.time;
+                continue;
+            }
+            if (!co_await await_step(step)) {
+                stopped_early = true;
+                break;
+            }
+        } else {
+            if (previous_time != 0)
+                co_await pause_for(m_shared.timing.pause_ns(step.time - previous_time));
+            if (!co_await send_step(step)) {
+                stopped_early = true;
+                break;
+            }
+        }
+        previous_time = step.time;
+    }
+    if (!stopped_early && m_shared.await.mode == replay::AwaitMode::none && !m_expected.empty()) {
+        // Everything went out at once: now take the answers, as far as they come.
+        const auto& last = m_expected.back();
+        const std::size_t count = m_expected.size();
+        co_await wait_until([&] { return peer_answered(count, last.end()); }, k_stall_timeout);
+    }
+    boost::system::error_code ignored;
+    if (!m_stopping && m_conversation.of(m_own).fin && !stopped_early)
+        m_socket.shutdown(tcp::socket::shutdown_send, ignored);
+    if (!m_stopping && !m_peer_closed)
+        co_await wait_until([] { return false; }, k_linger);
+    m_socket.close(ignored); // ends read_peer
+}
+
+asio::awaitable<bool> ReplaySession::await_step(const replay::Step& step) {
+    if (step.open_ended) {
+        co_await wait_until([&] { return peer_answered(step.messages, step.bytes.end()); },
+                            k_linger);
+        co_return true;
+    }
+    if (m_shared.await.mode == replay::AwaitMode::idle) {
+        co_await wait_idle(std::chrono::milliseconds(m_shared.await.idle_ms));
+        co_return !m_peer_closed;
+    }
+    const bool done = co_await wait_until(
+        [&] { return peer_answered(step.messages, step.bytes.end()); }, k_stall_timeout);
+    if (done || m_stopping)
+        co_return done;
+    const std::size_t got = framed() ? m_finder->messages(m_peer).size() : 0;
+    const std::string what = framed()
+                                 ? "its message " + std::to_string(std::min(got + 1, step.messages))
+                                 : "byte " + std::to_string(m_peer_bytes.size());
+    const std::string who = m_own == Direction::c2s ? "the server" : "the client";
+    m_outcome.failure = m_peer_closed
+                            ? who + (m_peer_reset ? " reset" : " closed") +
+                                  " the connection while " + what + " was awaited"
+                            : who + " sent nothing for " + std::to_string(k_stall_timeout.count()) +
+                                  " ms while " + what + " was awaited (" +
+                                  std::to_string(m_peer_bytes.size()) +
+                                  " B received); the replay of this flow stopped there";
+    co_return false;
+}
+
+asio::awaitable<bool> ReplaySession::wait_until(const std::function<bool()>& done,
+                                                std::chrono::milliseconds idle) {
+    for (;;) {
+        if (done())
+            co_return true;
+        if (m_peer_closed || m_stopping)
+            co_return false;
+        const auto deadline = m_last_peer_byte + idle;
+        if (std::chrono::steady_clock::now() >= deadline)
+            co_return false;
+        m_wake.expires_at(deadline);
+        co_await m_wake.async_wait(k_use_tuple);
+    }
+}
+
+asio::awaitable<void> ReplaySession::wait_idle(std::chrono::milliseconds quiet) {
+    // Silence counts from our last write too: an answer may not have begun yet.
+    m_last_peer_byte = std::max(m_last_peer_byte, std::chrono::steady_clock::now());
+    co_await wait_until([] { return false; }, quiet);
+}
+
+asio::awaitable<void> ReplaySession::pause_for(std::int64_t ns) {
+    if (ns <= 0 || m_stopping)
+        co_return;
+    m_timer.expires_after(std::chrono::nanoseconds(ns));
+    co_await m_timer.async_wait(k_use_tuple);
+}
+
+void ReplaySession::plan_chunks(const replay::Step& step, std::vector<std::size_t>& sizes) {
+    sizes.clear();
+    if (!m_shared.original_chunks) {
+        m_rechunker.plan(m_conversation.of(m_own).view(step.bytes), sizes);
+        return;
+    }
+    // The captured segments, cut to the step (a step may begin or end inside one after snapping).
+    for (const auto& chunk : m_conversation.of(m_own).chunks) {
+        const std::uint64_t begin = std::max(chunk.offset, step.bytes.offset);
+        const std::uint64_t end = std::min(chunk.offset + chunk.length, step.bytes.end());
+        if (end > begin)
+            sizes.push_back(static_cast<std::size_t>(end - begin));
+    }
+}
+
+asio::awaitable<bool> ReplaySession::send_step(const replay::Step& step) {
+    const util::Bytes bytes = m_conversation.of(m_own).view(step.bytes);
+    std::vector<std::size_t> sizes;
+    plan_chunks(step, sizes);
+    std::size_t offset = 0;
+    for (const std::size_t size : sizes) {
+        co_await m_pacer.before_write(m_socket, m_timer);
+        if (m_stopping)
+            co_return false;
+        const auto piece = bytes.subspan(offset, size);
+        auto [error, written] = co_await asio::async_write(
+            m_socket, asio::buffer(piece.data(), piece.size()), k_use_tuple);
+        if (error) {
+            if (!m_stopping)
+                m_outcome.failure = "write to " + m_outcome.peer + ": " + error.message();
+            co_return false;
+        }
+        m_pacer.wrote(size);
+        report_chunk(m_own, piece);
+        m_outcome.bytes_sent += size;
+        ++m_outcome.writes;
+        offset += size;
+    }
+    // Silence is counted from our last write too: a long turn of ours is not the peer's stall.
+    m_last_peer_byte = std::max(m_last_peer_byte, std::chrono::steady_clock::now());
+    m_outcome.requests =
+        m_conversation.of(m_own).messages.empty() ? m_outcome.requests + 1 : step.messages;
+    co_return true;
+}
+
+void ReplaySession::record(replay::Comparison comparison) {
+    const std::uint64_t number = comparison.index + 1;
+    if (std::find(m_shared.ignored_messages.begin(), m_shared.ignored_messages.end(), number) !=
+            m_shared.ignored_messages.end() &&
+        comparison.verdict != replay::Verdict::extra)
+        comparison.verdict = replay::Verdict::ignored;
+    replay::ComparedMessage message;
+    message.comparison = std::move(comparison);
+    const std::size_t index = message.comparison.index;
+    if (index < m_request_of.size()) {
+        message.request = m_request_of[index];
+        const auto& own = m_conversation.of(m_own);
+        if (message.request > 0 && message.request <= own.messages.size())
+            message.request_text =
+                "\"" +
+                util::escape_bytes(own.view(own.messages[message.request - 1]), k_request_text) +
+                "\"";
+    }
+    m_outcome.tally.add(message.comparison.verdict);
+    m_outcome.compared.push_back(message);
+    if (m_shared.compared)
+        m_shared.compared(m_outcome, m_outcome.compared.back());
+}
+
+void ReplaySession::compare_ready(bool final) {
+    const util::Bytes live(m_peer_bytes.data(), m_peer_bytes.size());
+    const auto& captured = m_conversation.of(m_peer);
+    const bool by_message = framed() && m_finder->lost(m_peer).empty();
+    const auto& live_messages = m_finder->messages(m_peer);
+    while (m_compared < m_expected.size()) {
+        const replay::Span want = m_expected[m_compared];
+        const util::Bytes expected = captured.view(want);
+        std::optional<util::Bytes> got;
+        if (by_message && m_compared < live_messages.size()) {
+            const auto& span = live_messages[m_compared];
+            got = live.subspan(static_cast<std::size_t>(span.offset),
+                               static_cast<std::size_t>(span.length));
+        } else if (!by_message && live.size() >= want.end()) {
+            got = live.subspan(static_cast<std::size_t>(want.offset),
+                               static_cast<std::size_t>(want.length));
+        } else if (!final) {
+            return;
+        } else if (m_compared >= m_open_from) {
+            m_outcome.notes.push_back(std::to_string(m_expected.size() - m_compared) +
+                                      " captured message(s) after the gap not compared (they "
+                                      "may answer the lost bytes)");
+            m_compared = m_expected.size();
+            break;
+        } else if (!by_message && live.size() > want.offset) {
+            got = live.subspan(static_cast<std::size_t>(want.offset)); // cut short
+        }
+        record(replay::compare_message(m_compared, &expected, got ? &*got : nullptr,
+                                       m_shared.ignored_bytes));
+        ++m_compared;
+    }
+    if (!final)
+        return;
+    // What the peer sent beyond what the capture has.
+    if (by_message) {
+        for (std::size_t i = m_expected.size(); i < live_messages.size(); ++i) {
+            const auto& span = live_messages[i];
+            const util::Bytes extra = live.subspan(static_cast<std::size_t>(span.offset),
+                                                   static_cast<std::size_t>(span.length));
+            record(replay::compare_message(i, nullptr, &extra, m_shared.ignored_bytes));
+        }
+        const std::uint64_t framed_end = live_messages.empty() ? 0 : live_messages.back().end();
+        if (live.size() > framed_end && live_messages.size() >= m_expected.size()) {
+            const util::Bytes rest = live.subspan(static_cast<std::size_t>(framed_end));
+            record(replay::compare_message(std::max(live_messages.size(), m_expected.size()),
+                                           nullptr, &rest, m_shared.ignored_bytes));
+        }
+    } else {
+        const std::uint64_t expected_end = m_expected.empty() ? 0 : m_expected.back().end();
+        if (live.size() > expected_end) {
+            const util::Bytes rest = live.subspan(static_cast<std::size_t>(expected_end));
+            record(
+                replay::compare_message(m_expected.size(), nullptr, &rest, m_shared.ignored_bytes));
+        }
+    }
+}
+
+} // namespace sniff::sources

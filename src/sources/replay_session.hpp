@@ -1,0 +1,108 @@
+#pragma once
+// One flow of sniff replay on a live connection: sniff plays one side of the captured
+// conversation (the client: it connects to --to; the server: a client connected to --listen),
+// sends that side's turns re-chunked and paced as the proxy paces, awaits the peer's turns, and
+// compares what the peer sends with what the capture says it sent. Everything sent and received
+// goes to the run's sink as the flow's chunks (the views, -w), as the proxy's recv()s do.
+
+#include "proxy/asio_coroutines.hpp"
+#include "proxy/rechunk.hpp"
+#include "proxy/write_pacer.hpp"
+#include "replay/compare.hpp"
+#include "replay/message_finder.hpp"
+#include "replay/report.hpp"
+#include "replay/script.hpp"
+#include "replay/settings.hpp"
+
+#include <functional>
+#include <memory>
+
+namespace sniff::sources {
+
+// What every session of one replay shares (owned by the source).
+struct ReplayShared {
+    explicit ReplayShared(proxy::asio::io_context& loop) : io(loop) {}
+    proxy::asio::io_context& io;
+    reassembly::StreamSink* sink = nullptr;
+    replay::Side side = replay::Side::client;
+    replay::AwaitSpec await;
+    replay::TimingSpec timing;
+    bool original_chunks = true; // the captured segment sizes
+    proxy::RechunkSpec rechunk;  // otherwise this
+    std::uint64_t seed = 0;
+    std::optional<int> delay_ms;
+    std::vector<replay::IgnoredBytes> ignored_bytes;
+    std::vector<std::uint64_t> ignored_messages; // 1-based
+    proxy::PeerProbe probe;
+    std::uint64_t writes_merged = 0;
+    std::uint64_t writes_unseen = 0;
+    std::uint64_t next_flow_id = 1;
+    std::uint64_t next_frame = 1;
+    // A comparison was made (the JSON event is written at once); the flow is still open.
+    std::function<void(const replay::FlowOutcome&, const replay::ComparedMessage&)> compared;
+    // The run-wide number of a flow of this source.
+    std::function<std::uint64_t(std::uint64_t)> run_flow_id;
+};
+
+class ReplaySession : public std::enable_shared_from_this<ReplaySession> {
+public:
+    ReplaySession(ReplayShared& shared, const replay::Conversation& conversation,
+                  replay::FlowOutcome& outcome);
+    ~ReplaySession();
+
+    // The client side: connects to target (5 s at most), then plays.
+    proxy::asio::awaitable<void> run_client(proxy::tcp::endpoint target);
+    // The server side: plays on an accepted connection.
+    proxy::asio::awaitable<void> run_server(proxy::tcp::socket socket);
+    // Stop: closes the connection; the session closes its flow on the loop.
+    void close();
+
+private:
+    proxy::asio::awaitable<void> play();
+    proxy::asio::awaitable<void> send_turns();
+    proxy::asio::awaitable<void> read_peer();
+    proxy::asio::awaitable<bool> send_step(const replay::Step& step);
+    proxy::asio::awaitable<bool> await_step(const replay::Step& step);
+    // Waits until done() or the peer closed or `idle` passes without a byte from the peer.
+    proxy::asio::awaitable<bool> wait_until(const std::function<bool()>& done,
+                                            std::chrono::milliseconds idle);
+    proxy::asio::awaitable<void> wait_idle(std::chrono::milliseconds quiet);
+    proxy::asio::awaitable<void> pause_for(std::int64_t ns);
+    void plan_chunks(const replay::Step& step, std::vector<std::size_t>& sizes);
+    void report_chunk(model::Direction direction, util::Bytes bytes);
+    void received(util::Bytes bytes);
+    bool peer_answered(std::size_t messages, std::uint64_t bytes) const;
+    bool framed() const;
+    void compare_ready(bool final);
+    void record(replay::Comparison comparison);
+    void open_flow();
+    void close_flow();
+
+    ReplayShared& m_shared;
+    const replay::Conversation& m_conversation;
+    replay::FlowOutcome& m_outcome;
+    replay::Script m_script;
+    model::Direction m_own;
+    model::Direction m_peer;
+    proxy::tcp::socket m_socket;
+    proxy::asio::steady_timer m_wake;  // cancelled when the peer sends or closes
+    proxy::asio::steady_timer m_timer; // pacing and pauses
+    std::unique_ptr<replay::MessageFinder> m_finder;
+    proxy::Rechunker m_rechunker;
+    proxy::WritePacer m_pacer;
+    model::Flow m_live;
+    bool m_flow_open = false;
+    std::vector<std::byte> m_peer_bytes;   // what the peer sent
+    std::vector<replay::Span> m_expected;  // the peer's captured messages (or turns) to compare
+    std::vector<std::size_t> m_request_of; // per expected message: our last message before it
+    std::size_t m_compared = 0;
+    std::size_t m_open_from = 0; // first expected message of an open-ended turn
+    // The peer's last byte or our last write: stalls and idleness count from it.
+    std::chrono::steady_clock::time_point m_last_peer_byte;
+    bool m_peer_closed = false;
+    bool m_peer_reset = false;
+    bool m_stopping = false;
+    bool m_reader_done = false;
+};
+
+} // namespace sniff::sources

@@ -144,8 +144,6 @@ TEST_CASE("the ACKs and retransmissions kept are capped, and the page says so",
                    "drawn") != std::string::npos);
 }
 
-} // namespace sniff::report::test
-
 TEST_CASE("a source's control events reach the report through its OriginSink, relabelled",
           "[report]") {
     ReportCollector collector("two sources");
@@ -166,3 +164,5 @@ TEST_CASE("a source's control events reach the report through its OriginSink, re
     CHECK(record.of(model::Direction::s2c).retransmissions_seen == 1);
     CHECK(record.of(model::Direction::s2c).controls.size() == 1);
 }
+
+} // namespace sniff::report::test

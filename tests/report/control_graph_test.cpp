@@ -3,6 +3,7 @@
 // retransmission`), kept within their cap, and drawn by the page in headless Chromium.
 
 #include "gencap/cases.hpp"
+#include "pipeline/origin_sink.hpp"
 #include "report/report_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -141,6 +142,27 @@ TEST_CASE("the ACKs and retransmissions kept are capped, and the page says so",
     const std::string dom = rendered_dom(html);
     CHECK(dom.find("only the first 5 of 18 pure ACKs and retransmissions of this direction are "
                    "drawn") != std::string::npos);
+}
+
+TEST_CASE("a source's control events reach the report through its OriginSink, relabelled",
+          "[report]") {
+    ReportCollector collector("two sources");
+    pipeline::FlowIds ids;
+    ids.next(); // another source's flow took run-wide id 1
+    pipeline::OriginSink origin(ids, model::FlowOrigin::capture, collector);
+    model::Flow flow;
+    flow.id = 1; // the source's own numbering
+    flow.protocol = model::Protocol::tcp;
+    origin.on_flow_open(flow);
+    model::ControlNote note;
+    note.kind = model::ControlKind::retransmission;
+    note.length = 10;
+    origin.on_control(flow, model::Direction::s2c, note);
+    REQUIRE(collector.data().flows.size() == 1);
+    const auto& record = collector.data().flows[0];
+    CHECK(record.flow.id == 2);
+    CHECK(record.of(model::Direction::s2c).retransmissions_seen == 1);
+    CHECK(record.of(model::Direction::s2c).controls.size() == 1);
 }
 
 } // namespace sniff::report::test

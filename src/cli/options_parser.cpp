@@ -67,6 +67,9 @@ std::string ambiguity_error(const Options& o) {
         return "-w and --proxy-pcap both name the proxy's recording: give one";
     if (capture && !o.proxy_pcap.empty() && o.proxy_pcap == o.write_file)
         return "-w (the capture) and --proxy-pcap (the proxy) need different files";
+    // Both choose what standard output carries; --json would win and --summary do nothing.
+    if (o.json && o.summary)
+        return "--summary and --json both choose what standard output carries: give one";
     return {};
 }
 

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <optional>
 #include <span>
+#include <vector>
 
 namespace sniff::dissect {
 
@@ -115,10 +116,13 @@ std::optional<RunMessage> quick_message(util::Bytes bytes, std::uint64_t max) {
     return RunMessage{total, header};
 }
 
+// Bytes enough to name a command: "*3\r\n$12\r\npunsubscribe" and some.
+constexpr std::size_t k_name_bytes = 64;
+
 // The command's name of a request: the first bulk string of an array ("*2\r\n$9\r\nsubscribe"),
 // or an inline command's first word; lowercase, at most 16 bytes, empty when not in `bytes`.
 std::string command_name(util::Bytes bytes) {
-    util::ByteReader reader(bytes.first(std::min<std::size_t>(bytes.size(), 64)));
+    util::ByteReader reader(bytes.first(std::min(bytes.size(), k_name_bytes)));
     auto skip_line = [&reader] {
         while (reader.ok() && reader.remaining() > 0 && reader.read_u8() != '\n') {
         }
@@ -163,8 +167,12 @@ public:
         RespScan& scan = m_scans[static_cast<std::size_t>(direction)];
         if (from == 0) {
             scan.reset();
-            m_uncounted = pubsub_value(direction, bytes);
+            m_head[static_cast<std::size_t>(direction)].clear();
         }
+        // The message's first bytes, which name a pub/sub value; they may come a few at a time.
+        auto& head = m_head[static_cast<std::size_t>(direction)];
+        const std::size_t keep = std::min(bytes.size(), k_name_bytes - head.size());
+        head.insert(head.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(keep));
         const RespScan::Step step = scan.advance(bytes);
         switch (step.verdict) {
         case RespScan::Verdict::more:
@@ -229,14 +237,15 @@ private:
     }
 
     FrameResult finish(model::Direction direction, const RespScan& scan, std::uint64_t total) {
-        if (!scan.push() && !m_uncounted)
+        if (!scan.push() && !pubsub_value(direction, m_head[static_cast<std::size_t>(direction)]))
             ++m_exchanges[static_cast<std::size_t>(direction)];
         return FrameResult::message(total, scan.header(),
                                     scan.push() ? std::string(k_push_json) : std::string{});
     }
 
     std::array<std::uint64_t, 2> m_exchanges{}; // commands (c2s) and replies (s2c) so far
-    bool m_uncounted = false;                   // the message being framed is a pub/sub value
+    // The first bytes of each direction's message being framed (at most k_name_bytes).
+    std::array<std::vector<std::byte>, 2> m_head;
     std::uint64_t m_max;
     std::array<RespScan, 2> m_scans;
     RespScan m_run_scan; // frame_run's, reset for each message

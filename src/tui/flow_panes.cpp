@@ -97,7 +97,7 @@ void Inspector::render_flow(Screen& screen) {
     screen.fill(0, 0, width, U' ', Style::title);
     std::string title = " flow #" + std::to_string(record.flow.id) + " " +
                         model::protocol_name(record.flow.protocol) + " " +
-                        model::flow_route(record.flow, " → ");
+                        model::flow_route(record.flow, " ⇄ ");
     if (record.flow.origin == model::FlowOrigin::proxy) {
         title += " · via proxy"; // its segments are the proxy's recv() chunks
         if (const auto leg = model::upstream_leg_text(record.flow); !leg.empty())

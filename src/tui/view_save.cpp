@@ -52,7 +52,7 @@ std::string Inspector::view_text() const {
         return out;
     }
     const auto& record = *flow();
-    out += "flow #" + std::to_string(record.flow.id) + " " + model::flow_route(record.flow, " → ");
+    out += "flow #" + std::to_string(record.flow.id) + " " + model::flow_route(record.flow, " ⇄ ");
     if (const auto leg = model::upstream_leg_text(record.flow); !leg.empty())
         out += " (via proxy, " + leg + ")";
     out += "\n";

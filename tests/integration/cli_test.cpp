@@ -18,6 +18,10 @@ TEST_CASE("help and version exit 0, usage errors exit 2", "[integration][cli]") 
     CHECK(run_command(sniff + " -r").exit_code == 2);
     CHECK(run_command(sniff + " -c many -r x").exit_code == 2);
     CHECK(run_command(sniff).exit_code == 2);
+    // --summary beside --json would do nothing (JSON takes standard output): said, not ignored.
+    const auto both = run_command(sniff + " -r x.pcap --summary --json");
+    CHECK(both.exit_code == 2);
+    CHECK(both.err.find("--summary and --json") != std::string::npos);
 }
 
 TEST_CASE("a missing or damaged file is a runtime error naming the byte offset",

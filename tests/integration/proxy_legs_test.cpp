@@ -142,6 +142,17 @@ TEST_CASE("proxy legs: JSON flow events carry the listener and sniff's upstream 
     const std::string page = read_file(html);
     CHECK(page.find("\"listener\":\"" + listener + "\"") != std::string::npos);
     CHECK(page.find("\"upstream_local\":\"" + upstream_local + "\"") != std::string::npos);
+    // And the page, as a browser renders it, heads the flow with its route.
+    if (sniff::test::have_program("chromium")) {
+        const auto dom = run_command("timeout 60 chromium --headless --no-sandbox --disable-gpu "
+                                     "--dump-dom 'file://" +
+                                     html.string() + "' 2>/dev/null");
+        CHECK(dom.out.find(client + " → " + listener + " → " + upstream +
+                           " (fin, via proxy, upstream leg from " + upstream_local + ")") !=
+              std::string::npos);
+        CHECK(dom.out.find("c2s  " + client + " → " + listener + " → " + upstream) !=
+              std::string::npos);
+    }
     std::filesystem::remove_all(dir);
 }
 

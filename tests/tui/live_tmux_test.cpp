@@ -225,7 +225,9 @@ sys.exit(0 if got == b"\x02\x00\x00\x00ok" else 1)
     tmux.keys("Enter");
     REQUIRE(tmux.wait_for("Esc back", &screen));
     INFO(screen);
-    CHECK(screen.find("via proxy, upstream leg from 127.0.0.1:") != std::string::npos);
+    CHECK(screen.find("127.0.0.1:" + client_port + " ⇄ 127.0.0.1:" + std::to_string(front) +
+                      " ⇄ 127.0.0.1:" + std::to_string(target) +
+                      " · via proxy, upstream leg from 127.0.0.1:") != std::string::npos);
     CHECK(screen.find("3 requests, 1 answer") != std::string::npos);
     // Wrapped to the details pane.
     CHECK(screen.find("glued? requests #0-#2 (3) came before one") != std::string::npos);

@@ -33,7 +33,8 @@ std::chrono::microseconds busy_poll(const pipeline::Options& options, const Sour
     constexpr std::uint64_t k_proxy_busy_poll_us = 50;
     bool proxying = false;
     for (const auto& source : sources)
-        proxying = proxying || source->origin() == model::FlowOrigin::proxy;
+        proxying = proxying || source->origin() == model::FlowOrigin::proxy ||
+                   source->origin() == model::FlowOrigin::replay; // a live peer waits too
     return std::chrono::microseconds(
         options.busy_poll_us.value_or(proxying ? k_proxy_busy_poll_us : 0));
 }

@@ -4,6 +4,7 @@
 #include "util/escape.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace sniff::sources {
 
@@ -313,6 +314,8 @@ asio::awaitable<bool> ReplaySession::await_step(const replay::Step& step) {
     }
     const bool done = co_await wait_until(
         [&] { return peer_answered(step.messages, step.bytes.end()); }, k_stall_timeout);
+    // The peer answered all we sent: it has read it, so our next write needs no pacing.
+    m_peer_caught_up = done;
     if (done || m_stopping)
         co_return done;
     const std::size_t got = framed() ? m_finder->messages(m_peer).size() : 0;
@@ -365,7 +368,14 @@ void ReplaySession::plan_chunks(const replay::Step& step, std::vector<std::size_
         return;
     }
     // The captured segments, cut to the step (a step may begin or end inside one after snapping).
-    for (const auto& chunk : m_conversation.of(m_own).chunks) {
+    // Chunks are in stream order: start at the first one that ends inside the step.
+    const auto& chunks = m_conversation.of(m_own).chunks;
+    const auto first = std::upper_bound(chunks.begin(), chunks.end(), step.bytes.offset,
+                                        [](std::uint64_t offset, const replay::Chunk& chunk) {
+                                            return offset < chunk.offset + chunk.length;
+                                        });
+    for (auto it = first; it != chunks.end() && it->offset < step.bytes.end(); ++it) {
+        const replay::Chunk& chunk = *it;
         const std::uint64_t begin = std::max(chunk.offset, step.bytes.offset);
         const std::uint64_t end = std::min(chunk.offset + chunk.length, step.bytes.end());
         if (end > begin)
@@ -379,7 +389,8 @@ asio::awaitable<bool> ReplaySession::send_step(const replay::Step& step) {
     plan_chunks(step, sizes);
     std::size_t offset = 0;
     for (const std::size_t size : sizes) {
-        co_await m_pacer.before_write(m_socket, m_timer);
+        if (!std::exchange(m_peer_caught_up, false))
+            co_await m_pacer.before_write(m_socket, m_timer);
         if (m_stopping)
             co_return false;
         const auto piece = bytes.subspan(offset, size);

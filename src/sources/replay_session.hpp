@@ -99,6 +99,7 @@ private:
     std::size_t m_open_from = 0; // first expected message of an open-ended turn
     // The peer's last byte or our last write: stalls and idleness count from it.
     std::chrono::steady_clock::time_point m_last_peer_byte;
+    bool m_peer_caught_up = false; // the peer answered everything we wrote
     bool m_peer_closed = false;
     bool m_peer_reset = false;
     bool m_stopping = false;

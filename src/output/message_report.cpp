@@ -29,7 +29,8 @@ std::string parts_line(const std::string& header_json) {
     if (!chunks && header_json.find("\"pieces\":[[") == std::string::npos)
         return {};
     const auto header = nlohmann::json::parse(header_json, nullptr, false);
-    const auto& list = header.is_discarded() ? nlohmann::json() : header[chunks ? "parts" : "pieces"];
+    const auto& list =
+        header.is_discarded() ? nlohmann::json() : header[chunks ? "parts" : "pieces"];
     if (!list.is_array() || (!chunks && list.size() < 2)) // one piece: the message's own range
         return {};
     std::string text = chunks ? "\n           chunks:" : "\n           pieces:";
@@ -41,7 +42,8 @@ std::string parts_line(const std::string& header_json) {
                 std::to_string(part[1].get<std::uint64_t>()) + " B";
     }
     const auto more = header.value(chunks ? "chunks" : "pieces_unlisted", std::uint64_t{0});
-    const std::uint64_t listed = list.size() + (chunks ? 1 : 0); // "chunks" counts the last, empty one
+    const std::uint64_t listed =
+        list.size() + (chunks ? 1 : 0); // "chunks" counts the last, empty one
     if (chunks ? more > listed : more > 0)
         text += " and " + std::to_string(chunks ? more - listed : more) + " more";
     return text;

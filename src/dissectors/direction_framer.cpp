@@ -94,8 +94,7 @@ void DirectionFramer::deliver_inner(const model::Flow& flow, bool segment_end) {
     m_report->message_starts = use.starts;
     m_report->message_ends = use.ends;
     m_report->first_message = first;
-    m_report->last_message =
-        first + std::max<std::uint64_t>(use.touched, 1) - 1;
+    m_report->last_message = first + std::max<std::uint64_t>(use.touched, 1) - 1;
 }
 
 void DirectionFramer::end_inner(const std::string& reason) {

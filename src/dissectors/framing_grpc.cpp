@@ -4,7 +4,8 @@
 // gRPC message is one message of the engine, made of the pieces of the DATA frames that carried
 // it, interleaved with other streams' frames. As in Wireshark's `grpc` filter, HEADERS,
 // SETTINGS, WINDOW_UPDATE and the other frames are not gRPC messages: the direction's summary
-// counts them.
+// counts them. An HTTP/2 frame that is malformed or cut short (a gap, the end of the capture) is
+// shown as a message of its own, so damage underneath stays visible.
 //
 // A DATA frame's payload is scanned as it passes (tail mode), never buffered: only the 9-byte
 // header (and the pad length byte of a PADDED frame) are asked for in head mode.
@@ -47,7 +48,7 @@ public:
         } else if (type == k_rst_stream) {
             m_grpc.end_stream(direction, stream, 9, "the stream was reset");
             m_grpc.drop_stream(direction == model::Direction::c2s ? model::Direction::s2c
-                                                                 : model::Direction::c2s,
+                                                                  : model::Direction::c2s,
                                stream);
         }
         if (type != k_data)

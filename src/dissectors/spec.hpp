@@ -27,7 +27,8 @@
 //                                         (1 GiB), hmax the header section (64 KiB)
 //   websocket[:max=N]                     RFC 6455 frames (dissectors/websocket_frames.hpp)
 //   http2[:max=N]                         HTTP/2 preface and frames (dissectors/http2_frames.hpp)
-//   grpc[:max=N]                          HTTP/2 frames, and the gRPC messages in DATA payloads
+//   grpc[:max=N]                          the gRPC messages cut out of HTTP/2 DATA payloads, over
+//                                         the HTTP/2 frames as a layer underneath
 //                                         (dissectors/framing_grpc.cpp); max caps a gRPC message
 //   nats[:max=N]                          NATS operations (dissectors/framing_nats.cpp)
 //   stomp[:max=N]                         STOMP frames, heart-beats marked

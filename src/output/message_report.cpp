@@ -58,8 +58,10 @@ std::string parts_line(const std::string& header_json) {
     if (!chunks && header_json.find("\"pieces\":[[") == std::string::npos)
         return {};
     const auto header = nlohmann::json::parse(header_json, nullptr, false);
-    const auto& list =
-        header.is_discarded() ? nlohmann::json() : header[chunks ? "parts" : "pieces"];
+    const char* key = chunks ? "parts" : "pieces";
+    if (!header.is_object() || !header.contains(key))
+        return {};
+    const auto& list = header[key];
     if (!list.is_array() || (!chunks && list.size() < 2)) // one piece: the message's own range
         return {};
     std::string text = chunks ? "\n           chunks:" : "\n           pieces:";

@@ -27,14 +27,14 @@ inline constexpr double k_uncertain_below = 0.6;
 inline constexpr double k_raw_below = 0.2;
 
 struct Guess {
-    FramingSpec spec;      // raw when nothing explains the data
-    std::string text;      // to_string(spec), pasteable as --framing
-    double confidence = 0; // 0..1
-    bool uncertain = true; // confidence < k_uncertain_below
-    std::string runner_up; // the best different candidate, for the curious; may be empty
-    std::string protocol;  // the protocol recognised by its signature; empty when inferred
-    std::string basis;     // set by the engine: signature, inferred, peer or service
-    std::string disagrees; // set by the engine: the service's decision this flow differs from
+    FramingSpec spec;        // raw when nothing explains the data
+    std::string text;        // to_string(spec), pasteable as --framing
+    double confidence = 0;   // 0..1
+    bool uncertain = true;   // confidence < k_uncertain_below
+    std::string runner_up;   // the best different candidate, for the curious; may be empty
+    std::string protocol;    // the protocol recognised by its signature; empty when inferred
+    std::string basis{};     // set by the engine: signature, inferred, peer or service
+    std::string disagrees{}; // set by the engine: the service's decision this flow differs from
 };
 
 // sample: the direction's first bytes; segment_ends: stream offsets (relative to the sample start)

@@ -53,8 +53,8 @@ struct FramingChoice {
     // auto: what decided it ("signature", "inferred", "peer": the other direction's signature,
     // "service": the signature decision of an earlier flow to the same server address and port);
     // empty for a given spec.
-    std::string basis;
-    std::string disagrees; // auto: the service's decision when this flow's signature differs
+    std::string basis{};
+    std::string disagrees{}; // auto: the service's decision when this flow's signature differs
 };
 
 struct DirectionSummary {

@@ -1,9 +1,9 @@
 #pragma once
 // `--export-lua FILE`: a Wireshark Lua dissector that carries a framing into Wireshark (the
-// families whose registry row has a lua_body: len:, json:, delim:, amqp:), registered on a TCP port.
-// Length prefixes use Wireshark's dissect_tcp_pdus(); varint lengths, JSON headers and delimiters
-// set pinfo.desegment_offset/desegment_len themselves (DESEGMENT_ONE_MORE_SEGMENT while a delimiter
-// or header is still incomplete). Each message is a "sniff_framing" tree item with
+// families whose registry row has a lua_body: len:, json:, delim:, amqp:), registered on a TCP
+// port. Length prefixes use Wireshark's dissect_tcp_pdus(); varint lengths, JSON headers and
+// delimiters set pinfo.desegment_offset/desegment_len themselves (DESEGMENT_ONE_MORE_SEGMENT while
+// a delimiter or header is still incomplete). Each message is a "sniff_framing" tree item with
 // sniff_framing.length and sniff_framing.header_length fields.
 
 #include "dissectors/spec.hpp"

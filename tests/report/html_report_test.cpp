@@ -331,7 +331,8 @@ TEST_CASE("with the default caps, a page of many big IPv6 flows stays under 20 M
                      1ull << 40, 1ull << 40, 1ull << 40, 1ull << 40, true,       true};
         collector.on_flow_open(flow);
         for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
-            collector.on_framing(flow, {direction, "json:size=4,le,hmax=65536", true, 0.734, true});
+            collector.on_framing(
+                flow, {direction, "json:size=4,le,hmax=65536", true, 0.734, true, {}, {}});
             std::uint64_t index = 0;
             for (std::uint64_t i = 0; i < 60; ++i) {
                 model::SegmentInfo segment{i,

@@ -70,9 +70,10 @@ std::string pairing_text(const Pairing& pairing) {
     if (pairing.answers == 0)
         return text + ": no answer came";
     if (pairing.requests_whole)
+        // What a segment is (the wire's packet, sniff's read, the program's call) the views say
+        // per flow's origin, beside this text.
         return text + ": the requests came as " + util::counted(pairing.requests, "whole segment") +
-               ", so the server's reads glued them (segments are what the wire carried, not what "
-               "the application read)";
+               ", so the server's reads glued them";
     return text + ": a reader glued or dropped messages, or answers are still missing";
 }
 

@@ -262,9 +262,18 @@ void Inspector::render_details(Screen& screen, int top, int left, int height, in
         // Our own ASCII text: wrapped at spaces to the pane.
         for (auto& line : wrap_words("pairing: " + dissect::pairing_text(*pairing), width - 3))
             lines.emplace_back(std::move(line), Style::bad);
-        for (auto& line : wrap_words("(to see what the program read: run it behind `sniff --proxy "
-                                     "... --rechunk N`, or under `sniff exec`)",
-                                     width - 3))
+        const auto origin = flow()->flow.origin;
+        const char* what_segments_are =
+            origin == model::FlowOrigin::exec
+                ? "(the segments are the program's own calls: a read that returned several "
+                  "requests is the glue)"
+            : origin == model::FlowOrigin::proxy
+                ? "(the segments are sniff's reads, not the peers': --rechunk N paces sniff's "
+                  "writes so that each is one recv() of the peer, or run the program under "
+                  "`sniff exec`)"
+                : "(segments are what the wire carried: to see what the program read, run it "
+                  "behind `sniff --proxy ... --rechunk N`, or under `sniff exec`)";
+        for (auto& line : wrap_words(what_segments_are, width - 3))
             lines.emplace_back(std::move(line), Style::dim);
     }
     if (const auto* twin = m_store.twin_of(*flow())) {

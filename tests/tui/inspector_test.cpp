@@ -168,6 +168,6 @@ TEST_CASE("the flow view counts requests and answers and explains a difference",
     // The details explain it, wrapped to the pane.
     CHECK(text.find("pairing: 3 requests, 1 answer (3 expected):\n") != std::string::npos);
     CHECK(text.find(" the requests came as 3 whole segments, so the\n") != std::string::npos);
-    CHECK(text.find(" (to see what the program read: run it behind") != std::string::npos);
+    CHECK(text.find(" (segments are what the wire") != std::string::npos);
     std::filesystem::remove_all(dir);
 }

@@ -142,8 +142,9 @@ const std::array k_rows = std::to_array<OptionRow>({
     {"--busy-poll", "US", G::proxy,
      "keep polling for US microseconds (0..10000) after each event before\nthe event loop "
      "sleeps: lower latency on virtual machines, at the\ncost of CPU while traffic flows "
-     "(default 50 with --proxy, else 0)",
-     capture_source | proxy_source, "applies to the live event loop", "",
+     "(default 50 with --proxy and replay, else 0)",
+     capture_source | proxy_source | exec_source | replay_source, "applies to the live event loop",
+     "",
      count_into(&Options::busy_poll_us, "--busy-poll", k_busy_poll)},
     {"--serve", "", G::proxy, "run sniff's command server as the proxy's target", proxy_source,
      "starts a target for the proxy", "", flag(&Options::serve_with_proxy)},

@@ -140,8 +140,8 @@ void InnerMessages::end_segment(std::vector<Finished>& out) {
             done.shared = done.shared || done.seen_in == m_segment.index;
     }
     for (Open& done : m_done) {
-        done.message.message_class = class_of(
-            done.message.first_segment != done.message.last_segment, done.shared);
+        done.message.message_class =
+            class_of(done.message.first_segment != done.message.last_segment, done.shared);
         out.push_back(Finished{std::move(done.message), std::move(done.preview)});
     }
     m_done.clear();

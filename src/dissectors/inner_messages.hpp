@@ -58,8 +58,8 @@ public:
 
 private:
     struct Open {
-        Message message;          // offset, length, times, segments, frames, as pieces come
-        std::uint64_t end = 0;    // stream offset after the last byte so far
+        Message message;           // offset, length, times, segments, frames, as pieces come
+        std::uint64_t end = 0;     // stream offset after the last byte so far
         std::uint64_t seen_in = 0; // the last segment it had bytes in
         std::uint64_t unit = 0;    // stream offset of the last unit it had a piece in
         std::uint64_t units = 0;   // units (DATA frames) it has pieces in

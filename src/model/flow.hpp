@@ -92,7 +92,7 @@ struct Flow {
     bool saw_syn = false; // client/server roles come from a SYN, not a guess
     FlowOrigin origin = FlowOrigin::capture;
     ProgramEnd program_end = ProgramEnd::none; // exec flows whose role is known
-    ProxyLegs legs; // the proxy's flows only
+    ProxyLegs legs;                            // the proxy's flows only
     std::array<DirectionStats, 2> stats{};
 
     const Endpoint& source(Direction direction) const {

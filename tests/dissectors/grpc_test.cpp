@@ -101,8 +101,7 @@ TEST_CASE("grpc classes a message against the TCP segments and against the DATA 
     CHECK(framed.c2s[3].message_class == MessageClass::split);
     CHECK(framed.c2s[3].length == 20005);
     CHECK(framed.c2s[3].first_segment + 1 == framed.c2s[3].last_segment);
-    CHECK(framed.c2s[3].header_json.find(R"("frames":2,"in_frames":"split")") !=
-          std::string::npos);
+    CHECK(framed.c2s[3].header_json.find(R"("frames":2,"in_frames":"split")") != std::string::npos);
     CHECK(framed.c2s[0].header_json.find(R"("in_frames":"whole")") != std::string::npos);
     // The segment reports count the gRPC messages that begin and end in each segment.
     const auto& segments = framed.recorder.segments;
@@ -120,11 +119,11 @@ TEST_CASE("grpc: a message length over max is a malformed message, the stream is
     std::string huge(1, '\0');
     put_uint(huge, 0xffffffffu, 4, false);
     Framed framed;
-    run_exchange("grpc:max=1000",
-                 {headers(1) + h2_frame(0x0, 0, 1, huge + "xx") +
-                      h2_frame(0x0, 0, 1, grpc_message("later")),
-                  ""},
-                 {}, {}, framed);
+    run_exchange(
+        "grpc:max=1000",
+        {headers(1) + h2_frame(0x0, 0, 1, huge + "xx") + h2_frame(0x0, 0, 1, grpc_message("later")),
+         ""},
+        {}, {}, framed);
     REQUIRE(framed.c2s.size() == 1);
     CHECK(framed.c2s[0].status == MessageStatus::malformed);
     CHECK(framed.c2s[0].length == 5);

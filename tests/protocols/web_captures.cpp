@@ -254,12 +254,12 @@ ProtocolCapture capture_h2c_upgrade(const std::filesystem::path& dir) {
                               dir / "nghttpd.log");
     wait_listening(backend_port, backend_server);
     const std::string port = std::to_string(result.port);
-    Background proxy("nghttpx --conf=/dev/null --workers=1 --frontend=" +
-                         shell_quote("127.0.0.1," + port + ";no-tls") + " --backend=" +
-                         shell_quote("127.0.0.1," + backend + ";;proto=h2") +
-                         " --accesslog-file=/dev/null --pid-file=" +
-                         shell_quote((dir / "nghttpx.pid").string()),
-                     dir / "nghttpx.log");
+    Background proxy(
+        "nghttpx --conf=/dev/null --workers=1 --frontend=" +
+            shell_quote("127.0.0.1," + port + ";no-tls") +
+            " --backend=" + shell_quote("127.0.0.1," + backend + ";;proto=h2") +
+            " --accesslog-file=/dev/null --pid-file=" + shell_quote((dir / "nghttpx.pid").string()),
+        dir / "nghttpx.log");
     wait_listening(result.port, proxy);
     LoopbackCapture capture(result.file, result.port);
     if (!capture.started())

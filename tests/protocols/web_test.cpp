@@ -7,11 +7,11 @@
 #include "support/process.hpp"
 #include "support/tshark.hpp"
 
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 #include <algorithm>
 #include <array>
+#include <catch2/catch.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 using namespace sniff::protocols;
@@ -45,9 +45,9 @@ DirectionCounts start_lines(const ProtocolCapture& capture) {
 // order; a message with more chunks than it lists counts as a failure (-1).
 std::array<std::vector<long>, 2> sniff_chunk_parts(const std::filesystem::path& file,
                                                    const std::string& framing) {
-    const auto json = sniff::test::run_command(std::string(SNIFF_BIN) + " -q -r " +
-                                               shell_quote(file.string()) + " --framing " +
-                                               shell_quote(framing) + " --json");
+    const auto json =
+        sniff::test::run_command(std::string(SNIFF_BIN) + " -q -r " + shell_quote(file.string()) +
+                                 " --framing " + shell_quote(framing) + " --json");
     std::array<std::vector<long>, 2> parts;
     std::istringstream lines(json.out);
     for (std::string line; std::getline(lines, line);) {
@@ -182,10 +182,10 @@ TEST_CASE("http follows an h2c upgrade into the HTTP/2 frames tshark finds (nght
         count_occurrences(tshark_frames(capture.file, capture.port, "http", "http2.type"));
     const auto prefaces =
         count_occurrences(tshark_frames(capture.file, capture.port, "http", "http2.magic"));
-    INFO(capture.name << ": sniff --framing " << capture.framing() << " complete "
-                      << sniff.complete << ", other " << sniff.other.total() << "; tshark requests "
-                      << requests << ", responses " << responses << ", frames " << frames
-                      << ", prefaces " << prefaces << "; SNIFF_KEEP=1 keeps " << capture.file);
+    INFO(capture.name << ": sniff --framing " << capture.framing() << " complete " << sniff.complete
+                      << ", other " << sniff.other.total() << "; tshark requests " << requests
+                      << ", responses " << responses << ", frames " << frames << ", prefaces "
+                      << prefaces << "; SNIFF_KEEP=1 keeps " << capture.file);
     // Two clients (the close of the readiness probe's connection may be captured too).
     CHECK(sniff.flows >= 2);
     // One upgrade request and its 101 per connection, then the client's preface.
@@ -193,8 +193,8 @@ TEST_CASE("http follows an h2c upgrade into the HTTP/2 frames tshark finds (nght
     CHECK(responses == DirectionCounts{0, 2});
     CHECK(prefaces == DirectionCounts{2, 0});
     CHECK(frames.total() > 40); // the 300 KB file in DATA frames
-    CHECK(sniff.complete == DirectionCounts{requests.c2s + prefaces.c2s + frames.c2s,
-                                            responses.s2c + frames.s2c});
+    CHECK(sniff.complete ==
+          DirectionCounts{requests.c2s + prefaces.c2s + frames.c2s, responses.s2c + frames.s2c});
     CHECK(sniff.other.total() == 0);
     CHECK(sniff.skipped_bytes == 0);
     CHECK(sniff_report(capture.file, "auto").boundaries == sniff.boundaries);
@@ -214,9 +214,9 @@ struct GrpcSide {
 
 std::array<GrpcSide, 2> sniff_grpc_messages(const std::filesystem::path& file,
                                             const std::string& framing) {
-    const auto json = sniff::test::run_command(std::string(SNIFF_BIN) + " -q -r " +
-                                               shell_quote(file.string()) + " --framing " +
-                                               shell_quote(framing) + " --json");
+    const auto json =
+        sniff::test::run_command(std::string(SNIFF_BIN) + " -q -r " + shell_quote(file.string()) +
+                                 " --framing " + shell_quote(framing) + " --json");
     std::array<GrpcSide, 2> sides;
     std::array<std::vector<std::array<long, 3>>, 2> spans; // offset, end, stream
     std::istringstream lines(json.out);
@@ -243,8 +243,8 @@ std::array<GrpcSide, 2> sniff_grpc_messages(const std::filesystem::path& file,
         std::sort(sides[d].lengths.begin(), sides[d].lengths.end());
         for (const auto& a : spans[d])
             for (const auto& b : spans[d])
-                sides[d].interleaved = sides[d].interleaved ||
-                                       (a[2] != b[2] && a[0] < b[0] && b[0] < a[1]);
+                sides[d].interleaved =
+                    sides[d].interleaved || (a[2] != b[2] && a[0] < b[0] && b[0] < a[1]);
     }
     return sides;
 }

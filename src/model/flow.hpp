@@ -4,8 +4,10 @@
 // first sender.
 
 #include "model/endpoint.hpp"
+#include "model/segment.hpp"
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace sniff::model {
@@ -73,6 +75,25 @@ struct ProxyLegs {
     Endpoint upstream_local; // sniff's end of its connection (or UDP socket) to the upstream
     bool known() const { return listener.port != 0; }
 };
+
+// One chunk a source read or wrote itself (the proxy's recv(), a replay's write or read) as the
+// direction's next segment: counted in `stats`, described by the SegmentInfo returned.
+inline SegmentInfo count_chunk(DirectionStats& stats, std::uint64_t frame, Timestamp time,
+                               std::size_t size) {
+    SegmentInfo segment;
+    segment.index = stats.segments;
+    segment.frame = frame;
+    segment.time = time;
+    segment.offset = stats.stream_bytes;
+    segment.length = static_cast<std::uint32_t>(size);
+    if (stats.first_frame == 0)
+        stats.first_frame = frame;
+    ++stats.packets;
+    ++stats.segments;
+    stats.wire_bytes += size;
+    stats.stream_bytes += size;
+    return segment;
+}
 
 struct Flow {
     static constexpr std::uint64_t k_no_tcp_stream = UINT64_MAX;

@@ -293,19 +293,8 @@ void Proxy::Impl::count_read(Direction direction, std::size_t size) {
 }
 
 void Proxy::Impl::report_segment(model::Flow& flow, Direction direction, util::Bytes bytes) {
-    auto& counts = flow.of(direction);
-    model::SegmentInfo segment;
-    segment.index = counts.segments;
-    segment.frame = m_next_frame++;
-    segment.time = now_ns();
-    segment.offset = counts.stream_bytes;
-    segment.length = static_cast<std::uint32_t>(bytes.size());
-    if (counts.first_frame == 0)
-        counts.first_frame = segment.frame;
-    ++counts.packets;
-    ++counts.segments;
-    counts.wire_bytes += bytes.size();
-    counts.stream_bytes += bytes.size();
+    const auto segment =
+        model::count_chunk(flow.of(direction), m_next_frame++, now_ns(), bytes.size());
     flow.last_seen = segment.time;
     m_sink.on_data(flow, direction, segment, bytes);
 }

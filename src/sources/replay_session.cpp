@@ -197,19 +197,8 @@ void ReplaySession::close_flow() {
 }
 
 void ReplaySession::report_chunk(Direction direction, util::Bytes bytes) {
-    auto& counts = m_live.of(direction);
-    model::SegmentInfo segment;
-    segment.index = counts.segments;
-    segment.frame = m_shared.next_frame++;
-    segment.time = now_ns();
-    segment.offset = counts.stream_bytes;
-    segment.length = static_cast<std::uint32_t>(bytes.size());
-    if (counts.first_frame == 0)
-        counts.first_frame = segment.frame;
-    ++counts.packets;
-    ++counts.segments;
-    counts.wire_bytes += bytes.size();
-    counts.stream_bytes += bytes.size();
+    const auto segment =
+        model::count_chunk(m_live.of(direction), m_shared.next_frame++, now_ns(), bytes.size());
     m_live.last_seen = segment.time;
     m_shared.sink->on_data(m_live, direction, segment, bytes);
     m_finder->add(direction, bytes, segment.time);

@@ -49,6 +49,11 @@ struct ReassemblyConfig {
     // Report pure ACKs, window updates and retransmissions to the sink (StreamSink::on_control):
     // for the HTML report's time-sequence graph. Off, a packet costs what it did without them.
     bool control_events = false;
+    // Deliver the two directions in causal order: a segment that acknowledges bytes of the other
+    // direction not delivered yet (a capture recorded the answer before the question) waits for
+    // them, at most ack_grace_packets packets of the flow. Dissectors that pair directions
+    // (HTTP's HEAD, upgrades, STARTTLS) then see the question first, as the peer did.
+    bool causal_order = true;
 };
 
 class Reassembler {

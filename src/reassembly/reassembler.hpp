@@ -21,6 +21,13 @@
 // with an allowance for local reordering). Independently, no byte waits behind a hole for more
 // than hole_timeout of capture time (checked per packet of the flow and at every expire()).
 //
+// The two directions are delivered in causal order (causal_order): a TCP segment that acknowledges
+// bytes of the other direction not delivered yet waits, parked, until they are (or until
+// ack_grace_packets more packets of the flow passed, or both directions wait on each other, which
+// only nonsense acknowledgements cause); an RST waits for the bytes its sender sent before it. A
+// capture's per-CPU queues record an answer before its question; the dissectors that pair the
+// directions must see them as the peers did.
+//
 // UDP: each datagram is one segment of its direction.
 //
 // With control_events, packets that are no stream data of their own are reported too: every TCP

@@ -60,6 +60,21 @@ key_ms() {
     echo n/a
 }
 
+# key_row ID LABEL KEY PID: a row of key_ms with the CPU time PID spent meanwhile in the note
+# (10 ms ticks): a loaded machine moves it much less than the wall time.
+key_row() {
+    local id=$1 label=$2 key=$3 pid=$4 cpu0 wall
+    cpu0=$(cpu_ms "$pid")
+    wall=$(key_ms "$key")
+    record "$id" tui "$label" "$wall" ms "${tui_target[keys]:-}" \
+        "sniff CPU $(calc 0 'a - b' "$(cpu_ms "$pid")" "$cpu0") ms"
+}
+
+# cpu_ms PID: user + system CPU time of the process so far, in milliseconds.
+cpu_ms() {
+    awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000 / hz }' "/proc/$1/stat" 2>/dev/null
+}
+
 # sniff_of_pane: the pid of the program the pane's shell runs (sniff, until it exits).
 sniff_of_pane() {
     pgrep -P "$(tmux list-panes -t sniff-bench -F '#{pane_pid}' | head -n 1)" | head -n 1
@@ -67,7 +82,7 @@ sniff_of_pane() {
 
 # measure_tui ID LABEL FILE [SNIFF ARGS...]: with $sniff, or the binary in $tui_bin when set.
 measure_tui() {
-    local id=$1 label=$2 file=$3 start first loaded pid hwm_kib cpu_ms bin=${tui_bin:-$sniff}
+    local id=$1 label=$2 file=$3 start first loaded pid hwm_kib cpu_total bin=${tui_bin:-$sniff}
     shift 3
     tmux kill-session -t sniff-bench 2>/dev/null
     start=$(date +%s%N)
@@ -77,16 +92,14 @@ measure_tui() {
     pid=$(sniff_of_pane)
     # VmHWM: the peak, which a load that grows and frees (a vector doubling) reaches before the end.
     hwm_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
-    cpu_ms=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000 / hz }' \
-        "/proc/$pid/stat" 2>/dev/null)
+    cpu_total=$(cpu_ms "$pid")
     record "tui.$id.first" tui "$label: first screen" "$first" ms "${tui_target[first]:-}"
     record "tui.$id.loaded" tui "$label: fully loaded (wall / CPU)" \
-        "$(calc 2 'a / 1000' "$loaded") / $(calc 2 'a / 1000' "$cpu_ms")" s
+        "$(calc 2 'a / 1000' "$loaded") / $(calc 2 'a / 1000' "$cpu_total")" s
     record "tui.$id.rss" tui "$label: peak RSS (VmHWM)" "$(calc 1 'a / 1024' "$hwm_kib")" MB \
         "${tui_target[rss]:-}"
-    record "tui.$id.enter" tui "$label: Enter (open the flow)" "$(key_ms Enter)" ms \
-        "${tui_target[keys]:-}"
-    record "tui.$id.end" tui "$label: G (end of the stream)" "$(key_ms G)" ms "${tui_target[keys]:-}"
+    key_row "tui.$id.enter" "$label: Enter (open the flow)" Enter "$pid"
+    key_row "tui.$id.end" "$label: G (end of the stream)" G "$pid"
     eval "tui_rss_${id//./_}=$(calc 1 'a / 1024' "$hwm_kib")"
     tmux send-keys -t sniff-bench q
     sleep 0.3

@@ -186,10 +186,23 @@ void FlowStore::on_flow_close(const model::Flow& flow, reassembly::CloseReason r
     found->close_reason = reason;
 }
 
+FlowRecord* FlowStore::message_record(const model::Flow& flow) {
+    // Tens of millions of messages come from a few flows, each right after the data event that
+    // already copied the flow's latest counters: find the record without copying them again.
+    if (m_last_record == nullptr || m_last_record->flow.id != flow.id) {
+        const auto it = m_index.find(flow.id);
+        if (it == m_index.end())
+            return record(flow);
+        m_last_record = m_flows[it->second].get();
+    }
+    ++m_version;
+    return m_last_record;
+}
+
 // The preview is not kept: a view reads the message's first bytes from the stored stream.
 void FlowStore::on_message(const model::Flow& flow, const dissect::Message& message,
                            util::Bytes /*preview*/) {
-    record(flow)->of(message.direction).messages.add(message);
+    message_record(flow)->of(message.direction).messages.add(message);
     ++m_items;
     enforce_budget();
 }

@@ -97,6 +97,21 @@ void DirectionFramer::deliver_inner(const model::Flow& flow, bool segment_end) {
     m_report->last_message = first + std::max<std::uint64_t>(use.touched, 1) - 1;
 }
 
+void DirectionFramer::end_unit(const model::Flow& flow, std::uint64_t end, MessageStatus status,
+                               std::string reason, const std::string& inner_reason) {
+    if (m_inner && m_inner->has_open()) {
+        end_inner(inner_reason);
+        if (status == MessageStatus::truncated) // between segments: deliver them now
+            deliver_inner(flow, false);
+        ++m_summary.layer_units;
+        m_current.active = false;
+        m_head.clear();
+        m_preview.clear();
+        return;
+    }
+    emit(flow, end, status, std::move(reason));
+}
+
 void DirectionFramer::end_inner(const std::string& reason) {
     if (m_inner)
         m_inner->end_all(reason);
@@ -209,9 +224,8 @@ std::size_t DirectionFramer::apply(const model::Flow& flow, const FrameResult& r
             emit(flow, end, MessageStatus::complete, {});
             return static_cast<std::size_t>(end - m_segment.offset);
         }
-        emit(flow, current.start + consumed, MessageStatus::malformed,
-             "framing overran the message");
-        end_inner("the layer underneath was malformed");
+        end_unit(flow, current.start + consumed, MessageStatus::malformed,
+                 "framing overran the message", "the layer underneath was malformed");
         m_mode = Mode::stopped;
         m_summary.stopped = true;
         m_summary.stop_reason = "framing overran a message";
@@ -238,8 +252,8 @@ std::size_t DirectionFramer::apply(const model::Flow& flow, const FrameResult& r
     const std::uint64_t covers =
         std::max<std::uint64_t>(1, result.total != 0 ? result.total : passed);
     const std::uint64_t end = current.start + std::min(covers, passed);
-    emit(flow, end, MessageStatus::malformed, result.reason);
-    end_inner("the layer underneath was malformed: " + result.reason);
+    end_unit(flow, end, MessageStatus::malformed, result.reason,
+             "the layer underneath was malformed: " + result.reason);
     m_head.clear();
     if (result.resync == Resync::skip_to_delimiter && m_framing->can_resync()) {
         m_mode = Mode::resync;
@@ -445,8 +459,9 @@ void DirectionFramer::gap(const model::Flow& flow, const model::Gap& gap) {
             emit(flow, gap_end, MessageStatus::truncated, where);
         return;
     }
-    if (m_current.active)
-        emit(flow, gap.offset, MessageStatus::truncated, where);
+    if (m_current.active) {
+        end_unit(flow, gap.offset, MessageStatus::truncated, where, where);
+    }
     if (m_inner) {
         // The units' boundaries are lost, and with them the place in every inner message.
         end_inner(where);
@@ -486,7 +501,8 @@ void DirectionFramer::finish(const model::Flow& flow) {
         std::string reason = "stream ended after " + std::to_string(seen) + " bytes";
         if (m_current.total)
             reason += " of " + std::to_string(*m_current.total);
-        emit(flow, m_pos, MessageStatus::truncated, std::move(reason));
+        end_unit(flow, m_pos, MessageStatus::truncated, std::move(reason),
+                 "stream ended inside the message");
     }
     if (m_inner) {
         end_inner("stream ended inside the message");

@@ -55,6 +55,7 @@ public:
     void end_segment(std::vector<Finished>& out);
     const SegmentUse& segment_use() const { return m_use; }
     std::size_t buffered_bytes() const;
+    bool has_open() const { return !m_open.empty(); }
 
 private:
     struct Open {

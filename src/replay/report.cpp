@@ -4,6 +4,7 @@
 #include "util/plural.hpp"
 
 #include <cinttypes>
+#include <nlohmann/json.hpp>
 
 namespace sniff::replay {
 
@@ -53,6 +54,31 @@ std::string replay_event_json(const FlowOutcome& outcome, const ComparedMessage&
         line.field("first_difference", *c.first_difference);
     if (c.verdict != Verdict::equal && c.verdict != Verdict::ignored)
         line.field("expected", c.expected).field("got", c.got);
+    return line.finish();
+}
+
+std::string replay_flow_json(const FlowOutcome& outcome) {
+    output::JsonLine line;
+    line.field("type", "replay_flow")
+        .field("flow", outcome.live_flow)
+        .field("captured_flow", outcome.captured_flow)
+        .field("side", outcome.side)
+        .field("peer", outcome.peer)
+        .field("framing", outcome.framing)
+        .field("chunking", outcome.chunking)
+        .field("requests", outcome.requests)
+        .field("bytes_sent", outcome.bytes_sent)
+        .field("bytes_received", outcome.bytes_received)
+        .field("answers_equal", outcome.tally.equal)
+        .field("answers_different", outcome.tally.different)
+        .field("answers_missing", outcome.tally.missing)
+        .field("answers_extra", outcome.tally.extra)
+        .field("answers_ignored", outcome.tally.ignored);
+    // ASCII only, as every event line: notes quote captured bytes at times.
+    line.raw("notes", nlohmann::json(outcome.notes)
+                          .dump(-1, ' ', true, nlohmann::json::error_handler_t::replace));
+    if (!outcome.failure.empty())
+        line.field("failure", outcome.failure);
     return line.finish();
 }
 

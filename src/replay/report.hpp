@@ -37,6 +37,8 @@ struct FlowOutcome {
 
 // One `replay` JSON Lines event.
 std::string replay_event_json(const FlowOutcome& outcome, const ComparedMessage& message);
+// One `replay_flow` event: a flow's counts, its notes (replayed up to a gap, ...) and failure.
+std::string replay_flow_json(const FlowOutcome& outcome);
 // The `replay_summary` event over every flow.
 std::string replay_summary_json(const std::vector<FlowOutcome>& outcomes);
 // "replay: 2 flows, 40 requests, 38 answers equal, 1 different, 1 missing, 0 extra".

@@ -393,6 +393,12 @@ bool ReplaySource::draining() const {
 
 bool ReplaySource::finish() {
     if (m_impl->options.json) {
+        // Per flow, then the summary: notes and failures are data here, not only stderr text.
+        for (const auto& outcome : m_impl->outcomes) {
+            const std::string line = replay::replay_flow_json(outcome);
+            std::fwrite(line.data(), 1, line.size(), stdout);
+            std::fputc('\n', stdout);
+        }
         const std::string line = replay::replay_summary_json(m_impl->outcomes);
         std::fwrite(line.data(), 1, line.size(), stdout);
         std::fputc('\n', stdout);

@@ -79,6 +79,14 @@ TEST_CASE("a gap in the client's stream: replayed up to it, the rest named, neve
     CHECK(run.err.find("replayed up to the gap: the client's stream has a gap at byte") !=
           std::string::npos);
     CHECK(run.err.find("not compared") != std::string::npos);
+    // The same notes as data, for --json readers.
+    REQUIRE(run.flows.size() == 1);
+    CHECK(run.flows[0].value("captured_flow", 0) == 1);
+    CHECK(run.flows[0].value("answers_equal", 0) == 3);
+    REQUIRE(run.flows[0]["notes"].size() == 2);
+    CHECK(run.flows[0]["notes"][0].get<std::string>().starts_with("replayed up to the gap"));
+    CHECK(run.flows[0]["notes"][1].get<std::string>().find("not compared") != std::string::npos);
+    CHECK_FALSE(run.flows[0].contains("failure"));
 
     // Without the handshake, the first bytes may be the middle of a message: refused.
     const auto mid = dir / "mid.pcapng";
@@ -90,4 +98,7 @@ TEST_CASE("a gap in the client's stream: replayed up to it, the rest named, neve
     CHECK(refused.exit_code == 1);
     CHECK(refused.summary.value("requests", -1) == 0);
     CHECK(refused.err.find("began after this connection did (no SYN)") != std::string::npos);
+    REQUIRE(refused.flows.size() == 1);
+    CHECK(refused.flows[0].value("failure", "").find("began after this connection did") !=
+          std::string::npos);
 }

@@ -36,6 +36,7 @@ struct ReplayRun {
     int exit_code = -1;
     std::vector<nlohmann::json> events; // type replay
     nlohmann::json summary;             // type replay_summary
+    std::vector<nlohmann::json> flows;  // type replay_flow
     std::string out;
     std::string err;
 };
@@ -63,6 +64,8 @@ inline ReplayRun run_replay(const std::string& arguments) {
             run.events.push_back(event);
         else if (event.value("type", "") == "replay_summary")
             run.summary = event;
+        else if (event.value("type", "") == "replay_flow")
+            run.flows.push_back(event);
     }
     return run;
 }

@@ -274,7 +274,7 @@ TEST_CASE("the page draws: a screenshot of the demo capture's report", "[report]
     if (!have_chromium())
         return;
     const std::string png = (dir / "demo.png").string();
-    CHECK(screenshot(html, png, 1280, 1400));
+    CHECK(screenshot(html, png, 1280, 2200)); // tall enough for both directions' graphs
     // Kept for a look with an image viewer when SNIFF_REPORT_SCREENSHOT names a path.
     if (const char* keep = std::getenv("SNIFF_REPORT_SCREENSHOT"))
         std::filesystem::copy_file(png, keep, std::filesystem::copy_options::overwrite_existing);

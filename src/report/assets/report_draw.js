@@ -308,6 +308,11 @@ class TimeSequence {
     if (t1 <= t0) t1 = t0 + 1000;
     let o1 = streamEnd(this.dir);
     for (const r of this.retransmissions) o1 = Math.max(o1, r[C.off] + r[C.len]);
+    // The window line is in view when it is near the data (a window that holds the sender
+    // back); a far larger one would squash the data, so it stays above (zoom out to see it).
+    let edge = 0;
+    for (const a of acks) if (a[1] + a[2] <= 2 * o1) edge = Math.max(edge, a[1] + a[2]);
+    if (edge > 0) o1 = Math.max(o1, edge) * 1.05;
     this.full = { t0, t1, o0: 0, o1: Math.max(1, o1) };
     this.view = Object.assign({}, this.full);
     this.acks = acks;

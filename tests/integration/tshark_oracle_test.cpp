@@ -284,3 +284,52 @@ TEST_CASE("sniff and tshark give the same streams on real loopback traffic",
     compare_packet_counts(file, k_connections);
     std::filesystem::remove_all(dir);
 }
+
+namespace {
+
+// The server closes at once; the client, not yet told, sends a burst into the closed socket:
+// its first segment draws an RST, and the segments already on their way (and the RSTs they
+// draw) come after it.
+void send_into_closed_socket(int listener, int port) {
+    std::thread server([listener] { close(accept(listener, nullptr, nullptr)); });
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    server.join();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50)); // the server's FIN is in
+    const std::string burst(256 * 1024, 'b');
+    (void)send(fd, burst.data(), burst.size(), MSG_NOSIGNAL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    close(fd);
+}
+
+} // namespace
+
+TEST_CASE("packets that follow an RST count with the flow, as tshark's conversation counts them",
+          "[integration][tshark]") {
+    if (!have_program("tshark") || !have_program("dumpcap")) {
+        WARN("tshark/dumpcap are not installed (./run test installs them)");
+        return;
+    }
+    if (geteuid() != 0) {
+        WARN("capturing on lo needs root");
+        return;
+    }
+    const auto dir = scratch_dir("loopback-rst");
+    const auto file = (dir / "rst.pcap").string();
+    int port = 0;
+    const int listener = listen_loopback(port);
+    LoopbackCapture capture(file, port);
+    REQUIRE(capture.started());
+    send_into_closed_socket(listener, port);
+    close(listener);
+    capture.stop();
+    const auto resets = run_command("tshark -r '" + file + "' -Y tcp.flags.reset==1 | grep -c .");
+    INFO("capture " << file << ": " << run_command("tshark -r " + file).out);
+    REQUIRE(std::stoi(resets.out) >= 1);
+    compare_packet_counts(file, 1);
+    std::filesystem::remove_all(dir);
+}

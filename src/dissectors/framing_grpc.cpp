@@ -33,7 +33,7 @@ public:
     FrameResult frame(model::Direction direction, util::Bytes bytes, std::uint64_t from) override {
         Data& data = m_data[static_cast<std::size_t>(direction)];
         if (from > 0)
-            return scan(data, bytes, from);
+            return scan(direction, data, bytes, from);
         FrameResult result = m_frames.frame(direction, bytes);
         if (result.kind != FrameResult::Kind::message || result.header != 9)
             return result; // the preface, or not yet a frame
@@ -67,7 +67,7 @@ public:
         data.end_stream = (flags & k_end_stream) != 0;
         data.json = std::move(result.header_json);
         m_grpc.begin_frame(direction, stream, data.data_begin, data.data_end);
-        return scan(data, bytes, 0);
+        return scan(direction, data, bytes, 0);
     }
 
     bool can_resync() const override { return true; }
@@ -91,16 +91,18 @@ private:
 
     // Feeds the part of bytes (frame offset from) that is gRPC data; ends the frame when its last
     // byte is in bytes.
-    FrameResult scan(Data& data, util::Bytes bytes, std::uint64_t from) {
+    FrameResult scan(model::Direction direction, Data& data, util::Bytes bytes,
+                     std::uint64_t from) {
         const std::uint64_t begin = std::max(from, data.data_begin);
         const std::uint64_t end = std::min(from + bytes.size(), data.data_end);
         if (begin < end)
-            m_grpc.feed(bytes.subspan(static_cast<std::size_t>(begin - from),
+            m_grpc.feed(direction,
+                        bytes.subspan(static_cast<std::size_t>(begin - from),
                                       static_cast<std::size_t>(end - begin)),
                         begin);
         if (from + bytes.size() < data.total)
             return FrameResult::need_more(from + bytes.size() + 1, Feed::tail);
-        m_grpc.end_frame(data.end_stream);
+        m_grpc.end_frame(direction, data.end_stream);
         return FrameResult::message(data.total, 9, std::move(data.json));
     }
 

@@ -180,8 +180,10 @@ private:
         json_field(side.json, "target", json_quote(head.target));
         if (head.http2_preface) {
             // "PRI * HTTP/2.0\r\n\r\n" then "SM\r\n\r\n": the preface; HTTP/2 frames follow.
+            // All of it is header, as when the server's SETTINGS came first and the HTTP/2
+            // framer read it.
             switch_both(Protocol::http2);
-            return FrameResult::message(k_http2_preface_size, side.head_length,
+            return FrameResult::message(k_http2_preface_size, k_http2_preface_size,
                                         R"({"h2":"preface"})");
         }
         m_exchange.on_request(head.method);

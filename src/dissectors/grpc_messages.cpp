@@ -16,12 +16,13 @@ void GrpcMessages::headers(model::Direction direction, std::uint32_t stream) {
 
 void GrpcMessages::begin_frame(model::Direction direction, std::uint32_t stream,
                                std::uint64_t payload_begin, std::uint64_t payload_end) {
-    m_direction = direction;
-    m_stream_id = stream;
-    m_payload_begin = payload_begin;
-    m_payload_end = payload_end;
     const auto found = m_streams.find(key_of(direction, stream));
-    m_current = found != m_streams.end() && !found->second.broken ? &found->second : nullptr;
+    m_frames[index_of(direction)] = Frame{
+        .stream = found != m_streams.end() && !found->second.broken ? &found->second : nullptr,
+        .id = stream,
+        .payload_begin = payload_begin,
+        .payload_end = payload_end,
+    };
 }
 
 std::size_t GrpcMessages::take(Stream& stream, util::Bytes data, std::size_t i) {
@@ -44,10 +45,9 @@ std::size_t GrpcMessages::take(Stream& stream, util::Bytes data, std::size_t i) 
     return i + body - start;
 }
 
-void GrpcMessages::report(InnerPiece& piece, const Stream& stream) {
-    InnerSink* sink = m_sinks[static_cast<std::size_t>(m_direction)];
+void GrpcMessages::report(model::Direction direction, InnerPiece& piece, const Stream& stream) {
     if (piece.last && piece.reason.empty()) {
-        ++m_messages[static_cast<std::size_t>(m_direction)];
+        ++m_messages[index_of(direction)];
         std::string fields = "{";
         json_bool(fields, "compressed", stream.prefix[0] != 0);
         if (stream.prefix[0] > 1) // the spec defines 0 and 1 only
@@ -55,26 +55,27 @@ void GrpcMessages::report(InnerPiece& piece, const Stream& stream) {
         json_field(fields, "length", stream.length);
         piece.fields = "\"grpc\":" + fields + "}";
     }
-    if (sink != nullptr)
+    if (InnerSink* sink = m_sinks[index_of(direction)]; sink != nullptr)
         sink->on_piece(piece);
 }
 
-void GrpcMessages::feed(util::Bytes data, std::uint64_t at) {
-    if (m_current == nullptr)
+void GrpcMessages::feed(model::Direction direction, util::Bytes data, std::uint64_t at) {
+    const Frame& frame = m_frames[index_of(direction)];
+    if (frame.stream == nullptr)
         return;
-    Stream& stream = *m_current;
+    Stream& stream = *frame.stream;
     std::size_t i = 0;
     while (i < data.size() && !stream.broken) {
         InnerPiece piece;
-        piece.key = m_stream_id;
+        piece.key = frame.id;
         piece.at = at + i;
         piece.first = stream.have == 0;
         piece.header = piece.first ? k_grpc_prefix : 0;
         const std::size_t took = take(stream, data, i);
         i += took;
         piece.length = took;
-        piece.unit_start = piece.at == m_payload_begin;
-        piece.unit_end = piece.at + took == m_payload_end;
+        piece.unit_start = piece.at == frame.payload_begin;
+        piece.unit_end = piece.at + took == frame.payload_end;
         if (stream.broken) {
             piece.last = true;
             piece.malformed = true;
@@ -84,49 +85,56 @@ void GrpcMessages::feed(util::Bytes data, std::uint64_t at) {
             piece.last = true;
             stream.have = 0;
         }
-        report(piece, stream);
+        report(direction, piece, stream);
     }
 }
 
-void GrpcMessages::end_open(std::uint64_t at, const std::string& why) {
-    if (m_current->have > 0) {
+void GrpcMessages::end_open(model::Direction direction, std::uint32_t id, Stream& stream,
+                            std::uint64_t at, const std::string& why) {
+    if (stream.have > 0) {
         InnerPiece piece;
-        piece.key = m_stream_id;
+        piece.key = id;
         piece.at = at;
         piece.last = true;
-        piece.reason = why + " after " + std::to_string(m_current->have) + " bytes of the message";
-        report(piece, *m_current);
+        piece.reason = why + " after " + std::to_string(stream.have) + " bytes of the message";
+        report(direction, piece, stream);
     }
-    m_streams.erase(key_of(m_direction, m_stream_id));
-    m_current = nullptr;
+    erase(direction, id);
 }
 
-void GrpcMessages::end_frame(bool end_stream) {
-    if (m_current != nullptr && end_stream)
-        end_open(m_payload_end, "the stream ended");
-    m_current = nullptr;
+void GrpcMessages::erase(model::Direction direction, std::uint32_t id) {
+    const auto found = m_streams.find(key_of(direction, id));
+    if (found == m_streams.end())
+        return;
+    Frame& frame = m_frames[index_of(direction)];
+    if (frame.stream == &found->second)
+        frame.stream = nullptr;
+    m_streams.erase(found);
+}
+
+void GrpcMessages::end_frame(model::Direction direction, bool end_stream) {
+    Frame& frame = m_frames[index_of(direction)];
+    if (frame.stream != nullptr && end_stream)
+        end_open(direction, frame.id, *frame.stream, frame.payload_end, "the stream ended");
+    frame.stream = nullptr;
 }
 
 void GrpcMessages::end_stream(model::Direction direction, std::uint32_t stream, std::uint64_t at,
                               const std::string& why) {
     const auto found = m_streams.find(key_of(direction, stream));
-    if (found == m_streams.end())
-        return;
-    m_direction = direction;
-    m_stream_id = stream;
-    m_current = &found->second;
-    end_open(at, why);
+    if (found != m_streams.end())
+        end_open(direction, stream, found->second, at, why);
 }
 
 void GrpcMessages::drop_stream(model::Direction direction, std::uint32_t stream) {
-    m_streams.erase(key_of(direction, stream));
+    erase(direction, stream);
 }
 
 void GrpcMessages::forget(model::Direction direction) {
     std::erase_if(m_streams, [&](const auto& entry) {
         return (entry.first >> 32) == static_cast<std::uint8_t>(direction);
     });
-    m_current = nullptr;
+    m_frames[index_of(direction)].stream = nullptr;
 }
 
 } // namespace sniff::dissect

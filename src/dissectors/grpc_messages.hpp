@@ -35,14 +35,17 @@ public:
     // A HEADERS frame: the stream's DATA is parsed from now on (when it was not already).
     void headers(model::Direction direction, std::uint32_t stream);
     // A DATA frame of `stream` whose payload (padding excluded) lies at [payload_begin,
-    // payload_end) from the frame's first byte; the payload follows through feed().
+    // payload_end) from the frame's first byte; the payload follows through feed(). Each
+    // direction has its own current frame: the other direction's frames may come between
+    // the pieces of this one.
     void begin_frame(model::Direction direction, std::uint32_t stream, std::uint64_t payload_begin,
                      std::uint64_t payload_end);
-    // Payload bytes of the current DATA frame, the first at offset `at` from the frame's start.
-    void feed(util::Bytes data, std::uint64_t at);
-    // The DATA frame ends; with END_STREAM, a message still open ends unfinished and the stream
-    // is forgotten.
-    void end_frame(bool end_stream);
+    // Payload bytes of the direction's current DATA frame, the first at offset `at` from the
+    // frame's start.
+    void feed(model::Direction direction, util::Bytes data, std::uint64_t at);
+    // The direction's DATA frame ends; with END_STREAM, a message still open ends unfinished and
+    // the stream is forgotten.
+    void end_frame(model::Direction direction, bool end_stream);
     // The stream ends in a frame of `direction` that is not DATA (trailers with END_STREAM,
     // RST_STREAM): a message still open ends unfinished (`why`, at offset `at` of that frame)
     // and the stream is forgotten.
@@ -65,22 +68,32 @@ private:
         std::uint64_t length = 0; // its length, once the prefix is complete
         bool broken = false;      // a length over max: the rest of the stream is not parsed
     };
+    // The DATA frame a direction is in: its stream (nullptr when not parsed) and payload range.
+    struct Frame {
+        Stream* stream = nullptr;
+        std::uint32_t id = 0;
+        std::uint64_t payload_begin = 0, payload_end = 0;
+    };
     static std::uint64_t key_of(model::Direction direction, std::uint32_t stream) {
         return (std::uint64_t{static_cast<std::uint8_t>(direction)} << 32) | stream;
     }
+    static std::size_t index_of(model::Direction direction) {
+        return static_cast<std::size_t>(direction);
+    }
     // Takes the current message's bytes from data[i..]; returns how many.
     std::size_t take(Stream& stream, util::Bytes data, std::size_t i);
-    void report(InnerPiece& piece, const Stream& stream);
-    // Ends the current stream's open message, if any, unfinished at `at`; forgets the stream.
-    void end_open(std::uint64_t at, const std::string& why);
+    void report(model::Direction direction, InnerPiece& piece, const Stream& stream);
+    // Ends the open message of `stream` (the direction's frame's stream), if any, unfinished at
+    // `at`; forgets the stream.
+    void end_open(model::Direction direction, std::uint32_t id, Stream& stream, std::uint64_t at,
+                  const std::string& why);
+    // Forgets one stream of a direction, and the direction's frame if it was that stream's.
+    void erase(model::Direction direction, std::uint32_t id);
 
     std::uint64_t m_max;
     std::map<std::uint64_t, Stream> m_streams; // key: direction << 32 | stream id
     std::array<InnerSink*, 2> m_sinks{};
-    Stream* m_current = nullptr;
-    std::uint32_t m_stream_id = 0;
-    std::uint64_t m_payload_begin = 0, m_payload_end = 0;
-    model::Direction m_direction = model::Direction::c2s;
+    std::array<Frame, 2> m_frames{};
     std::array<std::uint64_t, 2> m_messages{};
 };
 

@@ -93,6 +93,9 @@ public:
     bool started() const { return m_started; }
     bool has_isn() const { return m_has_isn; }
     std::uint32_t isn() const { return m_isn; }
+    // Sequence number of stream offset 0 (ISN + 1 when the stream began at its SYN or its first
+    // byte).
+    std::uint32_t base_seq() const { return m_base_seq; }
     // FIN seen and every byte before it delivered (or declared a gap).
     bool finished() const { return m_fin_known && m_next >= m_fin_offset; }
     std::uint64_t held_bytes() const { return m_held_bytes; }

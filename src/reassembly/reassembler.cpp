@@ -4,10 +4,13 @@
 #include "reassembly/flow_key.hpp"
 #include "reassembly/window_scale.hpp"
 
+#include <array>
 #include <deque>
 #include <list>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace sniff::reassembly {
 
@@ -18,6 +21,17 @@ namespace flag = model::tcp_flags;
 // Closed 4-tuples remembered for port reuse and data after RST; bounded so a scan of many short
 // connections cannot grow it without limit when expire() is seldom called.
 constexpr std::size_t k_max_tombstones = 1u << 20;
+
+// A TCP packet held back because it acknowledges bytes of the other direction that have not been
+// delivered yet (see ReassemblyConfig::causal_order). Its payload is copied unless it lies in a
+// stable capture frame.
+struct Parked {
+    packet::DecodedPacket packet;
+    std::vector<std::byte> owned;
+    std::uint64_t frame = 0;
+    model::Timestamp time = 0;
+    std::uint64_t parked_at = 0; // the flow's packet count when it was parked
+};
 
 struct FlowState {
     FlowKey key;
@@ -35,6 +49,10 @@ struct FlowState {
     ControlContext controls; // used when control events are on
     WindowScale window_scale;
     bool handshake_timed = false;
+    std::array<std::deque<Parked>, 2> parked; // per direction, in capture order
+    std::uint64_t parked_bytes = 0;
+
+    std::uint64_t packets() const { return flow.stats[0].packets + flow.stats[1].packets; }
 
     std::uint64_t held() const { return directions[0].held_bytes() + directions[1].held_bytes(); }
     model::Direction direction_of(bool source_is_first) const {
@@ -106,8 +124,30 @@ struct Reassembler::State {
     // Declares the holes that will not fill (acknowledged, or waited for too long) lost gaps.
     void release_lost_holes(FlowState& state, std::uint64_t frame);
     void release_stale(FlowState& state, model::Timestamp now, std::uint64_t frame);
+    // The packet into its stream, then whether the flow ended (it closes after its linger).
     void add_tcp(FlowState& state, model::Direction direction, const packet::DecodedPacket& packet,
                  const SegmentInput& input);
+    // The part of add_tcp that never closes the flow: the segment into its stream, ACKs noted.
+    void feed_tcp(FlowState& state, model::Direction direction, const packet::DecodedPacket& packet,
+                  const SegmentInput& input);
+    // Causal order: whether a packet must wait for bytes of the other direction, parking it,
+    // and processing parked packets once what they acknowledge was delivered (or waited long
+    // enough).
+    bool must_wait(FlowState& state, model::Direction direction,
+                   const packet::DecodedPacket& packet);
+    void park(FlowState& state, model::Direction direction, const packet::DecodedPacket& packet,
+              std::uint64_t frame, model::Timestamp time);
+    bool ready(FlowState& state, model::Direction direction, const Parked& parked);
+    // An RST recorded before bytes its sender sent earlier (a hole before its sequence number):
+    // it closes the flow only after them.
+    bool rst_before_its_bytes(FlowState& state, model::Direction direction,
+                              const packet::DecodedPacket& packet);
+    // Whether the direction's first parked packet waits for bytes the other direction holds
+    // parked.
+    bool waits_on_parked(FlowState& state, model::Direction direction);
+    void release_parked(FlowState& state);
+    // At close: every parked packet into its stream, in capture order.
+    void feed_parked(FlowState& state);
     // The input with what the packet says about the other direction: its ACK as a stream offset
     // there, and its window in bytes.
     SegmentInput with_peer_view(FlowState& state, model::Direction direction,
@@ -172,8 +212,12 @@ bool Reassembler::State::replaces(FlowState& state, bool source_is_first,
     const DirectionStream& stream = state.stream(state.direction_of(source_is_first));
     if (!stream.started()) // the SYN of a flow first seen by its SYN+ACK
         return false;
-    // A retransmitted SYN carries the same ISN; any other SYN opens a new connection.
-    return !(stream.has_isn() && stream.isn() == packet.tcp.seq);
+    // A retransmitted SYN carries the same ISN; any other SYN opens a new connection. Without a
+    // SYN seen, a SYN just before the first byte is this connection's own, recorded late (a
+    // capture's per-CPU queues can put it after the SYN+ACK and the ACK).
+    if (stream.has_isn())
+        return stream.isn() != packet.tcp.seq;
+    return stream.base_seq() != packet.tcp.seq + 1;
 }
 
 SegmentInput Reassembler::State::with_peer_view(FlowState& state, model::Direction direction,
@@ -192,8 +236,8 @@ SegmentInput Reassembler::State::with_peer_view(FlowState& state, model::Directi
     return with_ack;
 }
 
-void Reassembler::State::add_tcp(FlowState& state, model::Direction direction,
-                                 const packet::DecodedPacket& packet, const SegmentInput& input) {
+void Reassembler::State::feed_tcp(FlowState& state, model::Direction direction,
+                                  const packet::DecodedPacket& packet, const SegmentInput& input) {
     DirectionStream& stream = state.stream(direction);
     DirectionStream& peer = state.stream(model::opposite(direction));
     StreamEvents events{sink, state.flow, direction,
@@ -215,19 +259,11 @@ void Reassembler::State::add_tcp(FlowState& state, model::Direction direction,
     buffered = buffered - held_before + state.held();
     if (state.held() > 0)
         release_lost_holes(state, input.frame);
-
     auto& stats = events.stats();
     if ((input.flags & flag::fin) != 0)
         stats.fin = true;
-    if ((input.flags & flag::rst) != 0) {
+    if ((input.flags & flag::rst) != 0)
         stats.rst = true;
-        end(state, CloseReason::rst, input.time);
-        return;
-    }
-    if (state.held() > config.max_buffered_per_flow || buffered > config.max_buffered_total)
-        enforce_caps(state, input.frame);
-    if (stream.finished() && peer.finished())
-        end(state, CloseReason::fin, input.time);
 }
 
 void Reassembler::State::end(FlowState& state, CloseReason reason, model::Timestamp now) {
@@ -272,6 +308,159 @@ void Reassembler::State::note_window_scale(FlowState& state, model::Direction di
     state.window_scale.note_syn(direction, shift);
     for (const auto side : {model::Direction::c2s, model::Direction::s2c})
         state.flow.of(side).window_shift = state.window_scale.shift(side);
+}
+
+void Reassembler::State::add_tcp(FlowState& state, model::Direction direction,
+                                 const packet::DecodedPacket& packet, const SegmentInput& input) {
+    feed_tcp(state, direction, packet, input);
+    if ((input.flags & flag::rst) != 0) {
+        end(state, CloseReason::rst, input.time);
+        return;
+    }
+    if (state.held() > config.max_buffered_per_flow || buffered > config.max_buffered_total)
+        enforce_caps(state, input.frame);
+    if (state.stream(direction).finished() && state.stream(model::opposite(direction)).finished())
+        end(state, CloseReason::fin, input.time);
+}
+
+bool Reassembler::State::must_wait(FlowState& state, model::Direction direction,
+                                   const packet::DecodedPacket& packet) {
+    if (!config.causal_order)
+        return false;
+    // Packets of one direction may pass each other here: its stream puts their bytes in
+    // sequence order anyway, and a later one may be the very bytes the other direction awaits.
+    const std::uint8_t flags = packet.tcp.flags;
+    const bool carries = !packet.payload.empty() || packet.payload_missing > 0 ||
+                         (flags & (flag::fin | flag::rst)) != 0;
+    if (!carries || (flags & flag::syn) != 0)
+        return false;
+    if (rst_before_its_bytes(state, direction, packet))
+        return true;
+    if ((flags & flag::ack) == 0)
+        return false;
+    const DirectionStream& peer = state.stream(model::opposite(direction));
+    if (peer.finished())
+        return false;
+    const auto acked = peer.offset_of_ack(packet.tcp.ack);
+    return acked && *acked > peer.next_offset();
+}
+
+void Reassembler::State::park(FlowState& state, model::Direction direction,
+                              const packet::DecodedPacket& packet, std::uint64_t frame,
+                              model::Timestamp time) {
+    auto& queue = state.parked[static_cast<std::size_t>(direction)];
+    Parked& parked = queue.emplace_back();
+    parked.packet = packet;
+    if (!packet.payload_stable) {
+        parked.owned.assign(packet.payload.begin(), packet.payload.end());
+        parked.packet.payload = util::Bytes(parked.owned.data(), parked.owned.size());
+    }
+    parked.frame = frame;
+    parked.time = time;
+    parked.parked_at = state.packets();
+    state.parked_bytes += packet.payload.size();
+    // What it acknowledges is known now, whenever its data is delivered: a hole it acknowledges
+    // in the other direction was lost by the capture, and must not wait for this packet.
+    if ((packet.tcp.flags & (flag::ack | flag::syn | flag::rst)) == flag::ack)
+        state.stream(model::opposite(direction)).note_ack(packet.tcp.ack);
+    if (state.held() > 0)
+        release_lost_holes(state, frame);
+}
+
+bool Reassembler::State::ready(FlowState& state, model::Direction direction, const Parked& parked) {
+    // A capture that lost the acknowledged bytes, or acknowledgements that make no sense, must
+    // not hold a direction for long: the same allowance as for an acknowledged hole.
+    if (state.packets() - parked.parked_at > config.ack_grace_packets ||
+        state.parked_bytes > config.max_buffered_per_flow / 8)
+        return true;
+    if (rst_before_its_bytes(state, direction, parked.packet))
+        return false;
+    if ((parked.packet.tcp.flags & flag::ack) == 0)
+        return true;
+    const DirectionStream& peer = state.stream(model::opposite(direction));
+    if (peer.finished())
+        return true;
+    const auto acked = peer.offset_of_ack(parked.packet.tcp.ack);
+    return !acked || *acked <= peer.next_offset();
+}
+
+bool Reassembler::State::rst_before_its_bytes(FlowState& state, model::Direction direction,
+                                              const packet::DecodedPacket& packet) {
+    if ((packet.tcp.flags & flag::rst) == 0)
+        return false;
+    const DirectionStream& stream = state.stream(direction);
+    const auto at = stream.offset_of_ack(packet.tcp.seq);
+    return at && *at > stream.next_offset();
+}
+
+bool Reassembler::State::waits_on_parked(FlowState& state, model::Direction direction) {
+    const auto& mine = state.parked[static_cast<std::size_t>(direction)];
+    const auto& theirs = state.parked[static_cast<std::size_t>(model::opposite(direction))];
+    if (mine.empty() || theirs.empty())
+        return false;
+    const DirectionStream& peer = state.stream(model::opposite(direction));
+    const auto acked = peer.offset_of_ack(mine.front().packet.tcp.ack);
+    for (const Parked& other : theirs) {
+        const auto at = peer.offset_of_ack(other.packet.tcp.seq);
+        if (acked && at && *at < *acked)
+            return true;
+    }
+    return false;
+}
+
+void Reassembler::State::release_parked(FlowState& state) {
+    while (!state.parked[0].empty() || !state.parked[1].empty()) {
+        std::optional<model::Direction> from;
+        std::size_t index = 0;
+        // The earliest parked packet that may go now.
+        for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
+            const auto& queue = state.parked[static_cast<std::size_t>(direction)];
+            for (std::size_t i = 0; i < queue.size(); ++i) {
+                if (!ready(state, direction, queue[i]))
+                    continue;
+                if (!from ||
+                    queue[i].frame < state.parked[static_cast<std::size_t>(*from)][index].frame) {
+                    from = direction;
+                    index = i;
+                }
+                break;
+            }
+        }
+        // Each direction waiting for bytes the other holds parked cannot happen in a real
+        // conversation; with acknowledgements that make no sense, the earlier packet goes first.
+        if (!from && waits_on_parked(state, model::Direction::c2s) &&
+            waits_on_parked(state, model::Direction::s2c)) {
+            from = state.parked[0].front().frame < state.parked[1].front().frame
+                       ? model::Direction::c2s
+                       : model::Direction::s2c;
+            index = 0;
+        }
+        if (!from)
+            return;
+        auto& queue = state.parked[static_cast<std::size_t>(*from)];
+        Parked parked = std::move(queue[index]);
+        queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(index));
+        state.parked_bytes -= parked.packet.payload.size();
+        const SegmentInput input = segment_of(parked.packet, parked.frame, parked.time);
+        // An RST among them ends the flow; what follows it still goes in, as it was recorded
+        // before the RST's turn came.
+        add_tcp(state, *from, parked.packet, input);
+    }
+}
+
+void Reassembler::State::feed_parked(FlowState& state) {
+    auto& c2s = state.parked[0];
+    auto& s2c = state.parked[1];
+    while (!c2s.empty() || !s2c.empty()) {
+        const bool from_c2s =
+            s2c.empty() || (!c2s.empty() && c2s.front().frame < s2c.front().frame);
+        auto& queue = from_c2s ? c2s : s2c;
+        Parked parked = std::move(queue.front());
+        queue.pop_front();
+        feed_tcp(state, from_c2s ? model::Direction::c2s : model::Direction::s2c, parked.packet,
+                 segment_of(parked.packet, parked.frame, parked.time));
+    }
+    state.parked_bytes = 0;
 }
 
 void Reassembler::State::note_control(FlowState& state, model::Direction direction,
@@ -390,6 +579,7 @@ void Reassembler::State::close(FlowList::iterator it, CloseReason reason, model:
     FlowState& state = *it;
     if (state.ending)
         reason = *state.ending; // it had ended; only its last packets were awaited
+    feed_parked(state);
     const std::uint64_t held_before = state.held();
     for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
         StreamEvents events{sink, state.flow, direction};
@@ -507,8 +697,16 @@ void Reassembler::add(const packet::DecodedPacket& packet, std::uint64_t frame,
     const SegmentInput input = segment_of(packet, frame, time);
     if (tcp && state.ending == CloseReason::rst) {
         s.add_after_rst(state, direction, packet, input);
-    } else if (tcp) {
+        return;
+    }
+    if (tcp && s.must_wait(state, direction, packet)) {
+        s.park(state, direction, packet, frame, time);
+        s.release_parked(state); // the packet count moved: an old one may be due
+        return;
+    }
+    if (tcp) {
         s.add_tcp(state, direction, packet, input);
+        s.release_parked(state);
     } else {
         StreamEvents events{s.sink, state.flow, direction};
         state.stream(direction).add_datagram(events, input);

@@ -58,6 +58,11 @@ struct ReassemblyConfig {
     // in flight at an RST. They are counted with the flow, as tshark counts a conversation's
     // frames; a new SYN on the 4-tuple closes it at once.
     model::Timestamp close_linger = 1'000'000'000;
+    // Deliver the two directions in causal order: a segment that acknowledges bytes of the other
+    // direction not delivered yet (a capture recorded the answer before the question) waits for
+    // them, at most ack_grace_packets packets of the flow. Dissectors that pair directions
+    // (HTTP's HEAD, upgrades, STARTTLS) then see the question first, as the peer did.
+    bool causal_order = true;
 };
 
 class Reassembler {

@@ -179,3 +179,83 @@ TEST_CASE("grpc mid-connection, after a gap and at the end: only what it can kno
         CHECK(framed.c2s[1].length == 30);
     }
 }
+
+namespace {
+
+// Sends both directions' bytes in turns of `chunk` bytes: c2s, s2c, c2s, ... A capture
+// delivers the two directions interleaved like this, a DATA frame of one direction often
+// between the pieces of the other's.
+void run_interleaved(const std::string& c2s, const std::string& s2c, std::size_t chunk,
+                     Framed& out) {
+    FramingSelector selector;
+    selector.set_default(spec_of("grpc"));
+    DissectorEngine engine(selector, out.recorder);
+    Driver driver(engine, make_flow(1, model::Protocol::tcp, 80));
+    for (std::size_t at = 0; at < std::max(c2s.size(), s2c.size()); at += chunk) {
+        if (at < c2s.size())
+            driver.send(model::Direction::c2s, c2s.substr(at, chunk));
+        if (at < s2c.size())
+            driver.send(model::Direction::s2c, s2c.substr(at, chunk));
+    }
+    driver.close();
+    out.c2s = out.recorder.of(model::Direction::c2s);
+    out.s2c = out.recorder.of(model::Direction::s2c);
+}
+
+// The server's side of two_streams(): the same streams' messages, other sizes.
+std::string two_streams_answer() {
+    const std::string big = grpc_message(std::string(700, 'r'));
+    return h2_frame(0x4, 0, 0, "") + headers(1) + headers(3) +
+           h2_frame(0x0, 0, 3, big.substr(0, 250)) + h2_frame(0x0, 0, 1, grpc_message("hi")) +
+           h2_frame(0x0, 0, 3, big.substr(250)) + h2_frame(0x1, 0x5, 1, "trailers") +
+           h2_frame(0x1, 0x5, 3, "trailers");
+}
+
+} // namespace
+
+TEST_CASE("grpc: each direction's messages are the same however the directions interleave",
+          "[dissectors][grpc][http2]") {
+    const std::string c2s = two_streams(), s2c = two_streams_answer();
+    Framed apart;
+    run_exchange("grpc", {c2s, s2c}, {}, {}, apart);
+    REQUIRE(apart.c2s.size() == 5);
+    REQUIRE(apart.s2c.size() == 2);
+    for (const auto& message : apart.c2s)
+        CHECK(message.status == MessageStatus::complete);
+    for (const auto& message : apart.s2c)
+        CHECK(message.status == MessageStatus::complete);
+    for (std::size_t chunk = 1; chunk <= std::max(c2s.size(), s2c.size()); ++chunk) {
+        Framed interleaved;
+        run_interleaved(c2s, s2c, chunk, interleaved);
+        INFO("turns of " << chunk << " bytes");
+        CHECK(shapes(interleaved.c2s) == shapes(apart.c2s));
+        CHECK(shapes(interleaved.s2c) == shapes(apart.s2c));
+    }
+}
+
+TEST_CASE("grpc: the peer's RST_STREAM in the middle of a DATA frame ends that stream safely",
+          "[dissectors][grpc][hostile]") {
+    const std::string message = grpc_message(std::string(100, 'm'));
+    const std::string data = h2_frame(0x0, 0, 1, message);
+    const std::string start = k_h2_preface + headers(1);
+    std::string reset_payload;
+    put_uint(reset_payload, 8, 4, false); // CANCEL
+    FramingSelector selector;
+    selector.set_default(spec_of("grpc"));
+    Recorder recorder;
+    DissectorEngine engine(selector, recorder);
+    Driver driver(engine, make_flow(1, model::Protocol::tcp, 80));
+    driver.send(model::Direction::c2s, start + data.substr(0, 40));
+    driver.send(model::Direction::s2c, h2_frame(0x3, 0, 1, reset_payload));
+    driver.send(model::Direction::c2s,
+                data.substr(40) + headers(3) + h2_frame(0x0, 0x1, 3, grpc_message("after")));
+    driver.close();
+    const auto messages = recorder.of(model::Direction::c2s);
+    // In the order they end: stream 3's message, then stream 1's, forgotten mid-way and ended
+    // with the connection.
+    REQUIRE(messages.size() == 2);
+    CHECK(messages[0].status == MessageStatus::complete);
+    CHECK(messages[0].header_json.starts_with(R"({"stream":3,)"));
+    CHECK(messages[1].status == MessageStatus::truncated);
+    CHECK(messages[1].length == 31);
+}

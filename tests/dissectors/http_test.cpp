@@ -382,3 +382,30 @@ TEST_CASE("auto names http from the first line and pairs responses as http does"
         CHECK(lines.recorder.choices.at(0).spec != "http");
     }
 }
+
+TEST_CASE("http: an HTTP/2 prior-knowledge preface is the same message whichever side speaks first",
+          "[dissectors][http][http2]") {
+    // A server with prior knowledge sends its SETTINGS on accept, so a capture may hold them
+    // before or after the client's preface.
+    const std::string settings = h2_frame(0x4, 0, 0, std::string(6, '\0'));
+    std::vector<std::vector<std::string>> seen;
+    for (const bool server_first : {false, true}) {
+        FramingSelector selector;
+        selector.set_default(spec_of("http"));
+        Recorder recorder;
+        DissectorEngine engine(selector, recorder);
+        Driver driver(engine, make_flow());
+        if (server_first)
+            driver.send(model::Direction::s2c, settings);
+        driver.send(model::Direction::c2s, k_h2_preface + settings);
+        if (!server_first)
+            driver.send(model::Direction::s2c, settings);
+        driver.close();
+        const auto c2s = recorder.of(model::Direction::c2s);
+        REQUIRE(c2s.size() == 2);
+        CHECK(c2s[0].length == 24);
+        CHECK(c2s[0].header_length == 24);
+        seen.push_back(shapes(c2s));
+    }
+    CHECK(seen[0] == seen[1]);
+}

@@ -15,6 +15,7 @@ struct ProtocolCapture {
     std::filesystem::path file;
     int port = 0;
     std::string preset; // sniff's framing for this protocol: the right answer for `auto`
+    long dropped = 0;   // packets dumpcap said it dropped (-1: it did not say)
     std::string framing() const { return std::to_string(port) + "=" + preset; }
 };
 

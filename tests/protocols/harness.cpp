@@ -105,7 +105,9 @@ std::string Background::log() const {
 // -B 64: a 64 MiB kernel buffer; with the default 2 MiB, dumpcap dropped 64 KiB loopback segments
 // of nginx's 1 MB response (issue 15's capture).
 LoopbackCapture::LoopbackCapture(const std::filesystem::path& file, int port)
-    : m_process("dumpcap -q -P -B 64 -i lo -f " + shell_quote("tcp port " + std::to_string(port)) +
+    // No -q: dumpcap's last line then gives the packets dropped, which tells a lossy capture
+    // (a busy machine) from a dissector's mistake.
+    : m_process("dumpcap -P -B 64 -i lo -f " + shell_quote("tcp port " + std::to_string(port)) +
                     " -w " + shell_quote(file.string()),
                 file.string() + ".log") {
     for (int tries = 0; tries < 100 && !m_started && m_process.running(); ++tries) {
@@ -120,6 +122,23 @@ LoopbackCapture::LoopbackCapture(const std::filesystem::path& file, int port)
 void LoopbackCapture::stop() {
     sleep_ms(500); // let the last packets reach the file
     m_process.stop(SIGINT);
+}
+
+long LoopbackCapture::dropped() const {
+    const std::string said = log();
+    const std::string mark = "received/dropped on interface";
+    const auto line = said.rfind(mark);
+    if (line == std::string::npos)
+        return -1;
+    const auto colon = said.find("': ", line);
+    const auto slash = said.find('/', colon == std::string::npos ? line : colon);
+    if (colon == std::string::npos || slash == std::string::npos)
+        return -1;
+    try {
+        return std::stol(said.substr(slash + 1));
+    } catch (const std::exception&) {
+        return -1;
+    }
 }
 
 int free_port() {

@@ -41,6 +41,9 @@ public:
     bool started() const { return m_started; }
     void stop(); // lets the last packets reach the file, then SIGINT
     std::string log() const { return m_process.log(); }
+    // After stop(): the packets the kernel or dumpcap dropped, from dumpcap's closing line
+    // ("Packets received/dropped on interface ...: R/D"); -1 when it did not print one.
+    long dropped() const;
 
 private:
     Background m_process;

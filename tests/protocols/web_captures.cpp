@@ -298,6 +298,7 @@ ProtocolCapture capture_grpc(const std::filesystem::path& dir) {
         throw std::runtime_error("dumpcap did not start:\n" + capture.log());
     run_client(run + " client " + port, 60, dir / "client.log");
     capture.stop();
+    result.dropped = capture.dropped();
     server.stop(SIGTERM);
     return result;
 }

@@ -173,6 +173,26 @@ TEST_CASE("a SYN with a new ISN on an open flow replaces it", "[reassembly]") {
     CHECK(h.sink.flow(2).of(c2s).bytes == "new");
 }
 
+TEST_CASE("a SYN recorded after its SYN+ACK and ACK is the same connection's", "[reassembly]") {
+    // A capture's per-CPU queues can write the SYN after the packets that answer it.
+    Harness h;
+    Connection c;
+    h.feed(c.syn_ack());
+    h.feed(c.ack(c2s, 0));
+    h.feed(c.syn());
+    h.feed(c.data(c2s, 0, "hello"));
+    h.feed(c.data(s2c, 0, "world"));
+    CHECK(h.reassembler.flows_seen() == 1);
+    CHECK(h.sink.flow(1).opened.client == c.client);
+    CHECK(h.sink.flow(1).of(c2s).bytes == "hello");
+    CHECK(h.sink.flow(1).of(s2c).bytes == "world");
+    // A SYN of another ISN still opens a new connection.
+    Connection next;
+    next.isn[0] = 4242;
+    h.feed(next.syn());
+    CHECK(h.reassembler.flows_seen() == 2);
+}
+
 TEST_CASE("idle flows expire with their holes turned into gaps", "[reassembly]") {
     ReassemblyConfig config;
     config.idle_timeout = 10'000;

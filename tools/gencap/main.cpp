@@ -5,8 +5,11 @@
 //   sniff-gencap --list         names and descriptions
 //   sniff-gencap --traffic FILE [--connections N] [--packets N] [--value-size N] [--seed N]
 //                [--drop RATE] [--reorder RATE] [--reorder-distance N]
+//   sniff-gencap --reshuffle IN OUT [--seed N] [--drop RATE] [--reorder RATE]
+//                [--reorder-distance N]   an existing capture, frames reordered and dropped
 
 #include "gencap/cases.hpp"
+#include "gencap/reshuffle.hpp"
 #include "gencap/traffic.hpp"
 
 #include <cstdio>
@@ -23,7 +26,24 @@ using namespace sniff::gencap;
 constexpr const char* k_usage =
     "usage: sniff-gencap DIR [CASE...] | --list\n"
     "       sniff-gencap --traffic FILE [--connections N] [--packets N] [--value-size N]\n"
-    "                    [--seed N] [--drop RATE] [--reorder RATE] [--reorder-distance N]\n";
+    "                    [--seed N] [--drop RATE] [--reorder RATE] [--reorder-distance N]\n"
+    "       sniff-gencap --reshuffle IN OUT [--seed N] [--drop RATE] [--reorder RATE]\n"
+    "                    [--reorder-distance N]\n";
+
+// One option of LossOptions; false when `name` is not one.
+bool loss_option(const std::string& name, const std::string& value, LossOptions& loss) {
+    if (name == "--seed")
+        loss.seed = std::stoull(value);
+    else if (name == "--drop")
+        loss.drop_rate = std::stod(value);
+    else if (name == "--reorder")
+        loss.reorder_rate = std::stod(value);
+    else if (name == "--reorder-distance")
+        loss.reorder_distance = static_cast<std::uint32_t>(std::stoul(value));
+    else
+        return false;
+    return true;
+}
 
 // Options of --traffic; throws std::invalid_argument for an unknown option or a bad value.
 TrafficOptions traffic_options(const std::vector<std::string>& args) {
@@ -39,15 +59,7 @@ TrafficOptions traffic_options(const std::vector<std::string>& args) {
             options.packets = std::stoull(value);
         else if (name == "--value-size")
             options.value_size = static_cast<std::uint32_t>(std::stoul(value));
-        else if (name == "--seed")
-            options.loss.seed = std::stoull(value);
-        else if (name == "--drop")
-            options.loss.drop_rate = std::stod(value);
-        else if (name == "--reorder")
-            options.loss.reorder_rate = std::stod(value);
-        else if (name == "--reorder-distance")
-            options.loss.reorder_distance = static_cast<std::uint32_t>(std::stoul(value));
-        else
+        else if (!loss_option(name, value, options.loss))
             throw std::invalid_argument("unknown option " + name);
     }
     if (options.connections == 0 || options.connections > 20000)
@@ -64,6 +76,24 @@ int write_traffic(const std::vector<std::string>& args) {
                 static_cast<unsigned long long>(result.counts.dropped),
                 static_cast<unsigned long long>(result.counts.reordered),
                 static_cast<unsigned long long>(result.stream_bytes));
+    return 0;
+}
+
+int reshuffle(const std::vector<std::string>& args) {
+    if (args.size() < 3)
+        throw std::invalid_argument("--reshuffle needs an input and an output file");
+    LossOptions loss;
+    for (std::size_t i = 3; i < args.size(); i += 2) {
+        if (i + 1 >= args.size())
+            throw std::invalid_argument(args[i] + " needs a value");
+        if (!loss_option(args[i], args[i + 1], loss))
+            throw std::invalid_argument("unknown option " + args[i]);
+    }
+    const auto counts = reshuffle_capture(args[1], args[2], loss);
+    std::printf("%s: %llu frames written, %llu dropped, %llu reordered\n", args[2].c_str(),
+                static_cast<unsigned long long>(counts.written),
+                static_cast<unsigned long long>(counts.dropped),
+                static_cast<unsigned long long>(counts.reordered));
     return 0;
 }
 
@@ -89,6 +119,8 @@ int main(int argc, char** argv) {
             return list_cases();
         if (args[0] == "--traffic")
             return write_traffic(args);
+        if (args[0] == "--reshuffle")
+            return reshuffle(args);
         std::filesystem::create_directories(args[0]);
         std::vector<std::string> names(args.begin() + 1, args.end());
         if (names.empty())

@@ -101,6 +101,7 @@ struct Reassembler::State {
     std::uint64_t next_id = 1;
     std::uint64_t next_tcp_stream = 0; // tshark's tcp.stream: TCP flows from 0, by first packet
     std::uint64_t buffered = 0;
+    std::uint64_t parked_total = 0; // payload bytes parked in all flows
     struct Ending {
         FlowKey key;
         std::uint64_t flow_id = 0;
@@ -359,6 +360,7 @@ void Reassembler::State::park(FlowState& state, model::Direction direction,
     parked.time = time;
     parked.parked_at = state.packets();
     state.parked_bytes += packet.payload.size();
+    parked_total += packet.payload.size();
     // What it acknowledges is known now, whenever its data is delivered: a hole it acknowledges
     // in the other direction was lost by the capture, and must not wait for this packet.
     if ((packet.tcp.flags & (flag::ack | flag::syn | flag::rst)) == flag::ack)
@@ -371,7 +373,8 @@ bool Reassembler::State::ready(FlowState& state, model::Direction direction, con
     // A capture that lost the acknowledged bytes, or acknowledgements that make no sense, must
     // not hold a direction for long: the same allowance as for an acknowledged hole.
     if (state.packets() - parked.parked_at > config.ack_grace_packets ||
-        state.parked_bytes > config.max_buffered_per_flow / 8)
+        state.parked_bytes > config.max_buffered_per_flow / 8 ||
+        parked_total > config.max_buffered_total / 8)
         return true;
     if (rst_before_its_bytes(state, direction, parked.packet))
         return false;
@@ -441,6 +444,7 @@ void Reassembler::State::release_parked(FlowState& state) {
         Parked parked = std::move(queue[index]);
         queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(index));
         state.parked_bytes -= parked.packet.payload.size();
+        parked_total -= parked.packet.payload.size();
         const SegmentInput input = segment_of(parked.packet, parked.frame, parked.time);
         // An RST among them ends the flow; what follows it still goes in, as it was recorded
         // before the RST's turn came.
@@ -460,6 +464,7 @@ void Reassembler::State::feed_parked(FlowState& state) {
         feed_tcp(state, from_c2s ? model::Direction::c2s : model::Direction::s2c, parked.packet,
                  segment_of(parked.packet, parked.frame, parked.time));
     }
+    parked_total -= state.parked_bytes;
     state.parked_bytes = 0;
 }
 

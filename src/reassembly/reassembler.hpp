@@ -25,6 +25,13 @@
 // Windows are in bytes: scaled by the window scale both SYNs announced (RFC 7323), raw when the
 // handshake was not captured (model::DirectionStats::window_shift says which).
 //
+// The two directions are delivered in causal order (causal_order): a TCP segment that acknowledges
+// bytes of the other direction not delivered yet waits, parked, until they are (or until
+// ack_grace_packets more packets of the flow passed, or both directions wait on each other, which
+// only nonsense acknowledgements cause); an RST waits for the bytes its sender sent before it. A
+// capture's per-CPU queues record an answer before its question; the dissectors that pair the
+// directions must see them as the peers did.
+//
 // UDP: each datagram is one segment of its direction.
 //
 // With control_events, packets that are no stream data of their own are reported too: every TCP

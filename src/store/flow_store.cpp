@@ -33,8 +33,6 @@ const auto k_segment_start = [](const model::SegmentInfo& s) { return s.offset; 
 const auto k_segment_length = [](const model::SegmentInfo& s) {
     return static_cast<std::uint64_t>(s.length);
 };
-const auto k_message_start = [](const StoredMessage& m) { return m.offset; };
-const auto k_message_length = [](const StoredMessage& m) { return m.length; };
 
 } // namespace
 
@@ -43,14 +41,22 @@ std::optional<std::size_t> DirectionData::segment_at(std::uint64_t offset) const
 }
 
 std::optional<std::size_t> DirectionData::message_at(std::uint64_t offset) const {
-    if (messages.in_offset_order())
-        return covering(messages, offset, k_message_start, k_message_length);
+    if (messages.in_offset_order()) {
+        const auto found = messages.last_starting_at_or_before(offset);
+        if (!found || offset - messages[*found].offset >= messages[*found].length)
+            return std::nullopt;
+        return found;
+    }
     std::optional<std::size_t> found; // the latest-starting message holding offset
-    for (std::size_t i = 0; i < messages.size(); ++i) {
-        const StoredMessage& m = messages[i];
+    std::uint64_t found_offset = 0;
+    std::size_t i = 0;
+    for (const StoredMessage m : messages) {
         if (m.offset <= offset && offset - m.offset < m.length &&
-            (!found || messages[*found].offset < m.offset))
+            (!found || found_offset < m.offset)) {
             found = i;
+            found_offset = m.offset;
+        }
+        ++i;
     }
     return found;
 }
@@ -61,10 +67,13 @@ std::size_t DirectionData::first_segment_from(std::uint64_t offset) const {
 
 std::size_t DirectionData::first_message_from(std::uint64_t offset) const {
     if (messages.in_offset_order())
-        return first_from(messages, offset, k_message_start);
-    for (std::size_t i = 0; i < messages.size(); ++i)
-        if (messages[i].offset >= offset)
+        return messages.first_starting_from(offset);
+    std::size_t i = 0;
+    for (const StoredMessage m : messages) {
+        if (m.offset >= offset)
             return i;
+        ++i;
+    }
     return messages.size();
 }
 
@@ -177,10 +186,23 @@ void FlowStore::on_flow_close(const model::Flow& flow, reassembly::CloseReason r
     found->close_reason = reason;
 }
 
+FlowRecord* FlowStore::message_record(const model::Flow& flow) {
+    // Tens of millions of messages come from a few flows, each right after the data event that
+    // already copied the flow's latest counters: find the record without copying them again.
+    if (m_last_record == nullptr || m_last_record->flow.id != flow.id) {
+        const auto it = m_index.find(flow.id);
+        if (it == m_index.end())
+            return record(flow);
+        m_last_record = m_flows[it->second].get();
+    }
+    ++m_version;
+    return m_last_record;
+}
+
 // The preview is not kept: a view reads the message's first bytes from the stored stream.
 void FlowStore::on_message(const model::Flow& flow, const dissect::Message& message,
                            util::Bytes /*preview*/) {
-    record(flow)->of(message.direction).messages.add(message);
+    message_record(flow)->of(message.direction).messages.add(message);
     ++m_items;
     enforce_budget();
 }

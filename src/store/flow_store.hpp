@@ -117,6 +117,7 @@ public:
 private:
     FlowRecord* record(const model::Flow& flow);
     FlowRecord* record(std::uint64_t flow_id);
+    FlowRecord* message_record(const model::Flow& flow);
     void enforce_budget();
     DirectionData* largest(bool by_items);
 
@@ -124,6 +125,7 @@ private:
     dissect::EngineConfig m_config;
     std::vector<std::unique_ptr<FlowRecord>> m_flows;
     std::unordered_map<std::uint64_t, std::size_t> m_index; // flow id → position
+    FlowRecord* m_last_record = nullptr; // the record of the last message (records never move)
     std::vector<model::Anomaly> m_global_anomalies;
     std::uint64_t m_version = 0;
     bool m_seen_capture = false; // twins exist only when both kinds of flows do

@@ -31,9 +31,10 @@ public:
         run_command("tmux send-keys -t " + m_name + " -l '" + text + "'");
     }
     std::string pane() { return run_command("tmux capture-pane -p -t " + m_name).out; }
-    // Polls the pane until it shows needle; returns the last pane seen.
-    bool wait_for(const std::string& needle, std::string* last = nullptr) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    // Polls the pane until it shows needle (for at most `limit`); returns the last pane seen.
+    bool wait_for(const std::string& needle, std::string* last = nullptr,
+                  std::chrono::seconds limit = std::chrono::seconds(10)) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
         std::string seen;
         while (std::chrono::steady_clock::now() < deadline) {
             seen = pane();
@@ -46,6 +47,16 @@ public:
         if (seen.find(needle) == std::string::npos)
             UNSCOPED_INFO("pane never showed '" << needle << "':\n" << seen);
         return seen.find(needle) != std::string::npos;
+    }
+    // The process the pane runs: tmux's shell may exec the command or run it as its child.
+    std::string pid() {
+        const auto first_line = [](const std::string& text) {
+            return text.substr(0, text.find('\n'));
+        };
+        const std::string shell =
+            first_line(run_command("tmux list-panes -t " + m_name + " -F '#{pane_pid}'").out);
+        const std::string child = first_line(run_command("pgrep -P " + shell).out);
+        return child.empty() ? shell : child;
     }
     bool alive() {
         return run_command("tmux has-session -t " + m_name + " 2>/dev/null").exit_code == 0;

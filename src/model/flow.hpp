@@ -51,6 +51,8 @@ inline constexpr std::uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ac
                               urg = 0x20, ece = 0x40, cwr = 0x80;
 }
 
+inline constexpr std::int8_t k_window_shift_unknown = -1;
+
 struct DirectionStats {
     std::uint64_t packets = 0;      // packets seen in this direction, with or without payload
     std::uint64_t wire_bytes = 0;   // payload bytes seen, retransmissions included
@@ -62,6 +64,11 @@ struct DirectionStats {
     std::uint64_t out_of_order = 0;    // segments that arrived ahead of a hole
     std::uint64_t overlaps = 0;        // overlaps whose bytes differed from the first copy
     std::uint64_t first_frame = 0;     // frame number of the first payload, 0 when none
+    // TCP: the window scale shift (RFC 7323) applied to the windows this direction advertises,
+    // known once both the SYN and the SYN+ACK were seen: their shift (capped at 14) when both
+    // carried the option, else 0. k_window_shift_unknown when the handshake was not captured
+    // (windows stay raw, as tshark's "window size scaling factor: -1 (unknown)").
+    std::int8_t window_shift = k_window_shift_unknown;
     bool fin = false;
     bool rst = false;
 };

@@ -19,11 +19,12 @@ struct SegmentInfo {
     std::uint8_t tcp_flags = 0;
     // TCP: the acknowledgement the carrying packet gave for the other direction, as a stream
     // offset of that direction (has_ack false when the ACK flag was off or the other direction
-    // had not started), and the window it advertised, raw (unscaled: window scale options are
-    // not decoded). For the time-sequence graph; 0/false for UDP and proxy chunks.
+    // had not started), and the window it advertised in bytes: scaled by its sender's window
+    // scale when the handshake showed one (DirectionStats::window_shift), else the raw field. For
+    // the time-sequence graph; 0/false for UDP and proxy chunks.
     bool has_ack = false;
     std::uint64_t ack_offset = 0;
-    std::uint16_t window = 0;
+    std::uint32_t window = 0;
     // sniff exec: the program's call that delivered these bytes ("recv", "read", ...) and the
     // size it asked for; null and 0 for packets and the proxy. Points to a static string.
     const char* call = nullptr;
@@ -50,10 +51,10 @@ struct ControlNote {
     std::uint32_t length = 0;
     std::uint8_t tcp_flags = 0;
     // As in SegmentInfo: the ACK it gives for the other direction (a stream offset there) and the
-    // window it advertises, raw.
+    // window it advertises, scaled when the scale is known.
     bool has_ack = false;
     std::uint64_t ack_offset = 0;
-    std::uint16_t window = 0;
+    std::uint32_t window = 0;
 };
 
 enum class GapReason : std::uint8_t {

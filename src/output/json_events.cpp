@@ -60,6 +60,20 @@ json direction_stats(const model::DirectionStats& stats) {
                 {"rst", stats.rst}};
 }
 
+// Captured TCP flows: their segments are packets with a window field.
+bool carries_tcp_header(const model::Flow& flow) {
+    return flow.protocol == model::Protocol::tcp && flow.origin == model::FlowOrigin::capture;
+}
+
+// The shift scaling the direction's windows, null when the handshake was not captured (the
+// windows are then the raw 16-bit fields).
+void put_window_shift(json& object, const model::DirectionStats& stats) {
+    if (stats.window_shift == model::k_window_shift_unknown)
+        object["window_shift"] = nullptr;
+    else
+        object["window_shift"] = stats.window_shift;
+}
+
 } // namespace
 
 void JsonEventWriter::write(const json& object) {
@@ -100,6 +114,8 @@ void JsonEventWriter::on_data(const model::Flow& flow, model::Direction directio
     object["offset"] = segment.offset;
     object["length"] = segment.length;
     object["tcp_flags"] = segment.tcp_flags;
+    if (carries_tcp_header(flow)) // the window its packet advertised, in bytes (see close)
+        object["window"] = segment.window;
     if (segment.call != nullptr) { // sniff exec: the program's call and the size it asked for
         object["call"] = segment.call;
         object["asked"] = segment.asked;
@@ -143,6 +159,9 @@ void JsonEventWriter::on_flow_close(const model::Flow& flow, reassembly::CloseRe
     object["last_seen"] = static_cast<double>(flow.last_seen) / 1e9;
     object["c2s"] = direction_stats(flow.of(model::Direction::c2s));
     object["s2c"] = direction_stats(flow.of(model::Direction::s2c));
+    if (carries_tcp_header(flow))
+        for (const auto direction : {model::Direction::c2s, model::Direction::s2c})
+            put_window_shift(object[model::direction_name(direction)], flow.of(direction));
     write(object);
 }
 

@@ -7,6 +7,7 @@
 #include "util/byte_reader.hpp"
 
 #include <cstdint>
+#include <optional>
 
 namespace sniff::packet {
 
@@ -15,6 +16,8 @@ struct TcpHeader {
     std::uint32_t ack = 0;
     std::uint8_t flags = 0;   // model::tcp_flags bits
     std::uint16_t window = 0; // raw, unscaled
+    // SYN and SYN+ACK only: the shift count of its window scale option (RFC 7323), as sent.
+    std::optional<std::uint8_t> window_scale;
 };
 
 struct DecodedPacket {

@@ -1,10 +1,12 @@
-// TCP (RFC 9293) and UDP (RFC 768) headers.
+// TCP (RFC 9293) and UDP (RFC 768) headers; a SYN's options are searched for the window scale.
 //
 // TCP  src_port(2) dst_port(2) seq(4) ack(4) data_offset/reserved(1) flags(1) window(2)
 //      checksum(2) urgent(2) options(data_offset*4 - 20)
 // UDP  src_port(2) dst_port(2) length(2) checksum(2)
 
+#include "model/flow.hpp"
 #include "packet/layers.hpp"
+#include "packet/tcp_options.hpp"
 
 namespace sniff::packet {
 namespace {
@@ -36,7 +38,11 @@ DecodeStatus decode_tcp(const Region& payload, DecodedPacket& out, std::string& 
     // Options must be complete too: a cut option block leaves no trustworthy payload start.
     if (const auto fits = header_fits(payload, header_length); fits != DecodeStatus::ok)
         return header_problem(fits, "TCP", detail);
-    reader.skip(header_length - reader.position()); // checksum, urgent pointer, options
+    reader.skip(4); // checksum, urgent pointer
+    const util::Bytes options = reader.take(header_length - k_tcp_min_header);
+    // Only a SYN's window scale counts (RFC 7323 2.2), so other packets skip the walk.
+    out.tcp.window_scale =
+        (out.tcp.flags & model::tcp_flags::syn) != 0 ? find_window_scale(options) : std::nullopt;
     out.payload = reader.rest();
     out.payload_missing = payload.missing;
     return DecodeStatus::ok;

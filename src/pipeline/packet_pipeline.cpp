@@ -3,6 +3,7 @@
 #include "capture/link_type_name.hpp"
 #include "util/plural.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cinttypes>
 #include <cstdio>
@@ -85,6 +86,7 @@ bool PacketPipeline::add(const capture::RawPacket& packet) {
         ++m_counts.filtered_out;
         return false;
     }
+    m_last_packet = std::max(m_last_packet, packet.time);
     const auto result = m_decoder.decode(packet);
     if (result.status == packet::DecodeStatus::ok) {
         ++m_counts.decoded;
@@ -98,6 +100,15 @@ bool PacketPipeline::add(const capture::RawPacket& packet) {
         m_reassembler.expire(packet.time);
     }
     return true;
+}
+
+void PacketPipeline::tick(model::Timestamp elapsed) {
+    if (m_last_packet == 0)
+        return;
+    // A packet since the last tick sets the clock; otherwise it runs on by the wall time.
+    m_clock = m_last_packet > m_clock ? m_last_packet : m_clock + elapsed;
+    m_last_expiry = m_clock;
+    m_reassembler.expire(m_clock);
 }
 
 void PacketPipeline::finish() {

@@ -31,6 +31,10 @@ public:
     void set_filter(std::unique_ptr<capture::BpfFilter> filter) { m_filter = std::move(filter); }
     // Returns false when the filter rejected the packet.
     bool add(const capture::RawPacket& packet);
+    // A live source's clock tick, `elapsed` ns after the previous one: time passes without
+    // packets too, so flows that ended close after their linger and idle ones expire. The clock
+    // is the packets' own, moved on by elapsed while none come.
+    void tick(model::Timestamp elapsed);
     void finish();
 
     const PipelineCounts& counts() const { return m_counts; }
@@ -45,6 +49,8 @@ private:
     std::unique_ptr<capture::BpfFilter> m_filter;
     PipelineCounts m_counts;
     model::Timestamp m_last_expiry = 0;
+    model::Timestamp m_last_packet = 0; // time of the latest packet, 0 before the first
+    model::Timestamp m_clock = 0;       // tick(): the packets' clock, estimated
 };
 
 // Reassembly settings from the command line (--max-buffer, --max-buffer-total, --idle-timeout).

@@ -46,7 +46,7 @@ struct StreamEvents {
 struct AckInfo {
     bool has_ack = false;
     std::uint64_t ack_offset = 0; // the other direction's stream offset
-    std::uint16_t window = 0;     // raw, unscaled
+    std::uint32_t window = 0;     // scaled when the scale is known (DirectionStats::window_shift)
 };
 
 // One packet of this direction, as reassembly needs it.
@@ -102,14 +102,14 @@ public:
     bool has_held() const { return !m_held.empty(); }
     std::uint64_t next_offset() const { return m_next; }
 
-    void set_window(std::uint16_t window) {
+    void set_window(std::uint32_t window) {
         m_window = window;
         m_window_known = true;
     }
     bool window_zero() const { return m_window_known && m_window == 0; }
     // The window this direction advertised last, when known.
-    std::optional<std::uint16_t> window() const {
-        return m_window_known ? std::optional<std::uint16_t>(m_window) : std::nullopt;
+    std::optional<std::uint32_t> window() const {
+        return m_window_known ? std::optional<std::uint32_t>(m_window) : std::nullopt;
     }
     // The last acknowledgement this direction sent (a stream offset of the other direction);
     // kept only while control events are reported.
@@ -181,7 +181,7 @@ private:
     bool m_has_isn = false;
     bool m_fin_known = false;
     bool m_window_known = false;
-    std::uint16_t m_window = 0;
+    std::uint32_t m_window = 0;
     std::uint32_t m_isn = 0;
     std::uint32_t m_base_seq = 0;   // sequence number of stream offset 0
     std::uint64_t m_next = 0;       // next expected offset: everything before it was handled

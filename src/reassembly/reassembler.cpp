@@ -2,6 +2,7 @@
 
 #include "reassembly/direction_stream.hpp"
 #include "reassembly/flow_key.hpp"
+#include "reassembly/window_scale.hpp"
 
 #include <array>
 #include <deque>
@@ -38,12 +39,15 @@ struct FlowState {
     std::array<DirectionStream, 2> directions;
     bool client_is_first = true; // the client is the first endpoint of the key's order
     bool memory_cap_reported = false;
-    // Both directions' FINs are in: the flow closes (reason fin) at its next packet, the ACK of
-    // the last FIN, so that ACK is counted with the flow as tshark's conversations count it; or
-    // at the end of input or its idle timeout when none comes.
-    bool fins_done = false;
+    // The flow ended (both FINs delivered, or an RST): it closes with this reason once
+    // close_linger of capture time has passed, so the packets that still belong to it (the ACKs
+    // of the last FINs, a retransmitted FIN, the peer's packets in flight at an RST) are counted
+    // with it, as tshark counts a conversation's frames.
+    std::optional<CloseReason> ending;
+    model::Timestamp ended_at = 0;
     std::uint64_t last_frame = 0;
     ControlContext controls; // used when control events are on
+    WindowScale window_scale;
     bool handshake_timed = false;
     std::array<std::deque<Parked>, 2> parked; // per direction, in capture order
     std::uint64_t parked_bytes = 0;
@@ -98,23 +102,38 @@ struct Reassembler::State {
     std::uint64_t next_tcp_stream = 0; // tshark's tcp.stream: TCP flows from 0, by first packet
     std::uint64_t buffered = 0;
     std::uint64_t parked_total = 0; // payload bytes parked in all flows
+    struct Ending {
+        FlowKey key;
+        std::uint64_t flow_id = 0;
+        model::Timestamp at = 0;
+    };
+    std::deque<Ending> endings; // ended flows in order of ending (each lingers as long)
 
     FlowList::iterator create(const FlowKey& key, bool source_is_first,
                               const packet::DecodedPacket& packet, std::uint64_t frame,
                               model::Timestamp time, std::uint32_t reuse);
+    // The flow a packet belongs to: open, ended but lingering, or made for it; flows.end() for
+    // a late packet of a flow that has closed (it is absorbed, uncounted).
+    FlowList::iterator flow_of(const FlowKey& key, bool source_is_first,
+                               const packet::DecodedPacket& packet, std::uint64_t frame,
+                               model::Timestamp time);
+    // No open flow on the 4-tuple: the closed one's late packet, or a new flow.
+    FlowList::iterator after_close(const FlowKey& key, bool source_is_first,
+                                   const packet::DecodedPacket& packet, std::uint64_t frame,
+                                   model::Timestamp time);
     bool replaces(FlowState& state, bool source_is_first, const packet::DecodedPacket& packet);
     // Declares the holes that will not fill (acknowledged, or waited for too long) lost gaps.
     void release_lost_holes(FlowState& state, std::uint64_t frame);
     void release_stale(FlowState& state, model::Timestamp now, std::uint64_t frame);
-    // Returns false when the packet closed the flow (`it` is gone).
-    bool add_tcp(FlowList::iterator it, model::Direction direction,
-                 const packet::DecodedPacket& packet, const SegmentInput& input);
+    // The packet into its stream, then whether the flow ended (it closes after its linger).
+    void add_tcp(FlowState& state, model::Direction direction, const packet::DecodedPacket& packet,
+                 const SegmentInput& input);
     // The part of add_tcp that never closes the flow: the segment into its stream, ACKs noted.
     void feed_tcp(FlowState& state, model::Direction direction, const packet::DecodedPacket& packet,
                   const SegmentInput& input);
     // Causal order: whether a packet must wait for bytes of the other direction, parking it,
     // and processing parked packets once what they acknowledge was delivered (or waited long
-    // enough). release_parked returns false when a released packet closed the flow.
+    // enough).
     bool must_wait(FlowState& state, model::Direction direction,
                    const packet::DecodedPacket& packet);
     void park(FlowState& state, model::Direction direction, const packet::DecodedPacket& packet,
@@ -127,11 +146,25 @@ struct Reassembler::State {
     // Whether the direction's first parked packet waits for bytes the other direction holds
     // parked.
     bool waits_on_parked(FlowState& state, model::Direction direction);
-    bool release_parked(FlowList::iterator it);
+    void release_parked(FlowState& state);
     // At close: every parked packet into its stream, in capture order.
     void feed_parked(FlowState& state);
+    // The input with what the packet says about the other direction: its ACK as a stream offset
+    // there, and its window in bytes.
+    SegmentInput with_peer_view(FlowState& state, model::Direction direction,
+                                const packet::DecodedPacket& packet, const SegmentInput& input);
+    // A SYN's window scale option; the flow's directions say the shifts once both SYNs were seen.
+    void note_window_scale(FlowState& state, model::Direction direction,
+                           std::optional<std::uint8_t> shift);
     // Control events: the handshake's round trip, and the packet as a pure ACK or window update.
     void note_control(FlowState& state, model::Direction direction, const SegmentInput& input);
+    // The flow ended (FIN both ways, or RST) at `now`: it closes close_linger later.
+    void end(FlowState& state, CloseReason reason, model::Timestamp now);
+    // A packet of a flow ended by an RST: counted and shown, never stream data.
+    void add_after_rst(FlowState& state, model::Direction direction,
+                       const packet::DecodedPacket& packet, const SegmentInput& input);
+    // Closes the ended flows whose linger is over as of `now`.
+    void close_ended(model::Timestamp now);
     // now: packet time of the close (tombstones expire idle_timeout after it).
     void close(FlowList::iterator it, CloseReason reason, model::Timestamp now);
     void bury(const FlowState& state, CloseReason reason, model::Timestamp now);
@@ -188,6 +221,22 @@ bool Reassembler::State::replaces(FlowState& state, bool source_is_first,
     return stream.base_seq() != packet.tcp.seq + 1;
 }
 
+SegmentInput Reassembler::State::with_peer_view(FlowState& state, model::Direction direction,
+                                                const packet::DecodedPacket& packet,
+                                                const SegmentInput& input) {
+    SegmentInput with_ack = input;
+    if ((input.flags & flag::ack) != 0) {
+        if (const auto acked =
+                state.stream(model::opposite(direction)).offset_of_ack(packet.tcp.ack)) {
+            with_ack.ack.has_ack = true;
+            with_ack.ack.ack_offset = *acked;
+        }
+    }
+    with_ack.ack.window =
+        state.window_scale.bytes(direction, packet.tcp.window, (input.flags & flag::syn) != 0);
+    return with_ack;
+}
+
 void Reassembler::State::feed_tcp(FlowState& state, model::Direction direction,
                                   const packet::DecodedPacket& packet, const SegmentInput& input) {
     DirectionStream& stream = state.stream(direction);
@@ -195,20 +244,15 @@ void Reassembler::State::feed_tcp(FlowState& state, model::Direction direction,
     StreamEvents events{sink, state.flow, direction,
                         config.control_events ? &state.controls : nullptr};
     const std::uint64_t held_before = state.held();
-    SegmentInput with_ack = input;
-    if ((input.flags & flag::ack) != 0) {
-        if (const auto acked = peer.offset_of_ack(packet.tcp.ack)) {
-            with_ack.ack.has_ack = true;
-            with_ack.ack.ack_offset = *acked;
-        }
-    }
-    with_ack.ack.window = packet.tcp.window;
+    if ((input.flags & flag::syn) != 0)
+        note_window_scale(state, direction, packet.tcp.window_scale);
+    const SegmentInput with_ack = with_peer_view(state, direction, packet, input);
     if (config.control_events)
         note_control(state, direction, with_ack);
     stream.add_tcp(events, with_ack, peer.window_zero());
     // The window this packet advertises limits what the peer may send to it.
     if ((input.flags & (flag::ack | flag::syn)) != 0)
-        stream.set_window(packet.tcp.window);
+        stream.set_window(with_ack.ack.window);
     // A SYN+ACK only acknowledges the SYN (and TCP Fast Open data, delivered with it), and an
     // RST's number says nothing about what arrived: neither can reveal a hole.
     if ((input.flags & (flag::ack | flag::syn | flag::rst)) == flag::ack)
@@ -223,24 +267,61 @@ void Reassembler::State::feed_tcp(FlowState& state, model::Direction direction,
         stats.rst = true;
 }
 
-bool Reassembler::State::add_tcp(FlowList::iterator it, model::Direction direction,
-                                 const packet::DecodedPacket& packet, const SegmentInput& input) {
-    FlowState& state = *it;
-    const bool final_ack = state.fins_done;
-    feed_tcp(state, direction, packet, input);
-    if (final_ack) {
-        close(it, CloseReason::fin, input.time); // the final ACK, counted by add()
-        return false;
+void Reassembler::State::end(FlowState& state, CloseReason reason, model::Timestamp now) {
+    if (state.ending)
+        return; // an RST after both FINs: the flow had already ended, as a FIN close
+    state.ending = reason;
+    state.ended_at = now;
+    endings.push_back({state.key, state.flow.id, now});
+}
+
+void Reassembler::State::add_after_rst(FlowState& state, model::Direction direction,
+                                       const packet::DecodedPacket& packet,
+                                       const SegmentInput& input) {
+    if (!packet.payload.empty() || packet.payload_missing > 0) {
+        model::Anomaly anomaly;
+        anomaly.kind = model::AnomalyKind::data_after_rst;
+        anomaly.frame = input.frame;
+        anomaly.offset = state.stream(direction).next_offset();
+        anomaly.detail = std::to_string(packet.payload.size() + packet.payload_missing) +
+                         " byte(s) from " + packet.source.to_string() + " after RST";
+        sink.on_anomaly(&state.flow, anomaly);
     }
+    if ((input.flags & flag::rst) != 0)
+        state.flow.of(direction).rst = true;
+    if (config.control_events)
+        note_control(state, direction, with_peer_view(state, direction, packet, input));
+}
+
+void Reassembler::State::close_ended(model::Timestamp now) {
+    while (!endings.empty() && now - endings.front().at > config.close_linger) {
+        const Ending ended = endings.front();
+        endings.pop_front();
+        // The flow may be gone already (closed by a new SYN, the end of input or idleness).
+        if (const auto found = table.find(ended.key);
+            found != table.end() && found->second->flow.id == ended.flow_id)
+            close(found->second, *found->second->ending, now);
+    }
+}
+
+void Reassembler::State::note_window_scale(FlowState& state, model::Direction direction,
+                                           std::optional<std::uint8_t> shift) {
+    state.window_scale.note_syn(direction, shift);
+    for (const auto side : {model::Direction::c2s, model::Direction::s2c})
+        state.flow.of(side).window_shift = state.window_scale.shift(side);
+}
+
+void Reassembler::State::add_tcp(FlowState& state, model::Direction direction,
+                                 const packet::DecodedPacket& packet, const SegmentInput& input) {
+    feed_tcp(state, direction, packet, input);
     if ((input.flags & flag::rst) != 0) {
-        close(it, CloseReason::rst, input.time);
-        return false;
+        end(state, CloseReason::rst, input.time);
+        return;
     }
     if (state.held() > config.max_buffered_per_flow || buffered > config.max_buffered_total)
         enforce_caps(state, input.frame);
     if (state.stream(direction).finished() && state.stream(model::opposite(direction)).finished())
-        state.fins_done = true;
-    return true;
+        end(state, CloseReason::fin, input.time);
 }
 
 bool Reassembler::State::must_wait(FlowState& state, model::Direction direction,
@@ -330,8 +411,7 @@ bool Reassembler::State::waits_on_parked(FlowState& state, model::Direction dire
     return false;
 }
 
-bool Reassembler::State::release_parked(FlowList::iterator it) {
-    FlowState& state = *it;
+void Reassembler::State::release_parked(FlowState& state) {
     while (!state.parked[0].empty() || !state.parked[1].empty()) {
         std::optional<model::Direction> from;
         std::size_t index = 0;
@@ -359,17 +439,17 @@ bool Reassembler::State::release_parked(FlowList::iterator it) {
             index = 0;
         }
         if (!from)
-            return true;
+            return;
         auto& queue = state.parked[static_cast<std::size_t>(*from)];
         Parked parked = std::move(queue[index]);
         queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(index));
         state.parked_bytes -= parked.packet.payload.size();
         parked_total -= parked.packet.payload.size();
         const SegmentInput input = segment_of(parked.packet, parked.frame, parked.time);
-        if (!add_tcp(it, *from, parked.packet, input))
-            return false;
+        // An RST among them ends the flow; what follows it still goes in, as it was recorded
+        // before the RST's turn came.
+        add_tcp(state, *from, parked.packet, input);
     }
-    return true;
 }
 
 void Reassembler::State::feed_parked(FlowState& state) {
@@ -502,8 +582,8 @@ void Reassembler::State::enforce_caps(FlowState& state, std::uint64_t frame) {
 
 void Reassembler::State::close(FlowList::iterator it, CloseReason reason, model::Timestamp now) {
     FlowState& state = *it;
-    if (state.fins_done && reason != CloseReason::rst)
-        reason = CloseReason::fin; // it ended with both FINs; only its final ACK was awaited
+    if (state.ending)
+        reason = *state.ending; // it had ended; only its last packets were awaited
     feed_parked(state);
     const std::uint64_t held_before = state.held();
     for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
@@ -549,6 +629,48 @@ void Reassembler::State::data_after_rst(const Tombstone& tomb, const packet::Dec
     sink.on_anomaly(nullptr, anomaly);
 }
 
+FlowList::iterator Reassembler::State::flow_of(const FlowKey& key, bool source_is_first,
+                                               const packet::DecodedPacket& packet,
+                                               std::uint64_t frame, model::Timestamp time) {
+    const bool syn = packet.protocol == model::Protocol::tcp && (packet.tcp.flags & flag::syn) != 0;
+    if (const auto found = table.find(key); found != table.end()) {
+        FlowList::iterator it = found->second;
+        if (it->ending) {
+            // An ended flow takes its late packets until the linger is over; a SYN is a new
+            // connection on the 4-tuple at once.
+            if (!syn && time - it->ended_at <= config.close_linger)
+                return it;
+            close(it, *it->ending, time);
+            return after_close(key, source_is_first, packet, frame, time);
+        }
+        if (replaces(*it, source_is_first, packet)) {
+            const std::uint32_t reuse = it->flow.reuse + 1;
+            close(it, CloseReason::replaced, time);
+            return create(key, source_is_first, packet, frame, time, reuse);
+        }
+        return it;
+    }
+    return after_close(key, source_is_first, packet, frame, time);
+}
+
+FlowList::iterator Reassembler::State::after_close(const FlowKey& key, bool source_is_first,
+                                                   const packet::DecodedPacket& packet,
+                                                   std::uint64_t frame, model::Timestamp time) {
+    std::uint32_t reuse = 0;
+    if (const auto tomb = tombstones.find(key); tomb != tombstones.end()) {
+        const bool syn =
+            packet.protocol == model::Protocol::tcp && (packet.tcp.flags & flag::syn) != 0;
+        if (tomb->second.absorbs && !syn) {
+            if (tomb->second.rst && (!packet.payload.empty() || packet.payload_missing > 0))
+                data_after_rst(tomb->second, packet, frame);
+            return flows.end(); // a late ACK, FIN or retransmission of the closed flow
+        }
+        reuse = tomb->second.reuse + 1;
+        tombstones.erase(tomb);
+    }
+    return create(key, source_is_first, packet, frame, time, reuse);
+}
+
 Reassembler::Reassembler(ReassemblyConfig config, StreamSink& sink)
     : m_state(std::make_unique<State>(config, sink)) {}
 
@@ -561,28 +683,9 @@ void Reassembler::add(const packet::DecodedPacket& packet, std::uint64_t frame,
     bool source_is_first = true;
     const FlowKey key =
         make_flow_key(packet.protocol, packet.source, packet.destination, source_is_first);
-    FlowList::iterator it;
-    if (const auto found = s.table.find(key); found != s.table.end()) {
-        it = found->second;
-        if (s.replaces(*it, source_is_first, packet)) {
-            const std::uint32_t reuse = it->flow.reuse + 1;
-            s.close(it, CloseReason::replaced, time);
-            it = s.create(key, source_is_first, packet, frame, time, reuse);
-        }
-    } else {
-        std::uint32_t reuse = 0;
-        if (const auto tomb = s.tombstones.find(key); tomb != s.tombstones.end()) {
-            const bool syn = tcp && (packet.tcp.flags & flag::syn) != 0;
-            if (tomb->second.absorbs && !syn) {
-                if (tomb->second.rst && (!packet.payload.empty() || packet.payload_missing > 0))
-                    s.data_after_rst(tomb->second, packet, frame);
-                return; // a late ACK, FIN or retransmission of the closed flow
-            }
-            reuse = tomb->second.reuse + 1;
-            s.tombstones.erase(tomb);
-        }
-        it = s.create(key, source_is_first, packet, frame, time, reuse);
-    }
+    const auto it = s.flow_of(key, source_is_first, packet, frame, time);
+    if (it == s.flows.end())
+        return;                                 // a late packet of a closed flow
     s.flows.splice(s.flows.end(), s.flows, it); // most recently active last
 
     FlowState& state = *it;
@@ -596,15 +699,19 @@ void Reassembler::add(const packet::DecodedPacket& packet, std::uint64_t frame,
     if (stats.first_frame == 0 && payload > 0)
         stats.first_frame = frame;
 
-    if (tcp && s.must_wait(state, direction, packet)) {
-        s.park(state, direction, packet, frame, time);
-        s.release_parked(it); // the packet count moved: an old one may be due
+    const SegmentInput input = segment_of(packet, frame, time);
+    if (tcp && state.ending == CloseReason::rst) {
+        s.add_after_rst(state, direction, packet, input);
         return;
     }
-    const SegmentInput input = segment_of(packet, frame, time);
+    if (tcp && s.must_wait(state, direction, packet)) {
+        s.park(state, direction, packet, frame, time);
+        s.release_parked(state); // the packet count moved: an old one may be due
+        return;
+    }
     if (tcp) {
-        if (s.add_tcp(it, direction, packet, input))
-            s.release_parked(it);
+        s.add_tcp(state, direction, packet, input);
+        s.release_parked(state);
     } else {
         StreamEvents events{s.sink, state.flow, direction};
         state.stream(direction).add_datagram(events, input);
@@ -614,6 +721,7 @@ void Reassembler::add(const packet::DecodedPacket& packet, std::uint64_t frame,
 void Reassembler::expire(model::Timestamp now) {
     State& s = *m_state;
     const model::Timestamp timeout = s.config.idle_timeout;
+    s.close_ended(now);
     // The list is in order of last activity, so the idle flows are at its front.
     while (!s.flows.empty() && now - s.flows.front().flow.last_seen > timeout)
         s.close(s.flows.begin(), CloseReason::idle, now);
@@ -636,6 +744,7 @@ void Reassembler::finish() {
     State& s = *m_state;
     while (!s.flows.empty())
         s.close(s.flows.begin(), CloseReason::end_of_input, s.flows.front().flow.last_seen);
+    s.endings.clear();
     s.tombstones.clear();
     s.tombstone_order.clear();
 }

@@ -2,8 +2,9 @@
 // Turns decoded packets into flows and ordered per-direction streams.
 //
 // Flows are keyed by protocol and both endpoints. The client is the SYN sender, else the first
-// sender. A SYN on a 4-tuple whose flow has closed (FIN both ways or RST) starts a new flow
-// (port reuse, Flow::reuse counts them).
+// sender. A flow that ended (FIN both ways or RST) closes close_linger later, counting the packets
+// that come meanwhile; a SYN on its 4-tuple starts a new flow (port reuse, Flow::reuse counts
+// them), and later packets without SYN are taken as the closed flow's and dropped.
 //
 // TCP per direction: in-order bytes are passed to the sink at once, zero-copy. Out-of-order
 // segments are copied and held (bounded by the caps below) until the hole is filled. Exact
@@ -20,6 +21,9 @@
 // flow came without filling it, and what waited behind it is delivered (Zeek's content-gap rule,
 // with an allowance for local reordering). Independently, no byte waits behind a hole for more
 // than hole_timeout of capture time (checked per packet of the flow and at every expire()).
+//
+// Windows are in bytes: scaled by the window scale both SYNs announced (RFC 7323), raw when the
+// handshake was not captured (model::DirectionStats::window_shift says which).
 //
 // The two directions are delivered in causal order (causal_order): a TCP segment that acknowledges
 // bytes of the other direction not delivered yet waits, parked, until they are (or until
@@ -56,6 +60,11 @@ struct ReassemblyConfig {
     // Report pure ACKs, window updates and retransmissions to the sink (StreamSink::on_control):
     // for the HTML report's time-sequence graph. Off, a packet costs what it did without them.
     bool control_events = false;
+    // Capture time (ns) a flow that ended (FIN both ways, or RST) still takes the packets of its
+    // 4-tuple before it closes: the ACKs of the last FINs, a retransmitted FIN, what the peer had
+    // in flight at an RST. They are counted with the flow, as tshark counts a conversation's
+    // frames; a new SYN on the 4-tuple closes it at once.
+    model::Timestamp close_linger = 1'000'000'000;
     // Deliver the two directions in causal order: a segment that acknowledges bytes of the other
     // direction not delivered yet (a capture recorded the answer before the question) waits for
     // them, at most ack_grace_packets packets of the flow. Dissectors that pair directions
@@ -71,7 +80,8 @@ public:
     Reassembler& operator=(const Reassembler&) = delete;
 
     void add(const packet::DecodedPacket& packet, std::uint64_t frame, model::Timestamp time);
-    // Closes flows idle for longer than the timeout, as of `now` (packet time, not wall time).
+    // Closes flows idle for longer than the timeout, and ended flows whose linger is over, as of
+    // `now` (packet time, not wall time).
     void expire(model::Timestamp now);
     // End of input: remaining holes become gaps and every open flow closes (end_of_input).
     void finish();

@@ -64,6 +64,8 @@ void stats_json(JsonText& out, const model::DirectionStats& stats) {
     out.raw(",").key("retransmissions").unsigned_number(stats.retransmissions);
     out.raw(",").key("out_of_order").unsigned_number(stats.out_of_order);
     out.raw(",").key("overlaps").unsigned_number(stats.overlaps);
+    // The shift scaling the windows this direction advertised; -1: unknown (no handshake).
+    out.raw(",").key("window_shift").number(stats.window_shift);
     out.raw(",").key("fin").boolean(stats.fin).raw(",").key("rst").boolean(stats.rst).raw("}");
 }
 

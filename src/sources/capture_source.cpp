@@ -131,6 +131,8 @@ private:
             if (code || m_stopping)
                 return;
             show_status();
+            // Ended flows close and idle ones expire on a quiet interface too.
+            m_pipeline.tick(1'000'000'000);
             // -w: what was captured reaches the file within a second, so a kill -9 loses
             // at most that much.
             if (m_writer != nullptr && !m_writer_failed)

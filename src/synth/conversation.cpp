@@ -20,6 +20,11 @@ void TcpConversation::emit(Direction direction, model::Timestamp time, std::uint
     fields.ack = m_next_seq[static_cast<int>(model::opposite(direction))];
     fields.flags = tcp_flags;
     fields.mss_option = (tcp_flags & flags::syn) != 0;
+    fields.window = m_window[static_cast<int>(direction)];
+    if ((tcp_flags & flags::syn) != 0) {
+        fields.window_scale = m_window_scale;
+        fields.window = 65535; // a SYN's window is never scaled
+    }
     if ((tcp_flags & flags::ack) == 0)
         fields.ack = 0;
     build_tcp_headers(m_headers, from_client ? m_client : m_server,

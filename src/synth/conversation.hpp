@@ -24,6 +24,15 @@ public:
     TcpConversation(FrameOutput output, model::Endpoint client, model::Endpoint server,
                     std::uint32_t client_isn = 1000, std::uint32_t server_isn = 5000);
 
+    // The handshake's SYNs announce this window scale shift (RFC 7323), both ways; none by
+    // default. Call before handshake().
+    void set_window_scale(std::uint8_t shift) { m_window_scale = shift; }
+    // The raw window field a direction's packets carry from now on (65535 by default); a reader
+    // scales it by the shift once the handshake announced one.
+    void set_window(model::Direction direction, std::uint16_t window) {
+        m_window[static_cast<int>(direction)] = window;
+    }
+
     void handshake(model::Timestamp time);
     // Data in one direction, as one segment (several when over k_max_payload), acked by the peer's
     // numbers; the peer's ACK is not written (real captures often miss them too).
@@ -44,6 +53,8 @@ private:
     model::Endpoint m_client;
     model::Endpoint m_server;
     std::uint32_t m_next_seq[2];
+    std::uint16_t m_window[2] = {65535, 65535};
+    std::optional<std::uint8_t> m_window_scale;
     Frame m_headers; // reused for every frame: no allocation per recorded chunk
 };
 

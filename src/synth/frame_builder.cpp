@@ -46,7 +46,7 @@ void append_tcp_header(Frame& frame, const model::Endpoint& source,
                        const model::Endpoint& destination, const TcpFields& fields,
                        util::Bytes payload) {
     const std::size_t at = frame.size();
-    const std::uint8_t header_words = fields.mss_option ? 6 : 5;
+    const auto header_words = static_cast<std::uint8_t>(tcp_header_size(fields) / 4);
     put_be16(frame, source.port);
     put_be16(frame, destination.port);
     put_be32(frame, fields.seq);
@@ -60,6 +60,12 @@ void append_tcp_header(Frame& frame, const model::Endpoint& source,
         put_u8(frame, 2); // kind MSS
         put_u8(frame, 4);
         put_be16(frame, 1460);
+    }
+    if (fields.window_scale) {
+        put_u8(frame, 1); // NOP: the option's 3 bytes end on a 4-byte boundary
+        put_u8(frame, 3); // kind window scale
+        put_u8(frame, 3);
+        put_u8(frame, *fields.window_scale);
     }
     // The header's length is even, so its sum and the payload's add up to the segment's.
     const util::Bytes header(frame.data() + at, frame.size() - at);
@@ -129,7 +135,7 @@ void append_ethernet_header(Frame& frame, std::uint8_t ip_version,
     put_be16(frame, ip_version == 6 ? k_ethertype_ipv6 : k_ethertype_ipv4);
 }
 
-constexpr std::size_t k_max_headers = 14 + 40 + 24; // Ethernet, IPv6, TCP with MSS
+constexpr std::size_t k_max_headers = 14 + 40 + 28; // Ethernet, IPv6, TCP with MSS and WS
 
 } // namespace
 
@@ -171,7 +177,7 @@ void build_tcp_headers(Frame& headers, const model::Endpoint& source,
                        const model::Endpoint& destination, const TcpFields& fields,
                        util::Bytes payload) {
     headers.clear();
-    const std::size_t tcp_size = (fields.mss_option ? 24 : 20) + payload.size();
+    const std::size_t tcp_size = tcp_header_size(fields) + payload.size();
     append_ethernet_header(headers, source.ip.version, {});
     append_ip_header(headers, source, destination, 6, tcp_size, 0);
     append_tcp_header(headers, source, destination, fields, payload);

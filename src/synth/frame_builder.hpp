@@ -7,6 +7,7 @@
 #include "util/byte_reader.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace sniff::synth {
@@ -19,7 +20,14 @@ struct TcpFields {
     std::uint8_t flags = 0; // model::tcp_flags
     std::uint16_t window = 65535;
     bool mss_option = false; // add an MSS option (SYNs look like real ones)
+    // Add a window scale option (RFC 7323: NOP, kind 3, the shift) with this shift; SYNs only.
+    std::optional<std::uint8_t> window_scale;
 };
+
+// The TCP header's size with the options fields asks for.
+inline std::size_t tcp_header_size(const TcpFields& fields) {
+    return 20 + (fields.mss_option ? 4 : 0) + (fields.window_scale ? 4 : 0);
+}
 
 // Big-endian byte appends: the building blocks of every header below.
 inline void put_u8(Frame& frame, std::uint8_t value) {

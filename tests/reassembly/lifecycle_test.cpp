@@ -54,19 +54,38 @@ TEST_CASE("FIN both ways closes the flow once all bytes are delivered", "[reasse
     h.feed(c.data(c2s, 0, "bye"));
     h.feed(c.fin(c2s, 3));
     h.feed(c.data(s2c, 0, "ok", f::psh | f::ack | f::fin));
-    CHECK(h.reassembler.open_flows() == 1); // the ACK of the last FIN is still to come
     h.feed(c.ack(c2s, 4)); // counted with the flow, as tshark's conversations count it
+    h.feed(c.ack(c2s, 4)); // a duplicate within the linger too
+    CHECK(h.reassembler.open_flows() == 1);
+    h.time += 1'100'000'000; // the linger (1 s) is over
+    h.reassembler.expire(h.time);
     CHECK(h.reassembler.open_flows() == 0);
-    h.feed(c.ack(c2s, 4)); // a later copy belongs to the closed flow
+    h.feed(c.ack(c2s, 4)); // a later copy belongs to the closed flow, uncounted
     CHECK(h.reassembler.flows_seen() == 1);
     auto& flow = h.sink.flow(1);
     CHECK(flow.reason == CloseReason::fin);
     CHECK(flow.closed.of(c2s).fin);
     CHECK(flow.closed.of(s2c).fin);
     CHECK(flow.of(s2c).bytes == "ok");
-    CHECK(flow.closed.of(c2s).packets == 5); // SYN, ACK, "bye", FIN, the final ACK
+    CHECK(flow.closed.of(c2s).packets == 6); // SYN, ACK, "bye", FIN, the final ACK twice
     CHECK(flow.closed.of(s2c).packets == 2); // SYN+ACK, "ok" with FIN
     CHECK(h.sink.events_after_close == 0);
+}
+
+TEST_CASE("an ended flow's linger is cut short by a new SYN on its 4-tuple", "[reassembly]") {
+    Harness h;
+    Connection first;
+    h.handshake(first);
+    h.feed(first.fin(c2s, 0));
+    h.feed(first.fin(s2c, 0));
+    h.feed(first.ack(c2s, 1));
+    Connection second;
+    second.isn[0] = 500000;
+    h.feed(second.syn());
+    CHECK(h.sink.flow(1).reason == CloseReason::fin);
+    CHECK(h.sink.flow(1).closed.of(c2s).packets == 4);
+    CHECK(h.sink.flow(2).opened.reuse == 1);
+    CHECK(h.reassembler.open_flows() == 1);
 }
 
 TEST_CASE("a flow whose final ACK never comes still closes as fin", "[reassembly]") {
@@ -96,16 +115,23 @@ TEST_CASE("RST closes the flow and later data is an anomaly", "[reassembly]") {
     h.feed(c.data(c2s, 0, "hello?"));
     h.feed(c.data(c2s, 10, "held")); // a hole: becomes a gap at the reset
     h.feed(c.rst(s2c, 0));
+    // What the client had in flight still counts with the flow, never as stream data.
+    h.feed(c.data(c2s, 6, "in flight"));
+    REQUIRE(h.sink.count(AnomalyKind::data_after_rst) == 1);
+    CHECK(h.sink.anomalies.back().first == 1);
+    h.time += 1'100'000'000; // the linger (1 s) is over
+    h.reassembler.expire(h.time);
     CHECK(h.reassembler.open_flows() == 0);
-    h.feed(c.data(c2s, 6, "data after the reset"));
+    h.feed(c.data(c2s, 15, "data after the reset"));
     CHECK(h.reassembler.flows_seen() == 1);
     auto& flow = h.sink.flow(1);
     CHECK(flow.reason == CloseReason::rst);
     CHECK(flow.closed.of(s2c).rst);
+    CHECK(flow.closed.of(c2s).packets == 5); // SYN, ACK, "hello?", "held", "in flight"
     CHECK(flow.of(c2s).bytes == "hello?held");
     REQUIRE(flow.of(c2s).gaps.size() == 1);
     CHECK(flow.of(c2s).gaps[0].length == 4);
-    REQUIRE(h.sink.count(AnomalyKind::data_after_rst) == 1);
+    REQUIRE(h.sink.count(AnomalyKind::data_after_rst) == 2);
     CHECK(h.sink.anomalies.back().first == 0); // the flow is gone
     CHECK(h.sink.events_after_close == 0);
 }

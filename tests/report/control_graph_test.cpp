@@ -13,17 +13,7 @@ namespace sniff::report::test {
 
 namespace {
 
-using sniff::test::read_file;
 using sniff::test::scratch_dir;
-
-nlohmann::json page_data(const std::string& html_path) {
-    const std::string html = read_file(html_path);
-    const std::string open = "<script type=\"application/json\" id=\"sniff-data\">";
-    const auto begin = html.find(open);
-    REQUIRE(begin != std::string::npos);
-    const auto end = html.find("</script>", begin);
-    return nlohmann::json::parse(html.substr(begin + open.size(), end - begin - open.size()));
-}
 
 // The generator's single-flow cases: client port 40000, server port 8080, tshark stream 0.
 ControlCounts expected_from_tshark(const std::string& capture) {

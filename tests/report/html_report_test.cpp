@@ -274,7 +274,7 @@ TEST_CASE("the page draws: a screenshot of the demo capture's report", "[report]
     if (!have_chromium())
         return;
     const std::string png = (dir / "demo.png").string();
-    CHECK(screenshot(html, png, 1280, 1400));
+    CHECK(screenshot(html, png, 1280, 2200)); // tall enough for both directions' graphs
     // Kept for a look with an image viewer when SNIFF_REPORT_SCREENSHOT names a path.
     if (const char* keep = std::getenv("SNIFF_REPORT_SCREENSHOT"))
         std::filesystem::copy_file(png, keep, std::filesystem::copy_options::overwrite_existing);
@@ -440,7 +440,11 @@ TEST_CASE("segments carry the ACK of the other direction as its stream offset, a
     CHECK(s2c[0][5] == 15);
     CHECK(c2s[1][5] == 3004);
     CHECK(c2s[0][5] == 0); // the first request: nothing of the answer yet
-    CHECK(s2c[0][6] == 65535);
+    // The windows in bytes: both SYNs announced a shift of 7, the fields say 24 and 512.
+    CHECK(c2s[0][6] == 24 << 7);
+    CHECK(s2c[0][6] == 512 << 7);
+    CHECK(data["flows"][0]["dirs"][0]["stats"]["window_shift"] == 7);
+    CHECK(data["flows"][0]["dirs"][1]["stats"]["window_shift"] == 7);
 }
 
 TEST_CASE("a report written while flows are open (a live run's Ctrl-C) shows them as open",

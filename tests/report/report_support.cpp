@@ -42,7 +42,8 @@ std::string chromium(const std::string& arguments, const std::string& html_path)
 } // namespace
 
 void write_conversation(const std::string& path, const std::vector<Exchange>& exchanges,
-                        std::uint16_t client_port, std::uint16_t server_port) {
+                        std::uint16_t client_port, std::uint16_t server_port,
+                        const ConversationWindows& windows) {
     capture::PcapWriter writer;
     REQUIRE(writer.open(path, {}));
     const auto output = [&](model::Timestamp time, util::Bytes headers, util::Bytes payload) {
@@ -52,6 +53,11 @@ void write_conversation(const std::string& path, const std::vector<Exchange>& ex
         output, model::Endpoint{model::IpAddress::v4(0x7f000001), client_port},
         model::Endpoint{model::IpAddress::v4(0x7f000001), server_port});
     model::Timestamp time = 1'700'000'000'000'000'000;
+    if (windows.shift) {
+        conversation.set_window_scale(*windows.shift);
+        conversation.set_window(model::Direction::c2s, windows.c2s);
+        conversation.set_window(model::Direction::s2c, windows.s2c);
+    }
     conversation.handshake(time);
     for (const auto& exchange : exchanges)
         for (const auto& segment : exchange.segments)
@@ -77,7 +83,9 @@ void write_demo_capture(const std::string& path) {
         {Direction::c2s, {a.substr(0, 2), a.substr(2)}},                 // split header
         {Direction::s2c, {small}},
     };
-    write_conversation(path, exchanges);
+    // Both ends scale windows by 128, as Linux does; the client's 3 KiB window is what holds
+    // the server's long answer back (drawn as the yellow line over it).
+    write_conversation(path, exchanges, 40001, 9000, {7, 24, 512});
 }
 
 void build_report(const std::string& capture_path, const std::string& framing,
@@ -103,6 +111,15 @@ void build_report(const std::string& capture_path, const std::string& framing,
     pipeline.finish();
     std::string error;
     REQUIRE(collector.write(html_path, error));
+}
+
+nlohmann::json page_data(const std::string& html_path) {
+    const std::string html = sniff::test::read_file(html_path);
+    const std::string open = "<script type=\"application/json\" id=\"sniff-data\">";
+    const auto begin = html.find(open);
+    REQUIRE(begin != std::string::npos);
+    const auto end = html.find("</script>", begin);
+    return nlohmann::json::parse(html.substr(begin + open.size(), end - begin - open.size()));
 }
 
 std::string rendered_dom(const std::string& html_path) {

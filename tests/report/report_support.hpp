@@ -8,6 +8,8 @@
 
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,9 +21,18 @@ struct Exchange {
     std::vector<std::string> segments; // payloads, one TCP segment each
 };
 
+// The window scale a conversation's handshake announces (none by default) and the raw window
+// fields each direction advertises after it.
+struct ConversationWindows {
+    std::optional<std::uint8_t> shift;
+    std::uint16_t c2s = 65535;
+    std::uint16_t s2c = 65535;
+};
+
 // Writes a TCP conversation (handshake, the exchanges, FIN) as a pcap, 1 ms between segments.
 void write_conversation(const std::string& path, const std::vector<Exchange>& exchanges,
-                        std::uint16_t client_port = 40001, std::uint16_t server_port = 9000);
+                        std::uint16_t client_port = 40001, std::uint16_t server_port = 9000,
+                        const ConversationWindows& windows = {});
 
 // A struct-framed (4-byte little-endian length) exchange with whole, coalesced and split
 // messages both ways, like the demo's; two connections.
@@ -31,6 +42,9 @@ void write_demo_capture(const std::string& path);
 // the collector; writes it to html_path. The only place the tests touch the pipeline.
 void build_report(const std::string& capture, const std::string& framing,
                   const std::string& html_path, const ReportLimits& limits = {});
+
+// The page's data: the JSON block the viewer draws from.
+nlohmann::json page_data(const std::string& html_path);
 
 // The DOM after the page's scripts ran (chromium --headless --dump-dom); empty when Chromium
 // failed. screenshot_path, when given, also gets a PNG of the page.

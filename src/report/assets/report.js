@@ -149,7 +149,8 @@ function renderDirection(parent, flow, index) {
   if (flow.proto === "tcp" && flow.origin === "capture") {
     const cs = dir.ctrl_seen;
     line += " · sent " + fmtInt(cs.retransmissions) + " retransmissions, " + fmtInt(cs.acks) + " pure ACKs (" +
-      fmtInt(cs.window_updates) + " window updates)";
+      fmtInt(cs.window_updates) + " window updates) · " + windowScaleText(st.window_shift);
+    box.dataset.windowShift = st.window_shift;
   }
   add(box, el("p", "dirline", line));
   const controls = dir.ctrl_seen.acks + dir.ctrl_seen.retransmissions;

@@ -298,6 +298,8 @@ class TimeSequence {
     this.canvas.dataset.direction = this.dir.name;
     this.canvas.dataset.pureAcks = pure;
     this.canvas.dataset.retransmissions = this.retransmissions.length;
+    // The window line is the peer's advertised window, scaled by the peer's shift when known.
+    this.canvas.dataset.windowShift = this.peer.stats.window_shift;
     let t0 = Infinity, t1 = -Infinity;
     for (const s of segs) { t0 = Math.min(t0, s[S.t]); t1 = Math.max(t1, s[S.t]); }
     for (const a of acks) { t0 = Math.min(t0, a[0]); t1 = Math.max(t1, a[0]); }
@@ -306,6 +308,11 @@ class TimeSequence {
     if (t1 <= t0) t1 = t0 + 1000;
     let o1 = streamEnd(this.dir);
     for (const r of this.retransmissions) o1 = Math.max(o1, r[C.off] + r[C.len]);
+    // The window line is in view when it is near the data (a window that holds the sender
+    // back); a far larger one would squash the data, so it stays above (zoom out to see it).
+    let edge = 0;
+    for (const a of acks) if (a[1] + a[2] <= 2 * o1) edge = Math.max(edge, a[1] + a[2]);
+    if (edge > 0) o1 = Math.max(o1, edge) * 1.05;
     this.full = { t0, t1, o0: 0, o1: Math.max(1, o1) };
     this.view = Object.assign({}, this.full);
     this.acks = acks;
@@ -367,7 +374,7 @@ class TimeSequence {
     ctx.fillText(right, 60 + this.w - ctx.measureText(right).width, height - 14);
     ctx.fillText(fmtInt(Math.round(v.o1)), 2, 20);
     ctx.fillText(fmtInt(Math.max(0, Math.round(v.o0))), 2, 10 + this.h);
-    ctx.fillText("time →   offset ↑   blue: data   green: ACK (dots: pure ACKs)   yellow: ACK + window (unscaled)   red R: retransmission   red bands: gaps   lines: message starts" +
+    ctx.fillText("time →   offset ↑   blue: data   green: ACK (dots: pure ACKs)   yellow: ACK + window (" + windowLegend(this.peer.stats.window_shift) + ")   red R: retransmission   red bands: gaps   lines: message starts" +
       "   (" + fmtInt(this.dir.ctrl_seen.retransmissions) + " retransmissions, " + fmtInt(this.peer.ctrl_seen.acks) + " pure ACKs from the peer)", 60, height - 2);
   }
   drawAcks(ctx, X, Y) {
@@ -388,6 +395,17 @@ class TimeSequence {
     // Whole pixels, so each dot is the line's colour (and a screenshot can find it).
     for (const a of this.acks) if (a[3]) ctx.fillRect(Math.round(X(a[0])) - 2, Math.round(Y(a[1])) - 2, 4, 4);
   }
+}
+
+// What the windows a direction advertised are: its window scale shift from the handshake, -1 when
+// the capture missed the handshake (the windows are then the raw 16-bit fields).
+function windowLegend(shift) {
+  return shift < 0 ? "raw: scale unknown" : shift === 0 ? "unscaled" : "scaled ×" + fmtInt(2 ** shift);
+}
+function windowScaleText(shift) {
+  if (shift < 0) return "window scale unknown (handshake not captured): windows raw";
+  if (shift === 0) return "no window scaling";
+  return "window scale ×" + fmtInt(2 ** shift) + " (shift " + shift + ")";
 }
 
 // Bars of a power-of-two histogram (bucket 0 holds 0, bucket b holds [2^(b-1), 2^b)).

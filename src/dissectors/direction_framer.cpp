@@ -99,7 +99,7 @@ void DirectionFramer::deliver_inner(const model::Flow& flow, bool segment_end) {
 
 void DirectionFramer::end_unit(const model::Flow& flow, std::uint64_t end, MessageStatus status,
                                std::string reason, const std::string& inner_reason) {
-    if (m_inner && m_inner->has_open()) {
+    if (m_inner && (m_inner->has_open() || m_inner->unit_used())) {
         end_inner(inner_reason);
         if (status == MessageStatus::truncated) // between segments: deliver them now
             deliver_inner(flow, false);

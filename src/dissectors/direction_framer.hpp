@@ -84,8 +84,9 @@ private:
     void deliver_inner(const model::Flow& flow, bool segment_end);
     void end_inner(const std::string& reason);
     // A unit of a layered framing's layer underneath ends cut short or malformed. When inner
-    // messages are open they end first (inner_reason) and carry the damage: the unit, which
-    // they overlap, is not a message of its own then. Otherwise, or without a layer, emit().
+    // messages are open they end first (inner_reason) and carry the damage; when they are, or
+    // one had bytes in the unit, the unit, which they overlap, is not a message of its own.
+    // Otherwise, or without a layer, emit().
     void end_unit(const model::Flow& flow, std::uint64_t end, MessageStatus status,
                   std::string reason, const std::string& inner_reason);
     std::uint64_t here(std::size_t p) const { return m_segment.offset + p; }

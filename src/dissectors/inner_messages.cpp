@@ -72,6 +72,7 @@ void InnerMessages::add_bytes(Open& open, std::uint64_t offset, std::uint64_t le
 }
 
 void InnerMessages::on_piece(const InnerPiece& piece) {
+    m_unit_used = true;
     Open* open = open_for(piece);
     if (open == nullptr)
         return;

@@ -46,7 +46,11 @@ public:
     // The segment whose bytes the next pieces lie in; its bytes stay valid until end_segment.
     void begin_segment(const model::SegmentInfo& segment, util::Bytes bytes);
     // The unit the framing is asked about begins at this stream offset.
-    void set_unit(std::uint64_t offset) { m_unit = offset; }
+    void set_unit(std::uint64_t offset) {
+        if (offset != m_unit)
+            m_unit_used = false;
+        m_unit = offset;
+    }
     void on_piece(const InnerPiece& piece) override;
     // Ends every open message unfinished (a gap, a resynchronisation, the end of the stream).
     void end_all(const std::string& reason);
@@ -56,6 +60,8 @@ public:
     const SegmentUse& segment_use() const { return m_use; }
     std::size_t buffered_bytes() const;
     bool has_open() const { return !m_open.empty(); }
+    // A piece of an inner message lay in the current unit.
+    bool unit_used() const { return m_unit_used; }
 
 private:
     struct Open {
@@ -83,6 +89,7 @@ private:
     model::SegmentInfo m_segment;
     util::Bytes m_bytes;
     std::uint64_t m_unit = 0;
+    bool m_unit_used = false;
     SegmentUse m_use;
 };
 

@@ -4,8 +4,10 @@
 #include "reassembly/flow_key.hpp"
 #include "reassembly/window_scale.hpp"
 
+#include <algorithm>
 #include <array>
 #include <deque>
+#include <limits>
 #include <list>
 #include <optional>
 #include <string>
@@ -31,6 +33,12 @@ struct Parked {
     std::uint64_t frame = 0;
     model::Timestamp time = 0;
     std::uint64_t parked_at = 0; // the flow's packet count when it was parked
+    // Stream offsets, computed once when parked: the other direction's bytes it acknowledges
+    // (it waits until they are delivered), its own first byte, and for an RST the bytes of its
+    // own direction before it.
+    std::uint64_t needs_peer = 0;
+    std::uint64_t own_offset = 0;
+    std::uint64_t needs_own = 0;
 };
 
 struct FlowState {
@@ -51,6 +59,9 @@ struct FlowState {
     bool handshake_timed = false;
     std::array<std::deque<Parked>, 2> parked; // per direction, in capture order
     std::uint64_t parked_bytes = 0;
+    // The least peer offset a parked packet of each direction waits for: while the peer has
+    // delivered less, none of them can go by its acknowledgement (checked once per packet).
+    std::array<std::uint64_t, 2> parked_min_needs{};
 
     std::uint64_t packets() const { return flow.stats[0].packets + flow.stats[1].packets; }
 
@@ -146,6 +157,10 @@ struct Reassembler::State {
     // Whether the direction's first parked packet waits for bytes the other direction holds
     // parked.
     bool waits_on_parked(FlowState& state, model::Direction direction);
+    // Cheap test before a scan: whether no parked packet of the flow can go now.
+    bool none_ready(FlowState& state);
+    // Removes a parked packet (moved out by the caller) and updates the flow's counts.
+    void forget_parked(FlowState& state, model::Direction direction, std::size_t index);
     void release_parked(FlowState& state);
     // At close: every parked packet into its stream, in capture order.
     void feed_parked(FlowState& state);
@@ -359,6 +374,15 @@ void Reassembler::State::park(FlowState& state, model::Direction direction,
     parked.frame = frame;
     parked.time = time;
     parked.parked_at = state.packets();
+    const DirectionStream& own = state.stream(direction);
+    const DirectionStream& peer = state.stream(model::opposite(direction));
+    if ((packet.tcp.flags & flag::ack) != 0)
+        parked.needs_peer = peer.offset_of_ack(packet.tcp.ack).value_or(0);
+    parked.own_offset = own.offset_of_ack(packet.tcp.seq).value_or(0);
+    if ((packet.tcp.flags & flag::rst) != 0)
+        parked.needs_own = parked.own_offset;
+    auto& least = state.parked_min_needs[static_cast<std::size_t>(direction)];
+    least = queue.size() == 1 ? parked.needs_peer : std::min(least, parked.needs_peer);
     state.parked_bytes += packet.payload.size();
     parked_total += packet.payload.size();
     // What it acknowledges is known now, whenever its data is delivered: a hole it acknowledges
@@ -376,15 +400,10 @@ bool Reassembler::State::ready(FlowState& state, model::Direction direction, con
         state.parked_bytes > config.max_buffered_per_flow / 8 ||
         parked_total > config.max_buffered_total / 8)
         return true;
-    if (rst_before_its_bytes(state, direction, parked.packet))
+    if (parked.needs_own > state.stream(direction).next_offset())
         return false;
-    if ((parked.packet.tcp.flags & flag::ack) == 0)
-        return true;
     const DirectionStream& peer = state.stream(model::opposite(direction));
-    if (peer.finished())
-        return true;
-    const auto acked = peer.offset_of_ack(parked.packet.tcp.ack);
-    return !acked || *acked <= peer.next_offset();
+    return parked.needs_peer <= peer.next_offset() || peer.finished();
 }
 
 bool Reassembler::State::rst_before_its_bytes(FlowState& state, model::Direction direction,
@@ -399,52 +418,70 @@ bool Reassembler::State::rst_before_its_bytes(FlowState& state, model::Direction
 bool Reassembler::State::waits_on_parked(FlowState& state, model::Direction direction) {
     const auto& mine = state.parked[static_cast<std::size_t>(direction)];
     const auto& theirs = state.parked[static_cast<std::size_t>(model::opposite(direction))];
-    if (mine.empty() || theirs.empty())
+    if (mine.empty())
         return false;
-    const DirectionStream& peer = state.stream(model::opposite(direction));
-    const auto acked = peer.offset_of_ack(mine.front().packet.tcp.ack);
-    for (const Parked& other : theirs) {
-        const auto at = peer.offset_of_ack(other.packet.tcp.seq);
-        if (acked && at && *at < *acked)
-            return true;
+    const std::uint64_t needs = mine.front().needs_peer;
+    return std::any_of(theirs.begin(), theirs.end(),
+                       [needs](const Parked& other) { return other.own_offset < needs; });
+}
+
+bool Reassembler::State::none_ready(FlowState& state) {
+    if (parked_total > config.max_buffered_total / 8 ||
+        state.parked_bytes > config.max_buffered_per_flow / 8)
+        return false;
+    for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
+        const auto d = static_cast<std::size_t>(direction);
+        const auto& queue = state.parked[d];
+        if (queue.empty())
+            continue;
+        const DirectionStream& peer = state.stream(model::opposite(direction));
+        if (state.packets() - queue.front().parked_at > config.ack_grace_packets ||
+            state.parked_min_needs[d] <= peer.next_offset() || peer.finished())
+            return false;
     }
-    return false;
+    // Both directions waiting: the deadlock rule may let one go.
+    return state.parked[0].empty() || state.parked[1].empty();
+}
+
+void Reassembler::State::forget_parked(FlowState& state, model::Direction direction,
+                                       std::size_t index) {
+    const auto d = static_cast<std::size_t>(direction);
+    auto& queue = state.parked[d];
+    state.parked_bytes -= queue[index].packet.payload.size();
+    parked_total -= queue[index].packet.payload.size();
+    queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(index));
+    std::uint64_t least = std::numeric_limits<std::uint64_t>::max();
+    for (const Parked& parked : queue)
+        least = std::min(least, parked.needs_peer);
+    state.parked_min_needs[d] = least;
 }
 
 void Reassembler::State::release_parked(FlowState& state) {
+    // Only the oldest parked packet of each direction is asked: a direction's acknowledgements
+    // grow, so one behind a waiting packet waits too (the allowance bounds the exceptions).
     while (!state.parked[0].empty() || !state.parked[1].empty()) {
+        if (none_ready(state))
+            return;
         std::optional<model::Direction> from;
-        std::size_t index = 0;
-        // The earliest parked packet that may go now.
         for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
             const auto& queue = state.parked[static_cast<std::size_t>(direction)];
-            for (std::size_t i = 0; i < queue.size(); ++i) {
-                if (!ready(state, direction, queue[i]))
-                    continue;
-                if (!from ||
-                    queue[i].frame < state.parked[static_cast<std::size_t>(*from)][index].frame) {
-                    from = direction;
-                    index = i;
-                }
-                break;
-            }
+            if (queue.empty() || !ready(state, direction, queue.front()))
+                continue;
+            if (!from ||
+                queue.front().frame < state.parked[static_cast<std::size_t>(*from)].front().frame)
+                from = direction;
         }
         // Each direction waiting for bytes the other holds parked cannot happen in a real
         // conversation; with acknowledgements that make no sense, the earlier packet goes first.
         if (!from && waits_on_parked(state, model::Direction::c2s) &&
-            waits_on_parked(state, model::Direction::s2c)) {
+            waits_on_parked(state, model::Direction::s2c))
             from = state.parked[0].front().frame < state.parked[1].front().frame
                        ? model::Direction::c2s
                        : model::Direction::s2c;
-            index = 0;
-        }
         if (!from)
             return;
-        auto& queue = state.parked[static_cast<std::size_t>(*from)];
-        Parked parked = std::move(queue[index]);
-        queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(index));
-        state.parked_bytes -= parked.packet.payload.size();
-        parked_total -= parked.packet.payload.size();
+        Parked parked = std::move(state.parked[static_cast<std::size_t>(*from)].front());
+        forget_parked(state, *from, 0);
         const SegmentInput input = segment_of(parked.packet, parked.frame, parked.time);
         // An RST among them ends the flow; what follows it still goes in, as it was recorded
         // before the RST's turn came.

@@ -50,7 +50,10 @@ dissect::FramingSpec spec_at(std::size_t index) {
 bool layered() {
     static const bool answer = [] {
         const dissect::FamilyInfo* family = dissect::find_family(SNIFF_FUZZ_FAMILY);
-        return !family->make(spec_at(0))->layer_name().empty();
+        if (family->make == nullptr)
+            return false; // raw, auto: no framing object of their own
+        const auto framing = family->make(spec_at(0));
+        return framing != nullptr && !framing->layer_name().empty();
     }();
     return answer;
 }

@@ -85,7 +85,7 @@ TEST_CASE("an RST recorded before its sender's last bytes closes the flow after 
     h.feed(acking(c, c2s, 0, "abc", 0));
     h.feed(acking(c, c2s, 6, "", 0, model::tcp_flags::rst | model::tcp_flags::ack));
     CHECK(h.reassembler.open_flows() == 1); // the RST waits for bytes 3..6
-    h.feed(acking(c, c2s, 3, "def", 0)); // the RST's turn: the flow ends, and lingers 1 s
+    h.feed(acking(c, c2s, 3, "def", 0));    // the RST's turn: the flow ends, and lingers 1 s
     h.reassembler.expire(h.time + 1'100'000'000);
     CHECK(h.reassembler.open_flows() == 0);
     auto& flow = h.sink.flow(1);

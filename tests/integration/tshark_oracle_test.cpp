@@ -255,12 +255,8 @@ void compare_packet_counts(const std::string& file, int connections) {
 
 TEST_CASE("sniff and tshark give the same streams on real loopback traffic",
           "[integration][tshark]") {
-    if (!have_program("tshark") || !have_program("dumpcap")) {
-        WARN("tshark/dumpcap are not installed (./run test installs them)");
-        return;
-    }
-    if (geteuid() != 0) {
-        WARN("capturing on lo needs root");
+    if (const auto missing = loopback_capture_missing(); !missing.empty()) {
+        WARN(missing);
         return;
     }
     const auto dir = scratch_dir("loopback");
@@ -310,12 +306,8 @@ void send_into_closed_socket(int listener, int port) {
 
 TEST_CASE("packets that follow an RST count with the flow, as tshark's conversation counts them",
           "[integration][tshark]") {
-    if (!have_program("tshark") || !have_program("dumpcap")) {
-        WARN("tshark/dumpcap are not installed (./run test installs them)");
-        return;
-    }
-    if (geteuid() != 0) {
-        WARN("capturing on lo needs root");
+    if (const auto missing = loopback_capture_missing(); !missing.empty()) {
+        WARN(missing);
         return;
     }
     const auto dir = scratch_dir("loopback-rst");

@@ -7,6 +7,7 @@
 #include "gencap/cases.hpp"
 #include "protocols/harness.hpp"
 #include "report/report_support.hpp"
+#include "support/tshark.hpp"
 
 #include <arpa/inet.h>
 #include <catch2/catch.hpp>
@@ -22,6 +23,7 @@ namespace sniff::report::test {
 namespace {
 
 using sniff::test::have_program;
+using sniff::test::loopback_capture_missing;
 using sniff::test::run_command;
 using sniff::test::scratch_dir;
 
@@ -189,12 +191,8 @@ int shift_of(long scale_factor) {
 TEST_CASE("the windows sniff reports equal tshark's calculated window on a real loopback "
           "transfer, scaled",
           "[report][tshark][window]") {
-    if (!have_program("tshark") || !have_program("dumpcap")) {
-        WARN("tshark/dumpcap are not installed (./run test installs them)");
-        return;
-    }
-    if (geteuid() != 0) {
-        WARN("capturing on lo needs root");
+    if (const auto missing = loopback_capture_missing(); !missing.empty()) {
+        WARN(missing);
         return;
     }
     const auto dir = scratch_dir("report-window");

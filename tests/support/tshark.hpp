@@ -5,9 +5,19 @@
 
 #include <algorithm>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace sniff::test {
+
+// Why a test cannot capture on lo with dumpcap and read the file with tshark here, or empty.
+inline std::string loopback_capture_missing() {
+    if (!have_program("tshark") || !have_program("dumpcap"))
+        return "tshark/dumpcap are not installed (./run test installs them)";
+    if (geteuid() != 0)
+        return "capturing on lo needs root";
+    return {};
+}
 
 struct TsharkStream {
     int index = -1;    // tcp.stream number

@@ -22,14 +22,6 @@ void sleep_ms(int ms) {
     usleep(static_cast<useconds_t>(ms) * 1000);
 }
 
-sockaddr_in loopback(int port) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return address;
-}
-
 bool bindable(int type, int port) {
     const int fd = socket(AF_INET, type, 0);
     if (fd < 0)
@@ -50,6 +42,14 @@ std::vector<std::string> split(const std::string& text, char separator) {
 }
 
 } // namespace
+
+sockaddr_in loopback(int port) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return address;
+}
 
 Background::Background(const std::string& command, const std::filesystem::path& log) : m_log(log) {
     const std::string script = "exec " + command;

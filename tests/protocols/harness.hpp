@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <map>
+#include <netinet/in.h>
 #include <ostream>
 #include <string>
 #include <sys/types.h>
@@ -50,6 +51,8 @@ private:
     bool m_started = false;
 };
 
+// 127.0.0.1:port as a socket address.
+sockaddr_in loopback(int port);
 // A port free for TCP and UDP on 127.0.0.1 (DNS servers bind both).
 int free_port();
 // Connects to 127.0.0.1:port until it accepts or `timeout_ms` passes.

@@ -27,17 +27,9 @@ using sniff::test::loopback_capture_missing;
 using sniff::test::run_command;
 using sniff::test::scratch_dir;
 
-sockaddr_in loopback_address(int port) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return address;
-}
-
 int listen_on_loopback(int& port) {
     const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    auto address = loopback_address(0);
+    auto address = protocols::loopback(0);
     socklen_t length = sizeof address;
     REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
     REQUIRE(listen(fd, 4) == 0);
@@ -48,7 +40,7 @@ int listen_on_loopback(int& port) {
 
 int connect_to(int port) {
     const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    const auto address = loopback_address(port);
+    const auto address = protocols::loopback(port);
     REQUIRE(connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
     return fd;
 }

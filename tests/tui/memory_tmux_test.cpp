@@ -68,8 +68,11 @@ TEST_CASE("tmux: millions of small messages take a few bytes each and G still fi
     REQUIRE(peak > 0);
     WARN("peak " << peak / messages << " B per message");
     // The mapped capture's pages, the binary and the segments count too; a 64-byte record per
-    // message alone would be 64 B per message.
+    // message alone would be 64 B per message. AddressSanitizer's shadow memory and redzones
+    // double the heap, so there only the navigation below is checked.
+#if !defined(__SANITIZE_ADDRESS__)
     CHECK(peak / messages < 32);
+#endif
 
     tmux.keys("Enter");
     REQUIRE(tmux.wait_for("Esc back", &screen));

@@ -4,9 +4,11 @@
 #include "protocols/wire_client.hpp"
 #include "support/process.hpp"
 
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 namespace sniff::protocols {
 
@@ -187,6 +189,114 @@ ProtocolCapture capture_nats(const std::filesystem::path& dir) {
     return result;
 }
 
+ProtocolCapture capture_mysql(const std::filesystem::path& dir) {
+    auto result = prepare("MySQL protocol (mariadbd, the mariadb client)", dir, "mysql",
+                          {"mariadbd", "mariadb-install-db", "mariadb"});
+    if (!result.skip.empty())
+        return result;
+    const auto data = dir / "data";
+    const std::string common = " --no-defaults --user=root --datadir=" + shell_quote(data.string());
+    // The scratch data directory takes a few seconds to create.
+    run_logged("mariadb-install-db" + common +
+                   " --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve",
+               dir / "install.log");
+    const auto port = std::to_string(result.port);
+    Background server(
+        "mariadbd" + common + " --port=" + port +
+            " --bind-address=127.0.0.1 --socket=" + shell_quote((dir / "mysqld.sock").string()) +
+            " --pid-file=" + shell_quote((dir / "mysqld.pid").string()) +
+            " --skip-grant-tables --skip-log-bin --innodb-buffer-pool-size=16M",
+        dir / "mariadbd.log");
+    if (!wait_for_port(result.port, 60000))
+        throw std::runtime_error("mariadbd did not listen:\n" + server.log());
+    LoopbackCapture capture(result.file, result.port);
+    if (!capture.started())
+        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    const auto log = dir / "clients.log";
+    const std::string client = "mariadb --no-defaults --skip-ssl --protocol=tcp -h 127.0.0.1 -P " +
+                               port + " -u root -D mysql";
+    run_logged(client + " -e \"select seq from seq_1_to_50; select repeat('x', 100000);"
+                        " show variables like 'max%'\" > /dev/null",
+               log);
+    // An error answer, on a connection of its own (the client stops at the first error).
+    (void)test::run_command("timeout 30 " + client + " -e 'select no_such_column' 2>/dev/null");
+    capture.stop();
+    server.stop(SIGTERM, 30000);
+    return result;
+}
+
+ProtocolCapture capture_mqtt(const std::filesystem::path& dir) {
+    auto result = prepare("MQTT (mosquitto, mosquitto_sub, mosquitto_pub)", dir, "mqtt",
+                          {"mosquitto", "mosquitto_sub", "mosquitto_pub"});
+    if (!result.skip.empty())
+        return result;
+    const auto config = dir / "mosquitto.conf";
+    std::ofstream(config) << "listener " << result.port << " 127.0.0.1\nallow_anonymous true\n";
+    const auto port = std::to_string(result.port);
+    Background server("mosquitto -c " + shell_quote(config.string()), dir / "mosquitto.log");
+    wait_listening(result.port, server);
+    LoopbackCapture capture(result.file, result.port);
+    if (!capture.started())
+        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    const std::string at = " -h 127.0.0.1 -p " + port;
+    // The subscriber's count is not exact (it may subscribe after an early publish); the test
+    // compares with tshark whatever was delivered.
+    Background subscriber("mosquitto_sub" + at + " -t 'sniff/#' -q 2 -C 56 -W 30",
+                          dir / "subscriber.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const auto log = dir / "clients.log";
+    const std::string publish = "mosquitto_pub" + at;
+    for (const char* qos : {"0", "1", "2"})
+        run_logged(publish + " -t sniff/q" + qos + " -q " + qos + " -m 'qos " + qos + "'", log);
+    const auto lines = dir / "lines.txt";
+    {
+        std::ofstream out(lines);
+        for (int i = 0; i < 50; ++i)
+            out << "line " << i << "\n";
+    }
+    run_logged(publish + " -t sniff/lines -q 1 -l < " + shell_quote(lines.string()), log);
+    const auto big = dir / "big.bin";
+    std::ofstream(big) << std::string(200 * 1024, 'm');
+    run_logged(publish + " -t sniff/big -q 1 -f " + shell_quote(big.string()), log);
+    for (int waited = 0; subscriber.running() && waited < 100; ++waited)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    subscriber.stop(SIGTERM);
+    capture.stop();
+    server.stop(SIGTERM);
+    return result;
+}
+
+ProtocolCapture capture_memcached_binary(const std::filesystem::path& dir) {
+    auto result = prepare("memcached binary protocol (memcached, libmemcached-tools --binary)", dir,
+                          "memcache-bin", {"memcached", "memccp", "memccat"});
+    if (!result.skip.empty())
+        return result;
+    const auto port = std::to_string(result.port);
+    Background server("memcached -u nobody -l 127.0.0.1 -p " + port + " -U 0 -B binary -I 2m",
+                      dir / "memcached.log");
+    wait_listening(result.port, server);
+    LoopbackCapture capture(result.file, result.port);
+    if (!capture.started())
+        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    const std::string servers = " --binary --servers=127.0.0.1:" + port + " ";
+    const auto log = dir / "clients.log";
+    const auto big = dir / "big.bin";
+    std::ofstream(big) << std::string(200 * 1024, 'v');
+    const auto small = dir / "small.txt";
+    std::ofstream(small) << "a small value\n";
+    // memccp stores a file under its base name.
+    run_logged("memccp" + servers + shell_quote(big.string()) + " " + shell_quote(small.string()),
+               log);
+    run_logged("memccat" + servers + "big.bin small.txt > /dev/null", log);
+    run_logged("memcexist" + servers + "small.txt", log);
+    run_logged("memctouch" + servers + "--expire=100 small.txt", log);
+    run_logged("memcrm" + servers + "small.txt", log);
+    run_logged("memcstat" + servers + "> /dev/null", log);
+    capture.stop();
+    server.stop(SIGTERM);
+    return result;
+}
+
 namespace {
 
 constexpr const char* k_debian_python = "/usr/bin/python3"; // has Debian's pika, stomp, aiosmtpd
@@ -281,6 +391,7 @@ ProtocolCapture capture_smtp(const std::filesystem::path& dir) {
     const auto log = dir / "clients.log";
     run_logged(swaks + " --body @" + shell_quote(body.string()), log);
     run_logged(swaks + " --attach @" + shell_quote(attachment.string()), log);
+    run_logged(swaks + " --tls --body @" + shell_quote(body.string()), log);
     run_logged(client_script("smtp_starttls_client.py") + " " + port, log);
     capture.stop();
     server.stop(SIGTERM);

@@ -27,8 +27,18 @@ struct BrokerCaptures {
     ProtocolCapture stomp;
 };
 BrokerCaptures capture_rabbitmq(const std::filesystem::path& dir);
+// MariaDB (mariadbd with a scratch data directory) and the mariadb client without TLS: a greeting,
+// authentication, result sets of 50 rows and of one 100 KB row, an error, and COM_QUIT.
+ProtocolCapture capture_mysql(const std::filesystem::path& dir);
+// mosquitto with mosquitto_sub and mosquitto_pub: QoS 0, 1 and 2 publishes (PUBACK, PUBREC,
+// PUBREL, PUBCOMP), 50 lines on one connection and a 200 KB payload (a 3-byte remaining length).
+ProtocolCapture capture_mqtt(const std::filesystem::path& dir);
+// memcached speaking its binary protocol to libmemcached-tools' --binary clients: a 200 KB value
+// stored and read back, existence checks, touch, delete and stats.
+ProtocolCapture capture_memcached_binary(const std::filesystem::path& dir);
 // python3-aiosmtpd with STARTTLS (a certificate made by openssl here); swaks sending a
-// dot-stuffed mail and a 200 KB attachment; smtplib sending one mail after STARTTLS.
+// dot-stuffed mail, a 200 KB attachment and a mail after STARTTLS (--tls); smtplib sending one
+// mail after STARTTLS.
 ProtocolCapture capture_smtp(const std::filesystem::path& dir);
 
 } // namespace sniff::protocols

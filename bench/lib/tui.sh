@@ -7,6 +7,9 @@
 # (jump to the end of the stream); peak RSS (VmHWM) and CPU time when loaded.
 
 stream_file=$bench_dir/data/stream-1g.pcap
+# Targets per row kind; only the traffic capture's rows have them (an associative array from the
+# start: `set -u` fails on ${tui_target[rss]:-} while it is an undeclared name).
+declare -gA tui_target=()
 stream_min_bytes=1000000000
 
 make_stream_capture() {
@@ -126,7 +129,7 @@ measure_tui_traffic() {
     measure_tui traffic.crlf "830 MB traffic capture, crlf" "$traffic_clean" --framing crlf
     [ -n "$before" ] && record tui.traffic.crlf.rss_ratio tui "peak RSS: before / now" \
         "$(calc 1 'a / b' "${tui_rss_traffic_before_crlf:-}" "${tui_rss_traffic_crlf:-}")" x
-    unset tui_target
+    tui_target=()
 }
 
 run_tui_part() {

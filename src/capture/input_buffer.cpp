@@ -124,7 +124,17 @@ void InputBuffer::release_before(std::size_t offset) {
     const std::size_t end = std::min(offset, m_mapping_size) / page * page;
     if (end <= m_released)
         return;
-    madvise(static_cast<std::byte*>(m_mapping) + m_released, end - m_released, MADV_DONTNEED);
+    // Released pages fault back in when a consumer reads an old view again (reassembly delivers
+    // bytes held behind a hole from the frames that carried them): the recent past is released
+    // again each time, and everything behind once per k_sweep_step, so those stay bounded too.
+    constexpr std::size_t k_lookback = 64u << 20;
+    constexpr std::size_t k_sweep_step = 1u << 30;
+    std::size_t from = std::min(m_released, end > k_lookback ? end - k_lookback : 0);
+    if (end >= m_swept + k_sweep_step) {
+        from = 0;
+        m_swept = end;
+    }
+    madvise(static_cast<std::byte*>(m_mapping) + from, end - from, MADV_DONTNEED);
     m_released = end;
     populate_ahead(offset);
 }

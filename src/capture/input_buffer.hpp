@@ -49,6 +49,7 @@ private:
     void* m_mapping = nullptr;
     std::size_t m_mapping_size = 0;
     std::size_t m_released = 0;  // bytes at the start of the mapping already released
+    std::size_t m_swept = 0;     // where the last release of everything behind ended
     std::size_t m_populated = 0; // bytes at the start of the mapping already populated
     util::Bytes m_bytes;         // the mapping
     // Stream: m_window holds stream bytes [m_base, m_end); m_fd is read for more until m_eof.

@@ -289,7 +289,13 @@ void DirectionStream::report_conflict(StreamEvents& events, Arrival& arrival, st
 void DirectionStream::hold(Arrival& arrival, std::uint64_t offset, util::Bytes bytes,
                            std::uint64_t length) {
     Piece piece;
-    piece.bytes.assign(bytes.begin(), bytes.end());
+    piece.stable = arrival.segment.stable;
+    if (piece.stable) {
+        piece.bytes = bytes;
+    } else {
+        piece.owned.assign(bytes.begin(), bytes.end());
+        piece.bytes = util::Bytes(piece.owned.data(), piece.owned.size());
+    }
     piece.length = length;
     piece.frame = arrival.segment.frame;
     piece.time = arrival.segment.time;
@@ -345,7 +351,7 @@ void DirectionStream::drain(StreamEvents& events) {
         if (piece.missing)
             emit_gap(events, piece.length, model::GapReason::snaplen, piece.frame);
         else
-            deliver(events, piece.bytes, piece.frame, piece.time, piece.flags, true, false,
+            deliver(events, piece.bytes, piece.frame, piece.time, piece.flags, true, piece.stable,
                     piece.ack);
     }
 }

@@ -127,7 +127,11 @@ public:
 
 private:
     struct Piece {
-        std::vector<std::byte> bytes; // empty for a snaplen-missing piece
+        // The piece's bytes: a view of a stable capture frame (no copy), or of `owned`. A moved
+        // vector keeps its buffer, so the view survives the piece's move into the map.
+        util::Bytes bytes; // empty for a snaplen-missing piece
+        std::vector<std::byte> owned;
+        bool stable = false;
         std::uint64_t length = 0;
         std::uint64_t frame = 0;
         model::Timestamp time = 0;

@@ -59,9 +59,6 @@ struct FlowState {
     bool handshake_timed = false;
     std::array<std::deque<Parked>, 2> parked; // per direction, in capture order
     std::uint64_t parked_bytes = 0;
-    // The least peer offset a parked packet of each direction waits for: while the peer has
-    // delivered less, none of them can go by its acknowledgement (checked once per packet).
-    std::array<std::uint64_t, 2> parked_min_needs{};
 
     std::uint64_t packets() const { return flow.stats[0].packets + flow.stats[1].packets; }
 
@@ -159,8 +156,8 @@ struct Reassembler::State {
     bool waits_on_parked(FlowState& state, model::Direction direction);
     // Cheap test before a scan: whether no parked packet of the flow can go now.
     bool none_ready(FlowState& state);
-    // Removes a parked packet (moved out by the caller) and updates the flow's counts.
-    void forget_parked(FlowState& state, model::Direction direction, std::size_t index);
+    // Removes the oldest parked packet (moved out by the caller) and updates the counts.
+    void forget_oldest_parked(FlowState& state, model::Direction direction);
     void release_parked(FlowState& state);
     // At close: every parked packet into its stream, in capture order.
     void feed_parked(FlowState& state);
@@ -381,8 +378,6 @@ void Reassembler::State::park(FlowState& state, model::Direction direction,
     parked.own_offset = own.offset_of_ack(packet.tcp.seq).value_or(0);
     if ((packet.tcp.flags & flag::rst) != 0)
         parked.needs_own = parked.own_offset;
-    auto& least = state.parked_min_needs[static_cast<std::size_t>(direction)];
-    least = queue.size() == 1 ? parked.needs_peer : std::min(least, parked.needs_peer);
     state.parked_bytes += packet.payload.size();
     parked_total += packet.payload.size();
     // What it acknowledges is known now, whenever its data is delivered: a hole it acknowledges
@@ -435,25 +430,20 @@ bool Reassembler::State::none_ready(FlowState& state) {
         if (queue.empty())
             continue;
         const DirectionStream& peer = state.stream(model::opposite(direction));
+        // Only the oldest is asked (release_parked): what it waits for decides.
         if (state.packets() - queue.front().parked_at > config.ack_grace_packets ||
-            state.parked_min_needs[d] <= peer.next_offset() || peer.finished())
+            queue.front().needs_peer <= peer.next_offset() || peer.finished())
             return false;
     }
     // Both directions waiting: the deadlock rule may let one go.
     return state.parked[0].empty() || state.parked[1].empty();
 }
 
-void Reassembler::State::forget_parked(FlowState& state, model::Direction direction,
-                                       std::size_t index) {
-    const auto d = static_cast<std::size_t>(direction);
-    auto& queue = state.parked[d];
-    state.parked_bytes -= queue[index].packet.payload.size();
-    parked_total -= queue[index].packet.payload.size();
-    queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(index));
-    std::uint64_t least = std::numeric_limits<std::uint64_t>::max();
-    for (const Parked& parked : queue)
-        least = std::min(least, parked.needs_peer);
-    state.parked_min_needs[d] = least;
+void Reassembler::State::forget_oldest_parked(FlowState& state, model::Direction direction) {
+    auto& queue = state.parked[static_cast<std::size_t>(direction)];
+    state.parked_bytes -= queue.front().packet.payload.size();
+    parked_total -= queue.front().packet.payload.size();
+    queue.pop_front();
 }
 
 void Reassembler::State::release_parked(FlowState& state) {
@@ -481,7 +471,7 @@ void Reassembler::State::release_parked(FlowState& state) {
         if (!from)
             return;
         Parked parked = std::move(state.parked[static_cast<std::size_t>(*from)].front());
-        forget_parked(state, *from, 0);
+        forget_oldest_parked(state, *from);
         const SegmentInput input = segment_of(parked.packet, parked.frame, parked.time);
         // An RST among them ends the flow; what follows it still goes in, as it was recorded
         // before the RST's turn came.

@@ -17,6 +17,8 @@ namespace {
 
 // Two different cuts whose scores differ by less than this are a tie.
 constexpr double k_tie_margin = 0.05;
+// The confidence in a self-describing header whose body is still arriving (as for a signature).
+constexpr double k_header_alone = 0.8;
 
 struct Candidate {
     FramingSpec spec;
@@ -24,10 +26,12 @@ struct Candidate {
 };
 
 struct Walk {
-    std::vector<std::uint64_t> ends; // message ends, ascending
-    std::uint64_t explained = 0;     // bytes in complete messages
-    std::size_t empty = 0;           // messages with no body (a header alone)
-    bool valid_tail = false;         // the bytes after the last end start a plausible message
+    std::vector<std::uint64_t> ends;   // message ends, ascending
+    std::uint64_t explained = 0;       // bytes in complete messages
+    std::size_t empty = 0;             // messages with no body (a header alone)
+    bool valid_tail = false;           // the bytes after the last end start a plausible message
+    bool header_tail = false;          // ...whose header was read: its length is known, not whole
+    std::uint64_t tail_header_end = 0; // where that header ends in the sample
 };
 
 // Walks a framing over the sample from its start, as the given direction (pgsql's rules differ
@@ -41,6 +45,8 @@ Walk walk_framing(Framing& framing, util::Bytes sample, model::Direction directi
             break;
         if (result.kind == FrameResult::Kind::need_more || pos + result.total > sample.size()) {
             walk.valid_tail = true;
+            walk.header_tail = result.kind == FrameResult::Kind::message;
+            walk.tail_header_end = pos + result.header;
             break;
         }
         pos += result.total;
@@ -208,9 +214,21 @@ std::vector<Scored> score_all(util::Bytes sample, std::span<const std::uint64_t>
     const double binary_length = text >= 0.97 ? 0.9 : 1.0;
     for (const Candidate& candidate : candidates) {
         const auto framing = make_framing(candidate.spec);
-        add(candidate.spec, walk_framing(*framing, sample, direction), candidate.cost);
+        const Walk walk = walk_framing(*framing, sample, direction);
+        add(candidate.spec, walk, candidate.cost);
         if (candidate.spec.family == Family::len)
             scored.back().value *= binary_length;
+        // A first message longer than the sample leaves no end to score. A header that parses
+        // and names the size of a body still arriving is evidence when it says more than a
+        // length field of random bytes would: a length whose exact span is a JSON object with a
+        // size field, or a line of nothing but a decimal length.
+        const bool length_line = candidate.spec.family == Family::ascii_len &&
+                                 walk.tail_header_end > 1 &&
+                                 walk.tail_header_end <= sample.size() &&
+                                 sample[walk.tail_header_end - 1] == std::byte{'\n'};
+        const bool self_describing = candidate.spec.family == Family::json || length_line;
+        if (self_describing && walk.ends.empty() && walk.header_tail && !whole_stream)
+            scored.back().value = k_header_alone;
     }
     for (const auto& [separator, cost] : {std::pair<std::string, double>{"\r\n", 0.005},
                                           {"\n", 0.01},

@@ -97,6 +97,43 @@ TEST_CASE("auto is uncertain on random bytes", "[dissectors][auto]") {
     }
 }
 
+TEST_CASE("a self-describing header whose body is still arriving decides auto",
+          "[dissectors][auto]") {
+    // The article's answer to `bytes 300000` seen through a 64 KiB window: one message, its
+    // header whole, its body (lines of 100 bytes) cut by the window; segments of 1460 bytes.
+    const auto window_of = [](std::string head, char fill) {
+        Sample sample;
+        sample.bytes = std::move(head);
+        while (sample.bytes.size() < 65536)
+            sample.bytes += std::string(99, fill) + "\n";
+        for (std::uint64_t end = 1460; end < sample.bytes.size(); end += 1460)
+            sample.segment_ends.push_back(end);
+        sample.segment_ends.push_back(sample.bytes.size());
+        return sample;
+    };
+    std::string json_head;
+    const std::string header = R"({"cmd":"bytes","status":"ok","data_size":300000})";
+    put_uint(json_head, header.size(), 4, true);
+    const Sample json = window_of(json_head + header, 'x');
+    const Guess json_guess = guess_on(json, false);
+    CHECK(json_guess.text == "json:size=4,le");
+    CHECK_FALSE(json_guess.uncertain);
+    const Sample ascii = window_of("300000\n", 'y');
+    const Guess ascii_guess = guess_on(ascii, false);
+    CHECK(ascii_guess.spec.family == Family::ascii_len);
+    CHECK_FALSE(ascii_guess.uncertain);
+    // The same bytes as a whole stream ended inside the message: the header alone is no proof.
+    CHECK(guess_on(json, true).confidence < json_guess.confidence);
+    CHECK(guess_on(ascii, true).confidence < ascii_guess.confidence);
+    // A length that is no JSON object, or a line that is no number, proves nothing.
+    std::string bad_head;
+    put_uint(bad_head, header.size(), 4, true);
+    CHECK(guess_on(window_of(bad_head + std::string(header.size(), '{'), 'x'), false).text !=
+          "json:size=4,le");
+    CHECK(guess_on(window_of("300000 bytes follow\n", 'y'), false).spec.family !=
+          Family::ascii_len);
+}
+
 TEST_CASE("auto says little about a single chunk", "[dissectors][auto]") {
     Sample sample = make_sample("struct", 9);
     sample.segment_ends = {sample.bytes.size()};

@@ -211,8 +211,11 @@ ProtocolCapture capture_redis(const std::filesystem::path& dir) {
     return result;
 }
 
-ProtocolCapture capture_article(const std::filesystem::path& dir, const std::string& framing) {
-    auto result = start("the article's " + framing + " (sniff serve/client)", dir, framing, {});
+ProtocolCapture capture_article(const std::filesystem::path& dir, const std::string& framing,
+                                bool large_first_answer) {
+    auto result = start("the article's " + framing + " (sniff serve/client" +
+                            (large_first_answer ? ", a 300 KB first answer)" : ")"),
+                        dir, framing, {});
     if (!result.skip.empty())
         return result;
     const std::string address = "127.0.0.1:" + std::to_string(result.port);
@@ -224,10 +227,15 @@ ProtocolCapture capture_article(const std::filesystem::path& dir, const std::str
     require_started(capture);
     const auto log = dir / "clients.log";
     const std::string client = sniff + " client " + address + " --framing " + framing;
-    run_client(client + " -e 'echo hi' -e 'bytes 5000' -e 'repeat 300 hello world' -e help"
-                        " -e 'bytes 100000'",
-               30, log);
-    if (framing == "json-header") {
+    if (large_first_answer) {
+        // auto's window sees the first answer's header and part of its body, no end.
+        run_client(client + " -e 'bytes 300000' -e 'echo hi'", 30, log);
+    } else {
+        run_client(client + " -e 'echo hi' -e 'bytes 5000' -e 'repeat 300 hello world' -e help"
+                            " -e 'bytes 100000'",
+                   30, log);
+    }
+    if (framing == "json-header" && !large_first_answer) {
         const auto upload = dir / "upload.bin";
         std::ofstream(upload) << std::string(60000, 'u');
         run_client(client + " --upload " + shell_quote(upload.string()), 30, log);

@@ -28,8 +28,9 @@ ProtocolCapture capture_pgsql(const std::filesystem::path& dir);
 // redis-server and redis-benchmark with 16 pipelined requests per write.
 ProtocolCapture capture_redis(const std::filesystem::path& dir);
 // sniff serve and sniff client speaking one of the article's framings (struct, json-header,
-// ascii-len).
-ProtocolCapture capture_article(const std::filesystem::path& dir, const std::string& framing);
+// ascii-len); large_first_answer: one connection whose first command is answered with 300 KB.
+ProtocolCapture capture_article(const std::filesystem::path& dir, const std::string& framing,
+                                bool large_first_answer = false);
 
 // Why captures cannot be made here, or empty.
 std::string capture_prerequisites();

@@ -282,7 +282,70 @@ std::optional<Guess> guess_by_signature(util::Bytes sample, model::Direction dir
     return guess;
 }
 
+// Whether the walk cut the peer's sample into whole messages, each ending on a segment end.
+bool whole_on_segments(const Walk& walk, util::Bytes sample, std::span<const std::uint64_t> ends) {
+    if (walk.ends.empty() || walk.explained != sample.size())
+        return false;
+    return std::all_of(walk.ends.begin(), walk.ends.end(), [ends](std::uint64_t end) {
+        return std::binary_search(ends.begin(), ends.end(), end);
+    });
+}
+
 } // namespace
+
+bool framing_fits(const FramingSpec& spec, util::Bytes sample, model::Direction direction) {
+    const auto framing = make_framing(spec);
+    if (framing == nullptr || sample.empty())
+        return false;
+    const Walk walk = walk_framing(*framing, sample, direction);
+    const bool consistent = walk.explained == sample.size() || walk.valid_tail;
+    return consistent && (!walk.ends.empty() || walk.header_tail);
+}
+
+std::optional<Guess> guess_with_peer(util::Bytes sample, util::Bytes peer_sample,
+                                     std::span<const std::uint64_t> peer_ends,
+                                     model::Direction direction) {
+    if (sample.empty() || peer_sample.empty())
+        return std::nullopt;
+    std::vector<Candidate> candidates;
+    add_len_candidates(sample, {}, candidates);
+    for (const bool little : {true, false}) {
+        FramingSpec json;
+        json.family = Family::json;
+        json.little_endian = little;
+        candidates.push_back({json, 0});
+    }
+    const model::Direction peer = model::opposite(direction);
+    std::optional<Candidate> best;
+    std::vector<std::uint64_t> best_cut;
+    std::uint64_t best_header = 0;
+    for (const Candidate& candidate : candidates) {
+        const auto own = make_framing(candidate.spec);
+        const Walk walk = walk_framing(*own, sample, direction);
+        // Only a first message longer than the sample: its header, no end.
+        if (!walk.ends.empty() || !walk.header_tail)
+            continue;
+        const auto other = make_framing(candidate.spec);
+        const Walk peer_walk = walk_framing(*other, peer_sample, peer);
+        if (!whole_on_segments(peer_walk, peer_sample, peer_ends))
+            continue;
+        if (best && (peer_walk.ends != best_cut || walk.tail_header_end != best_header))
+            return std::nullopt; // two cuts fit: the samples cannot tell them apart
+        if (!best || candidate.cost < best->cost) {
+            best = candidate;
+            best_cut = peer_walk.ends;
+            best_header = walk.tail_header_end;
+        }
+    }
+    if (!best)
+        return std::nullopt;
+    Guess guess;
+    guess.spec = best->spec;
+    guess.text = to_string(guess.spec);
+    guess.confidence = best_cut.size() >= 2 ? k_uncertain_below : k_uncertain_below * 0.9;
+    guess.uncertain = guess.confidence < k_uncertain_below;
+    return guess;
+}
 
 Guess guess_framing(util::Bytes sample, std::span<const std::uint64_t> segment_ends,
                     bool whole_stream, model::Direction direction) {

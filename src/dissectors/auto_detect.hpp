@@ -18,6 +18,7 @@
 #include "model/flow.hpp"
 #include "util/byte_reader.hpp"
 
+#include <optional>
 #include <span>
 #include <string>
 
@@ -46,5 +47,17 @@ Guess guess_framing(util::Bytes sample, std::span<const std::uint64_t> segment_e
 // The generic inference alone (no signatures): what guess_framing does when no row matches.
 Guess infer_framing(util::Bytes sample, std::span<const std::uint64_t> segment_ends,
                     bool whole_stream, model::Direction direction = model::Direction::c2s);
+
+// Whether `spec` reads the sample as whole messages and a plausible last one (its header at
+// least), with nothing malformed: the test for taking the other direction's framing.
+bool framing_fits(const FramingSpec& spec, util::Bytes sample, model::Direction direction);
+// For a direction whose own sample leaves auto uncertain (its first message longer than the
+// sample, say): the one length or JSON-header cut that reads a header at the sample's start and
+// cuts the other direction's sample so far into whole messages ending on its segment ends.
+// Marked uncertain unless the peer showed at least two such messages; nullopt when no single cut
+// does.
+std::optional<Guess> guess_with_peer(util::Bytes sample, util::Bytes peer_sample,
+                                     std::span<const std::uint64_t> peer_ends,
+                                     model::Direction direction);
 
 } // namespace sniff::dissect

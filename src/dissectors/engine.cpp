@@ -140,11 +140,40 @@ void adopt_for_peer(DissectorEngine::FlowState& state, const model::Flow& flow,
     replay_sample(state, flow, static_cast<model::Direction>(peer));
 }
 
-// Starts a direction on `guess` (weighed against the service's decision), replays its sampled
-// segments, and starts the other direction on a recognised protocol.
+// A direction auto is unsure of (its first message longer than the sample, say) takes the other
+// direction's framing when that reads it: the other direction's confident guess, or the one cut
+// that fits both samples so far.
+Guess with_peer_evidence(const DissectorEngine::FlowState& state, model::Direction direction,
+                         Guess guess) {
+    const auto d = static_cast<std::size_t>(direction);
+    const util::Bytes own(state.samples[d].bytes);
+    const std::optional<Guess>& peer_guess = state.guesses[1 - d];
+    if (state.framers[1 - d].started()) {
+        if (!peer_guess || peer_guess->uncertain || peer_guess->spec.family == Family::raw ||
+            !framing_fits(peer_guess->spec, own, direction))
+            return guess;
+        Guess adopted = *peer_guess;
+        adopted.runner_up = guess.text != adopted.text ? guess.text : guess.runner_up;
+        adopted.basis = "peer";
+        return adopted;
+    }
+    const Sample& peer = state.samples[1 - d];
+    auto joint = guess_with_peer(own, peer.bytes, peer.ends, direction);
+    if (!joint)
+        return guess;
+    joint->runner_up = guess.text != joint->text ? guess.text : guess.runner_up;
+    joint->basis = "peer";
+    return *joint;
+}
+
+// Starts a direction on `guess` (weighed against the service's decision and, when unsure, the
+// other direction's bytes), replays its sampled segments, and starts the other direction on a
+// recognised protocol.
 void commit(DissectorEngine::FlowState& state, const model::Flow& flow, model::Direction direction,
             MessageSink& sink, const Guess& own, DissectorEngine::Services& services) {
-    const Guess guess = with_service(services, flow, own);
+    Guess guess = with_service(services, flow, own);
+    if (guess.basis == "inferred" && guess.uncertain)
+        guess = with_peer_evidence(state, direction, guess);
     start_guessed(state, flow, direction, sink, guess);
     replay_sample(state, flow, direction);
     adopt_for_peer(state, flow, direction, sink, guess);

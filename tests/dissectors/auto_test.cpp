@@ -134,6 +134,54 @@ TEST_CASE("a self-describing header whose body is still arriving decides auto",
           Family::ascii_len);
 }
 
+TEST_CASE("a length alone is read with the other direction's messages", "[dissectors][auto]") {
+    const auto bytes_of = [](const std::string& text) {
+        return util::Bytes(reinterpret_cast<const std::byte*>(text.data()), text.size());
+    };
+    // The article's struct answer to `bytes 300000`: a 4-byte length, then 60 KB of its body.
+    std::mt19937 rng(5);
+    std::string answer;
+    put_uint(answer, 300000, 4, true);
+    for (int i = 0; i < 60000; ++i)
+        answer += static_cast<char>(rng() % 256);
+    std::string requests;
+    std::vector<std::uint64_t> ends;
+    for (const std::string command : {"bytes 300000", "echo hi"}) {
+        put_uint(requests, command.size(), 4, true);
+        requests += command;
+        ends.push_back(requests.size());
+    }
+    const auto one = guess_with_peer(bytes_of(answer), bytes_of(requests.substr(0, ends[0])),
+                                     std::span(ends).first(1), model::Direction::s2c);
+    REQUIRE(one);
+    CHECK(one->text == "len:size=4,le,signed");
+    CHECK(one->uncertain); // one request proves little
+    const auto two =
+        guess_with_peer(bytes_of(answer), bytes_of(requests), ends, model::Direction::s2c);
+    REQUIRE(two);
+    CHECK(two->text == "len:size=4,le,signed");
+    CHECK_FALSE(two->uncertain);
+    // Requests that end off their segment ends, or random answers, give no joint cut.
+    const std::vector<std::uint64_t> off_ends{ends[0] + 1, requests.size()};
+    CHECK_FALSE(
+        guess_with_peer(bytes_of(answer), bytes_of(requests), off_ends, model::Direction::s2c));
+    int random_fits = 0;
+    for (std::uint32_t seed = 1; seed <= 50; ++seed) {
+        std::mt19937 noise(seed);
+        std::string own(20000, '\0'), peer(200, '\0');
+        for (auto& c : own)
+            c = static_cast<char>(noise() % 256);
+        for (auto& c : peer)
+            c = static_cast<char>(noise() % 256);
+        const std::vector<std::uint64_t> peer_ends{peer.size()};
+        random_fits +=
+            guess_with_peer(bytes_of(own), bytes_of(peer), peer_ends, model::Direction::s2c)
+                .has_value();
+    }
+    INFO(random_fits << " of 50 random pairs fitted");
+    CHECK(random_fits <= 2);
+}
+
 TEST_CASE("auto says little about a single chunk", "[dissectors][auto]") {
     Sample sample = make_sample("struct", 9);
     sample.segment_ends = {sample.bytes.size()};

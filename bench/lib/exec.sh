@@ -93,12 +93,12 @@ run_exec_part() {
         record "exec.redis.$test.exec" exec "redis-benchmark -n 100000 ${test^^}: sniff exec" \
             "$value" req/s
         record "exec.redis.$test.ratio" exec "${test^^} under sniff exec / plain" \
-            "$(calc 2 'a / b' "$value" "$plain")" x ">=0.7" "" \
+            "$(calc 2 'a / b' "$value" "$plain")" x ">=0.7" \
             "$(round_ratios "${values[exec]}" "${values[plain]}"); load $loads"
         [ -n "${BENCH_EXEC_BASELINE:-}" ] || continue
         value=$(median ${values[baseline]})
         record "exec.redis.$test.baseline_ratio" exec "${test^^} under baseline sniff exec / plain" \
-            "$(calc 2 'a / b' "$value" "$plain")" x "" "" \
+            "$(calc 2 'a / b' "$value" "$plain")" x "" \
             "$(round_ratios "${values[baseline]}" "${values[plain]}")"
     done
     plain=$(median ${exec_bulk[plain]})
@@ -106,11 +106,11 @@ run_exec_part() {
     record exec.bulk.plain exec "iperf3 -R -n 2G: plain" "$plain" Gbit/s
     record exec.bulk.exec exec "iperf3 -R -n 2G: sniff exec" "$value" Gbit/s
     record exec.bulk.ratio exec "bulk under sniff exec / plain" "$(calc 2 'a / b' "$value" "$plain")" \
-        x "" "" "$(round_ratios "${exec_bulk[exec]}" "${exec_bulk[plain]}"); load $loads"
+        x "" "$(round_ratios "${exec_bulk[exec]}" "${exec_bulk[plain]}"); load $loads"
     if [ -n "${BENCH_EXEC_BASELINE:-}" ]; then
         value=$(median ${exec_bulk[baseline]})
         record exec.bulk.baseline_ratio exec "bulk under baseline sniff exec / plain" \
-            "$(calc 2 'a / b' "$value" "$plain")" x "" "" \
+            "$(calc 2 'a / b' "$value" "$plain")" x "" \
             "$(round_ratios "${exec_bulk[baseline]}" "${exec_bulk[plain]}")"
     fi
 }

@@ -131,7 +131,7 @@ struct ExecProcess::Impl {
 
     // One batch of the ring's records; returns how many.
     std::size_t read_ring() {
-        const auto records = ring.take(ring_buffer, k_ring_batch, k_ring_batch_bytes);
+        const auto& records = ring.take(k_ring_batch, k_ring_batch_bytes);
         for (const util::Bytes record : records)
             collector.on_record(record);
         return records.size();
@@ -234,7 +234,6 @@ struct ExecProcess::Impl {
     boost::asio::posix::stream_descriptor child;
     boost::asio::steady_timer timer;
     std::vector<std::byte> buffer = std::vector<std::byte>(wire::k_max_record + 1);
-    std::vector<std::byte> ring_buffer;
     bool timer_armed = false;
     bool report_open = true;
     bool finished = false;

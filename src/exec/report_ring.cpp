@@ -5,6 +5,7 @@
 #include "exec/record_format.hpp"
 #include "exec/ring_format.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <climits>
@@ -108,12 +109,25 @@ bool ReportRing::ready() {
                           load<std::uint32_t>(at + ring::slot::pid, std::memory_order_relaxed));
 }
 
-std::vector<util::Bytes> ReportRing::take(std::vector<std::byte>& out, std::size_t max_records,
-                                          std::size_t max_bytes) {
-    out.clear();
-    std::vector<std::size_t> ends;
+// The buffer with room for `wanted` bytes after the first `used`, kept as it grows.
+std::byte* ReportRing::room(std::size_t used, std::size_t wanted) {
+    if (used + wanted > m_capacity) {
+        const std::size_t capacity = std::max(2 * m_capacity, used + wanted);
+        auto grown = std::make_unique_for_overwrite<std::byte[]>(capacity);
+        if (used > 0)
+            std::memcpy(grown.get(), m_buffer.get(), used);
+        m_buffer = std::move(grown);
+        m_capacity = capacity;
+    }
+    return m_buffer.get() + used;
+}
+
+const std::vector<util::Bytes>& ReportRing::take(std::size_t max_records, std::size_t max_bytes) {
+    m_ends.clear();
+    m_records.clear();
+    std::size_t used = 0;
     std::uint64_t tail = m_tail;
-    while (ends.size() < max_records && out.size() < max_bytes && m_data != nullptr) {
+    while (m_ends.size() < max_records && used < max_bytes && m_data != nullptr) {
         const std::uint8_t* at = m_data + (tail & (m_size - 1));
         const auto stamp = load<std::uint64_t>(at + ring::slot::stamp, std::memory_order_acquire);
         const bool done = stamp == ring::committed(tail);
@@ -137,31 +151,30 @@ std::vector<util::Bytes> ReportRing::take(std::vector<std::byte>& out, std::size
             continue;
         }
         const std::size_t record = length - ring::k_prefix_size;
-        const std::size_t start = out.size();
-        out.resize(start + record);
-        std::memcpy(out.data() + start, at + ring::k_prefix_size, record);
-        ends.push_back(out.size());
+        std::memcpy(room(used, record), at + ring::k_prefix_size, record);
+        used += record;
+        m_ends.push_back(used);
         tail += length;
         ++m_counters.slots;
     }
     release(tail);
-    // Each record's length is its header's: the slot's padding is cut by the parser's own check
-    // (fragment length against the rest), so the views are made from the header here.
-    std::vector<util::Bytes> records;
-    records.reserve(ends.size());
+    // Each record's length is its header's: the slot's padding is cut here; a fragment length
+    // that does not fit the slot is left for the parser to reject.
     std::size_t start = 0;
-    for (const std::size_t end : ends) {
+    for (const std::size_t end : m_ends) {
         std::size_t length = end - start;
+        const std::byte* record = m_buffer.get() + start;
         if (length >= wire::k_header_size) {
-            std::uint32_t fragment = 0;
-            std::memcpy(&fragment, out.data() + start + wire::offset::fragment_length, 4);
+            util::ByteReader reader(util::Bytes(record, length));
+            reader.skip(wire::offset::fragment_length);
+            const std::uint32_t fragment = reader.read_le32();
             if (fragment <= length - wire::k_header_size)
                 length = wire::k_header_size + fragment;
         }
-        records.emplace_back(out.data() + start, length);
+        m_records.emplace_back(record, length);
         start = end;
     }
-    return records;
+    return m_records;
 }
 
 void ReportRing::release(std::uint64_t tail) {

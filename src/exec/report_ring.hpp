@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,11 +38,11 @@ public:
     // Once the program holds its own copy of the descriptor: the mapping stays.
     void close_fd();
 
-    // Copies the records of committed slots into `out` (cleared first), at most `max_records`
-    // of them and about `max_bytes`, frees their room (waking producers that wait for it) and
-    // returns the records as views into `out`.
-    std::vector<util::Bytes> take(std::vector<std::byte>& out, std::size_t max_records,
-                                  std::size_t max_bytes);
+    // Copies the records of committed slots out of the ring, at most `max_records` of them and
+    // about `max_bytes` (one record more at most), frees their room (waking producers that wait
+    // for it) and returns the records: views into the ring's own buffer, valid until the next
+    // take().
+    const std::vector<util::Bytes>& take(std::size_t max_records, std::size_t max_bytes);
     // A committed slot waits at the tail (or a dead process's reserved one).
     bool ready();
     // What sniff is about to do (ring::State), published for the producers: a producer rings
@@ -56,6 +57,7 @@ public:
 private:
     bool slot_abandoned(std::uint64_t position, std::uint32_t pid);
     void release(std::uint64_t tail);
+    std::byte* room(std::size_t used, std::size_t wanted);
 
     std::uint8_t* m_control = nullptr;
     const std::uint8_t* m_data = nullptr;
@@ -66,6 +68,11 @@ private:
     std::uint64_t m_stuck_at = ~0ull;
     std::chrono::steady_clock::time_point m_stuck_since{};
     RingCounters m_counters;
+    // Not zeroed when it grows: every byte handed out was copied in first.
+    std::unique_ptr<std::byte[]> m_buffer;
+    std::size_t m_capacity = 0;
+    std::vector<std::size_t> m_ends;
+    std::vector<util::Bytes> m_records;
 };
 
 } // namespace sniff::exec

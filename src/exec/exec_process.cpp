@@ -145,23 +145,32 @@ struct ExecProcess::Impl {
         ring.set_state(ring::awake);
         const std::size_t got = read_ring();
         if (got == k_ring_batch) { // more waiting: let other handlers run first
-            boost::asio::post(io, [this] { ring_turn(); });
+            post_ring_turn();
             return;
         }
         ring.set_state(got > 0 ? ring::timed : ring::idle);
         if (ring.ready()) { // committed while we published the state
-            boost::asio::post(io, [this] { ring_turn(); });
+            post_ring_turn();
             return;
         }
         if (got > 0 && !timer_armed) {
             timer_armed = true;
             timer.expires_after(std::chrono::milliseconds(ring::k_poll_interval_ms));
             timer.async_wait([this](const boost::system::error_code& error) {
+                if (error) // cancelled: the process may be gone, touch nothing
+                    return;
                 timer_armed = false;
-                if (!error)
-                    ring_turn();
+                ring_turn();
             });
         }
+    }
+
+    // A posted handler may run after this object is gone (the loop runs on): it checks first.
+    void post_ring_turn() {
+        boost::asio::post(io, [this, alive = std::weak_ptr<int>(life)] {
+            if (!alive.expired())
+                ring_turn();
+        });
     }
 
     // Every committed record, until a look finds none.
@@ -235,6 +244,7 @@ struct ExecProcess::Impl {
     boost::asio::steady_timer timer;
     std::vector<std::byte> buffer = std::vector<std::byte>(wire::k_max_record + 1);
     bool timer_armed = false;
+    std::shared_ptr<int> life = std::make_shared<int>(0);
     bool report_open = true;
     bool finished = false;
 };

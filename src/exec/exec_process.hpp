@@ -24,6 +24,7 @@
 #include "exec/exec_collector.hpp"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>

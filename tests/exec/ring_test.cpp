@@ -7,11 +7,14 @@
 #include "exec/report_ring.hpp"
 #include "exec/ring_format.hpp"
 #include "exec/support.hpp"
+#include "support/process.hpp"
 
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -225,4 +228,55 @@ assert got == total, got
         }
     }
     CHECK(checked == 2); // the server's writes and the client's reads
+}
+
+namespace {
+
+// Touches a file when it sees `text` in a call's bytes: the program waits for that file.
+class TouchOnData final : public sniff::reassembly::StreamSink {
+public:
+    TouchOnData(std::string text, std::filesystem::path flag)
+        : m_text(std::move(text)), m_flag(std::move(flag)) {}
+    void on_data(const sniff::model::Flow&, sniff::model::Direction,
+                 const sniff::model::SegmentInfo&, sniff::util::Bytes bytes) override {
+        const std::string seen(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+        if (seen.find(m_text) != std::string::npos)
+            std::ofstream(m_flag) << "seen\n";
+    }
+
+private:
+    std::string m_text;
+    std::filesystem::path m_flag;
+};
+
+} // namespace
+
+TEST_CASE("exec delivers a call while the program still runs, with no call after it",
+          "[exec][ring][python]") {
+    // The program writes and reads 2000 times (sniff is then reading on its timer), writes once
+    // more, and then makes no socket call: it waits (up to 20 s) for the file that sniff's sink
+    // touches when the last write arrives, and fails if it never comes. A record must not wait
+    // in the ring for a later call or for the program's exit.
+    const auto dir = sniff::test::scratch_dir("exec-ring-live");
+    const auto flag = dir / "seen";
+    std::filesystem::remove(flag);
+    const char* program = R"(
+import os, socket, sys, time
+a, b = socket.socketpair()
+for _ in range(2000):
+    a.sendall(b"0123456789")
+    b.recv(100)
+a.sendall(b"ping-live")
+for _ in range(2000):
+    if os.path.exists(sys.argv[1]):
+        sys.exit(0)
+    time.sleep(0.01)
+sys.exit(3)
+)";
+    TouchOnData sink("ping-live", flag);
+    const auto run =
+        sniff::test::run_exec({"/usr/bin/python3", "-c", program, flag.string()}, sink);
+    REQUIRE(run.error.empty());
+    CHECK(run.status == 0);
+    std::filesystem::remove_all(dir);
 }

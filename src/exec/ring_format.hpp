@@ -29,6 +29,13 @@
 //
 // Everything in the ring is untrusted on sniff's side: the program can write anything there, at
 // any time. sniff copies slots out before it parses them and checks every length it reads.
+//
+// Limits: sniff reads slots in reservation order, so a slot reserved but not yet committed holds
+// back the ones after it. A process killed between the two leaves its slot reserved: sniff skips
+// it once the slot has waited half a second and its process is gone. A signal handler that
+// reports while its thread is between the two takes a later slot; it could wait for room for
+// ever only if the slots reserved between the interrupted one and its own filled the whole ring
+// (16 MiB of reservations in flight, some 60 threads each in the middle of a 256 KiB fragment).
 
 #include <cstddef>
 #include <cstdint>

@@ -3,7 +3,8 @@
 // of operations on a fresh 1 MiB ring:
 //   byte 0  write a slot at the head: u8 stamp (0 committed, 1 reserved, else garbage), u32 the
 //           slot's length word (0: the right one), u16 record length, then the record's bytes
-//           (fewer at the end of the input); the head moves on by the right slot length
+//           (fewer at the end of the input), at the head rounded up to a slot boundary; the
+//           head moves on by the right slot length
 //   byte 1  take: u8 how many records at most, u16 how many KiB at most; each record goes to the
 //           collector
 //   byte 2  move the head: u32 added to it
@@ -43,7 +44,10 @@ void write_slot(std::uint8_t* control, sniff::fuzz::Input& input) {
     const std::uint8_t stamp_kind = input.u8();
     const std::uint32_t length_word = input.u32();
     const util::Bytes record = input.take(input.u16());
-    const std::uint64_t position = word64(control + ring::control::head).load();
+    // A producer's slots are aligned: after the head was moved anywhere, the next starts at the
+    // next boundary (the reader must cope with the unaligned head itself).
+    const std::uint64_t head = word64(control + ring::control::head).load();
+    const std::uint64_t position = (head + ring::k_align - 1) & ~(ring::k_align - 1);
     const std::uint64_t slot = ring::slot_length(record.size());
     std::uint8_t* at = control + ring::k_control_size + (position & (k_size - 1));
     const std::uint32_t length = length_word != 0 ? length_word : static_cast<std::uint32_t>(slot);

@@ -40,6 +40,14 @@ bool valid_slot_length(std::uint32_t length, std::size_t size) {
 
 constexpr auto k_abandon_after = std::chrono::milliseconds(500);
 
+// The head is the program's word: a position sniff moves to is rounded up to a slot boundary, so
+// every stamp it reads is aligned.
+std::uint64_t aligned(std::uint64_t position) {
+    return position > ~std::uint64_t{0} - ring::k_align
+               ? position & ~(ring::k_align - 1)
+               : (position + ring::k_align - 1) & ~(ring::k_align - 1);
+}
+
 } // namespace
 
 ReportRing::~ReportRing() {
@@ -137,8 +145,8 @@ const std::vector<util::Bytes>& ReportRing::take(std::size_t max_records, std::s
         const auto length = load<std::uint32_t>(at + ring::slot::length, std::memory_order_relaxed);
         if (!valid_slot_length(length, m_size)) {
             ++m_counters.corrupt;
-            const auto head =
-                load<std::uint64_t>(m_control + ring::control::head, std::memory_order_acquire);
+            const std::uint64_t head = aligned(
+                load<std::uint64_t>(m_control + ring::control::head, std::memory_order_acquire));
             tail = head > tail ? head : tail;
             break;
         }
@@ -195,7 +203,7 @@ void ReportRing::release(std::uint64_t tail) {
 std::uint64_t ReportRing::abandon_rest() {
     if (m_control == nullptr)
         return 0;
-    const auto head = word<std::uint64_t>(m_control + ring::control::head).load();
+    const std::uint64_t head = aligned(word<std::uint64_t>(m_control + ring::control::head).load());
     const std::uint64_t given_up = head > m_tail ? head - m_tail : 0;
     if (given_up > 0)
         ++m_counters.abandoned;

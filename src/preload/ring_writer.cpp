@@ -33,6 +33,11 @@ std::size_t g_size = 0;
 std::size_t g_fragment = 0;
 std::atomic<int> g_fd{-1};
 
+// The ring's words are shared with another process and touched from signal handlers: they must
+// be plain lock-free atomics, never a library lock.
+static_assert(std::atomic_ref<std::uint64_t>::is_always_lock_free);
+static_assert(std::atomic_ref<std::uint32_t>::is_always_lock_free);
+
 template <typename T> std::atomic_ref<T> word(std::uint8_t* at) {
     return std::atomic_ref<T>(*reinterpret_cast<T*>(at));
 }

@@ -280,3 +280,37 @@ sys.exit(3)
     CHECK(run.status == 0);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("exec reports over the socket a process that cannot map the ring",
+          "[exec][ring][python]") {
+    // The parent drops SNIFF_EXEC_RING from its child's environment: the child's preload finds
+    // no ring and sends its records over the report socket, beside the parent's ring records.
+    const char* program = R"(
+import os, socket, subprocess, sys
+child = """
+import socket
+a, b = socket.socketpair()
+a.sendall(b"over-the-socket")
+assert b.recv(100) == b"over-the-socket"
+"""
+environment = dict(os.environ)
+environment.pop("SNIFF_EXEC_RING")
+subprocess.run([sys.executable, "-c", child], env=environment, check=True)
+a, b = socket.socketpair()
+a.sendall(b"through-the-ring")
+assert b.recv(100) == b"through-the-ring"
+)";
+    sniff::test::RecordingSink sink;
+    const auto run = sniff::test::run_exec({"/usr/bin/python3", "-c", program}, sink);
+    REQUIRE(run.error.empty());
+    REQUIRE(run.status == 0);
+    CHECK(run.counters.malformed == 0);
+    bool socket_seen = false, ring_seen = false;
+    for (const auto& [id, flow] : sink.flows)
+        for (const auto direction : {sniff::model::Direction::c2s, sniff::model::Direction::s2c}) {
+            socket_seen = socket_seen || flow.stream(direction) == "over-the-socket";
+            ring_seen = ring_seen || flow.stream(direction) == "through-the-ring";
+        }
+    CHECK(socket_seen);
+    CHECK(ring_seen);
+}

@@ -1,6 +1,9 @@
 # Part exec (sourced by bench/run): a program's own socket calls reported by libsniff-preload.so,
 # against the same program run plainly, alternating in each round (the machine is shared and
-# noisy; medians of BENCH_EXEC_ROUNDS rounds, default 3).
+# noisy; medians of BENCH_EXEC_ROUNDS rounds, default 3; each ratio row's note lists the rounds'
+# own ratios, their spread, and the load average). BENCH_EXEC_BASELINE=DIR adds a third mode in
+# each round: the same command under DIR/sniff (an earlier build), for before/after figures taken
+# in the same conditions.
 #   redis-benchmark -q -n 100000 -t set,get (50 clients) against redis-server, the client under
 #     `sniff exec --framing resp --summary` (every call's bytes reported and framed as RESP)
 #   bulk: iperf3 -R -n 2G (the client reads 128 KiB per call), the client under `sniff exec`
@@ -12,15 +15,26 @@ redis_rps() {
     tr '\r' '\n' <"$1" | awk -v t="$2:" '$1 == t && /requests per second/ { print $2; exit }'
 }
 
+# exec_modes: plain, exec, and baseline when BENCH_EXEC_BASELINE names an earlier build.
+exec_modes() {
+    echo plain exec
+    [ -n "${BENCH_EXEC_BASELINE:-}" ] && echo baseline
+}
+
+# exec_sniff MODE: the sniff binary of that mode.
+exec_sniff() {
+    if [ "$1" = baseline ]; then echo "$BENCH_EXEC_BASELINE/sniff"; else echo "$build_dir/sniff"; fi
+}
+
 run_exec_redis_round() {
     local round=$1 mode out
-    for mode in plain exec; do
+    for mode in $(exec_modes); do
         out=$logs/exec-redis-$mode-$round.txt
         if [ "$mode" = plain ]; then
             timeout 300 redis-benchmark -h 127.0.0.1 -p "$redis_port" -q -n 100000 -t set,get \
                 >"$out" 2>&1
         else
-            timeout 300 "$build_dir/sniff" exec --framing resp --summary -- redis-benchmark \
+            timeout 300 "$(exec_sniff "$mode")" exec --framing resp --summary -- redis-benchmark \
                 -h 127.0.0.1 -p "$redis_port" -q -n 100000 -t set,get >"$out" 2>&1
         fi
         exec_set[$mode]+=" $(redis_rps "$out" SET)"
@@ -35,7 +49,7 @@ iperf_gbps() {
 
 run_exec_bulk_round() {
     local round=$1 mode out
-    for mode in plain exec; do
+    for mode in $(exec_modes); do
         out=$logs/exec-iperf-$mode-$round.json
         if [ "$mode" = plain ]; then
             rm -f "$out"
@@ -43,7 +57,7 @@ run_exec_bulk_round() {
                 >/dev/null 2>&1
         else
             rm -f "$out"
-            timeout 300 "$build_dir/sniff" exec --summary -- iperf3 -c 127.0.0.1 -p "$iperf_port" \
+            timeout 300 "$(exec_sniff "$mode")" exec --summary -- iperf3 -c 127.0.0.1 -p "$iperf_port" \
                 -R -n 2G -J --logfile "$out" >>"$logs/exec-sniff.stdout" 2>&1
         fi
         exec_bulk[$mode]+=" $(iperf_gbps "$out")"
@@ -69,7 +83,8 @@ run_exec_part() {
         run_exec_redis_round "$round"
         run_exec_bulk_round "$round"
     done
-    local mode test value plain
+    local test value plain loads
+    loads=$(cut -d' ' -f1-3 /proc/loadavg)
     for test in set get; do
         local -n values="exec_$test"
         plain=$(median ${values[plain]})
@@ -78,11 +93,35 @@ run_exec_part() {
         record "exec.redis.$test.exec" exec "redis-benchmark -n 100000 ${test^^}: sniff exec" \
             "$value" req/s
         record "exec.redis.$test.ratio" exec "${test^^} under sniff exec / plain" \
-            "$(calc 2 'a / b' "$value" "$plain")" x ">=0.7"
+            "$(calc 2 'a / b' "$value" "$plain")" x ">=0.7" \
+            "$(round_ratios "${values[exec]}" "${values[plain]}"); load $loads"
+        [ -n "${BENCH_EXEC_BASELINE:-}" ] || continue
+        value=$(median ${values[baseline]})
+        record "exec.redis.$test.baseline_ratio" exec "${test^^} under baseline sniff exec / plain" \
+            "$(calc 2 'a / b' "$value" "$plain")" x "" \
+            "$(round_ratios "${values[baseline]}" "${values[plain]}")"
     done
     plain=$(median ${exec_bulk[plain]})
     value=$(median ${exec_bulk[exec]})
     record exec.bulk.plain exec "iperf3 -R -n 2G: plain" "$plain" Gbit/s
     record exec.bulk.exec exec "iperf3 -R -n 2G: sniff exec" "$value" Gbit/s
-    record exec.bulk.ratio exec "bulk under sniff exec / plain" "$(calc 2 'a / b' "$value" "$plain")" x
+    record exec.bulk.ratio exec "bulk under sniff exec / plain" "$(calc 2 'a / b' "$value" "$plain")" \
+        x "" "$(round_ratios "${exec_bulk[exec]}" "${exec_bulk[plain]}"); load $loads"
+    if [ -n "${BENCH_EXEC_BASELINE:-}" ]; then
+        value=$(median ${exec_bulk[baseline]})
+        record exec.bulk.baseline_ratio exec "bulk under baseline sniff exec / plain" \
+            "$(calc 2 'a / b' "$value" "$plain")" x "" \
+            "$(round_ratios "${exec_bulk[baseline]}" "${exec_bulk[plain]}")"
+    fi
+}
+
+# round_ratios "EXEC VALUES" "PLAIN VALUES": each round's ratio, then their range.
+round_ratios() {
+    local exec_values=($1) plain_values=($2) i ratios=()
+    for i in "${!exec_values[@]}"; do
+        ratios+=("$(calc 2 'a / b' "${exec_values[$i]}" "${plain_values[$i]:-}")")
+    done
+    local sorted
+    sorted=$(printf '%s\n' "${ratios[@]}" | grep -E '^[0-9.]+$' | sort -g | tr '\n' ' ')
+    echo "rounds ${ratios[*]}; range $(awk '{ print $1 "-" $NF }' <<<"$sorted")"
 }

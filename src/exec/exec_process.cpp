@@ -3,6 +3,8 @@
 #include "exec/asio.hpp"
 #include "exec/program_check.hpp"
 #include "exec/record_format.hpp"
+#include "exec/report_ring.hpp"
+#include "exec/ring_format.hpp"
 
 #include <array>
 #include <cerrno>
@@ -35,19 +37,22 @@ bool has_name(const std::string& entry, const char* name) {
 // The program's environment: ours, with the preload put first in LD_PRELOAD and the report
 // descriptor named.
 std::vector<std::string> program_environment(const ExecOptions& options, const std::string& preload,
-                                             std::uint64_t inode) {
+                                             std::uint64_t inode, std::uint64_t ring_inode) {
     std::vector<std::string> environment;
     std::string old_preload;
     for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
         const std::string text = *entry;
         if (has_name(text, "LD_PRELOAD"))
             old_preload = starts(text, "LD_PRELOAD");
-        else if (!has_name(text, wire::k_fd_variable))
+        else if (!has_name(text, wire::k_fd_variable) && !has_name(text, ring::k_fd_variable))
             environment.push_back(text);
     }
     environment.push_back("LD_PRELOAD=" + preload + (old_preload.empty() ? "" : ":" + old_preload));
     environment.push_back(std::string(wire::k_fd_variable) + "=" +
                           std::to_string(ExecProcess::k_report_fd) + ":" + std::to_string(inode));
+    environment.push_back(std::string(ring::k_fd_variable) + "=" +
+                          std::to_string(ExecProcess::k_ring_fd) + ":" +
+                          std::to_string(ring_inode));
     for (const std::string& extra : options.extra_environment)
         environment.push_back(extra);
     return environment;
@@ -62,9 +67,9 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
 }
 
 // After fork, before exec: only async-signal-safe calls.
-[[noreturn]] void run_child(int report, bool stdout_to_stderr, const char* path, char** argv,
-                            char** envp) {
-    if (::dup2(report, ExecProcess::k_report_fd) < 0)
+[[noreturn]] void run_child(int report, int ring_fd, bool stdout_to_stderr, const char* path,
+                            char** argv, char** envp) {
+    if (::dup2(report, ExecProcess::k_report_fd) < 0 || ::dup2(ring_fd, ExecProcess::k_ring_fd) < 0)
         ::_exit(127);
     if (stdout_to_stderr && ::dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
         ::_exit(127);
@@ -97,10 +102,12 @@ std::string default_preload_path() {
 }
 
 struct ExecProcess::Impl {
-    Impl(ExecProcess& owner_, boost::asio::io_context& io, reassembly::StreamSink& sink)
-        : owner(owner_), collector(sink), report(io), child(io) {}
+    Impl(ExecProcess& owner_, boost::asio::io_context& io_, reassembly::StreamSink& sink)
+        : owner(owner_), io(io_), collector(sink), report(io_), child(io_), timer(io_) {}
 
-    // Reads up to `limit` queued records; false once the report has ended (or failed).
+    // Reads up to `limit` queued messages of the report socket: doorbells (the ring has records)
+    // and the records of a process that could not map the ring. False once the report has ended
+    // (or failed).
     bool drain(int limit) {
         for (int i = 0; i < limit; ++i) {
             const ssize_t got = ::recv(report.native_handle(), buffer.data(), buffer.size(),
@@ -112,6 +119,8 @@ struct ExecProcess::Impl {
                     continue;
                 return errno == EAGAIN || errno == EWOULDBLOCK;
             }
+            if (got == 1) // a doorbell
+                continue;
             // MSG_TRUNC made got the record's real size: a longer one than any valid record is
             // passed cut, and the parser rejects it.
             const auto size = std::min(static_cast<std::size_t>(got), buffer.size());
@@ -120,15 +129,67 @@ struct ExecProcess::Impl {
         return true;
     }
 
+    // One batch of the ring's records; returns how many.
+    std::size_t read_ring() {
+        const auto& records = ring.take(k_ring_batch, k_ring_batch_bytes);
+        for (const util::Bytes record : records)
+            collector.on_record(record);
+        return records.size();
+    }
+
+    // Reads the ring, then tells the producers how sniff will wait: on its timer while records
+    // flow (they ring only when the ring fills), or for the doorbell once a look found nothing.
+    void ring_turn() {
+        if (finished)
+            return;
+        ring.set_state(ring::awake);
+        const std::size_t got = read_ring();
+        if (got == k_ring_batch) { // more waiting: let other handlers run first
+            post_ring_turn();
+            return;
+        }
+        ring.set_state(got > 0 ? ring::timed : ring::idle);
+        if (ring.ready()) { // committed while we published the state
+            post_ring_turn();
+            return;
+        }
+        if (got > 0 && !timer_armed) {
+            timer_armed = true;
+            timer.expires_after(std::chrono::milliseconds(ring::k_poll_interval_ms));
+            timer.async_wait([this](const boost::system::error_code& error) {
+                if (error) // cancelled: the process may be gone, touch nothing
+                    return;
+                timer_armed = false;
+                ring_turn();
+            });
+        }
+    }
+
+    // A posted handler may run after this object is gone (the loop runs on): it checks first.
+    void post_ring_turn() {
+        boost::asio::post(io, [this, alive = std::weak_ptr<int>(life)] {
+            if (!alive.expired())
+                ring_turn();
+        });
+    }
+
+    // Every committed record, until a look finds none.
+    void read_ring_out() {
+        while (read_ring() > 0) {
+        }
+    }
+
     void wait_for_records() {
         report.async_wait(boost::asio::posix::descriptor_base::wait_read,
                           [this](const boost::system::error_code& error) {
                               if (error)
                                   return;
-                              if (drain(k_batch))
+                              if (drain(k_batch)) {
+                                  ring_turn();
                                   wait_for_records();
-                              else
+                              } else {
                                   report_ended();
+                              }
                           });
     }
 
@@ -140,8 +201,11 @@ struct ExecProcess::Impl {
                          });
     }
 
+    // Every process closed the socket: what is in the ring is all there will be.
     void report_ended() {
         report_open = false;
+        read_ring_out();
+        ring.abandon_rest();
         if (!child.is_open()) // no pidfd: the end of the report is the sign of the exit
             reap(0);
     }
@@ -157,6 +221,7 @@ struct ExecProcess::Impl {
             if (drain_once_empty())
                 break;
         }
+        read_ring_out();
         if (owner.m_on_exit)
             owner.m_on_exit();
     }
@@ -167,11 +232,19 @@ struct ExecProcess::Impl {
                (errno == EAGAIN || errno == EWOULDBLOCK);
     }
 
+    static constexpr std::size_t k_ring_batch = 4096;
+    static constexpr std::size_t k_ring_batch_bytes = 4u << 20;
+
     ExecProcess& owner;
+    boost::asio::io_context& io;
     ExecCollector collector;
+    ReportRing ring;
     boost::asio::posix::stream_descriptor report;
     boost::asio::posix::stream_descriptor child;
+    boost::asio::steady_timer timer;
     std::vector<std::byte> buffer = std::vector<std::byte>(wire::k_max_record + 1);
+    bool timer_armed = false;
+    std::shared_ptr<int> life = std::make_shared<int>(0);
     bool report_open = true;
     bool finished = false;
 };
@@ -208,13 +281,19 @@ std::string ExecProcess::start(boost::asio::io_context& io, reassembly::StreamSi
         ::setsockopt(ends[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
     struct stat status {};
     ::fstat(ends[1], &status);
+    m_impl = std::make_unique<Impl>(*this, io, sink);
+    if (auto error = m_impl->ring.create(ring::k_default_size); !error.empty()) {
+        ::close(ends[0]);
+        ::close(ends[1]);
+        return "sniff exec: " + error;
+    }
 
-    std::vector<std::string> environment = program_environment(m_options, preload, status.st_ino);
+    std::vector<std::string> environment =
+        program_environment(m_options, preload, status.st_ino, m_impl->ring.inode());
     std::vector<std::string> arguments = m_options.argv;
     std::vector<char*> envp = pointers(environment);
     std::vector<char*> argv = pointers(arguments);
 
-    m_impl = std::make_unique<Impl>(*this, io, sink);
     m_pid = ::fork();
     if (m_pid < 0) {
         ::close(ends[0]);
@@ -222,9 +301,10 @@ std::string ExecProcess::start(boost::asio::io_context& io, reassembly::StreamSi
         return std::string("sniff exec: fork: ") + std::strerror(errno);
     }
     if (m_pid == 0)
-        run_child(ends[1], m_options.stdout_to_stderr, check.path.c_str(), argv.data(),
-                  envp.data());
+        run_child(ends[1], m_impl->ring.fd(), m_options.stdout_to_stderr, check.path.c_str(),
+                  argv.data(), envp.data());
     ::close(ends[1]);
+    m_impl->ring.close_fd();
     m_impl->report.assign(ends[0]);
     const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, m_pid, 0));
     if (pidfd >= 0) {
@@ -246,6 +326,7 @@ void ExecProcess::finish() {
     m_impl->finished = true;
     while (m_impl->report_open && m_impl->drain(k_batch) && !m_impl->drain_once_empty()) {
     }
+    m_impl->read_ring_out();
     if (!m_exit_status) {
         int status = 0;
         if (::waitpid(m_pid, &status, WNOHANG) == m_pid)
@@ -255,6 +336,7 @@ void ExecProcess::finish() {
     boost::system::error_code ignored;
     m_impl->report.cancel(ignored);
     m_impl->child.cancel(ignored);
+    m_impl->timer.cancel();
 }
 
 const ExecCounters& ExecProcess::counters() const {

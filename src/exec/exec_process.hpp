@@ -10,17 +10,21 @@
 //   return *process.exit_status();
 //
 // start() refuses (with a message naming --proxy and -i) a program the preload cannot see:
-// static binaries and setuid/setgid programs (check_program). The report travels over a
-// SOCK_SEQPACKET socket pair; the program's end is at descriptor k_report_fd, named by
-// SNIFF_EXEC_FD=<fd>:<inode>. Reading is asynchronous on the loop, in batches of at most
-// k_batch records per wake-up, so other sources on the loop keep their turn. The program waits
-// when sniff is slow (its send blocks): nothing is lost. The child's exit is watched with a
+// static binaries and setuid/setgid programs (check_program). The report travels through a
+// shared-memory ring (exec/ring_format.hpp, the program's descriptor k_ring_fd), read on the loop
+// every few milliseconds while records flow and at once when a producer rings the doorbell; a
+// SOCK_SEQPACKET socket pair (k_report_fd) carries the doorbell, the records of a process that
+// could not map the ring, and the end of the report. Both descriptors are named in the program's
+// environment (SNIFF_EXEC_RING, SNIFF_EXEC_FD=<fd>:<inode>). Reading is in batches, so other
+// sources on the loop keep their turn. The program waits when sniff is slow (the ring is full):
+// nothing is lost. The child's exit is watched with a
 // pidfd, so no SIGCHLD handler is installed. The ExecProcess must die before the io_context it
 // was started on (declare it after); its destructor kills a program still running (SIGKILL).
 
 #include "exec/exec_collector.hpp"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +50,7 @@ std::string default_preload_path();
 class ExecProcess {
 public:
     static constexpr int k_report_fd = 1021;
+    static constexpr int k_ring_fd = 1020;
     static constexpr int k_batch = 256;
 
     explicit ExecProcess(ExecOptions options);

@@ -5,12 +5,14 @@
 // untrusted bytes through util::ByteReader: the program under test can write anything to the report
 // socket).
 //
-// Transport: one AF_UNIX SOCK_SEQPACKET socket pair made by sniff before it starts the program; the
-// program's end sits at a high descriptor number named by SNIFF_EXEC_FD=<fd>:<inode>. Each record
-// is one message, so records of several threads and processes never interleave inside a record. A
-// call's bytes larger than a fragment go as several records of the same (pid, sequence), with
-// fragment offsets 0, F, 2F, ...; the last one has flag_last_fragment. The sender cuts fragments
-// to fit its socket's send buffer (half of it), at most k_max_fragment.
+// Transport: each record is one slot of the shared-memory ring (exec/ring_format.hpp), or, for a
+// process that could not map the ring, one message of the AF_UNIX SOCK_SEQPACKET socket pair made
+// by sniff before it starts the program (its end sits at a high descriptor number named by
+// SNIFF_EXEC_FD=<fd>:<inode>). Either way records of several threads and processes never
+// interleave inside a record. A call's bytes larger than a fragment go as several records of the
+// same (pid, sequence), with fragment offsets 0, F, 2F, ...; the last one has flag_last_fragment.
+// The sender cuts fragments to fit an eighth of the ring, or half its socket's send buffer, at
+// most k_max_fragment.
 //
 // All integers are little-endian. Layout (offsets in bytes):
 //

@@ -23,19 +23,23 @@ __attribute__((constructor)) void start_preload() {
     init_reporter();
 }
 
-// close_range over [first, last] minus the report descriptor (CLOSE_RANGE_CLOEXEC too: the
-// descriptor must survive the program's exec of a child).
+// close_range over [first, last] minus the report's descriptors (CLOSE_RANGE_CLOEXEC too: they
+// must survive the program's exec of a child).
 int close_range_around(unsigned first, unsigned last, int flags) {
-    const int report = report_fd();
-    if (report < 0 || static_cast<unsigned>(report) < first || static_cast<unsigned>(report) > last)
-        return real().close_range(first, last, flags);
-    const auto skipped = static_cast<unsigned>(report);
+    int guarded[2];
+    const int count = guarded_fds(guarded);
     int result = 0;
-    if (skipped > first)
-        result = real().close_range(first, skipped - 1, flags);
-    if (skipped < last && result == 0)
-        result = real().close_range(skipped + 1, last, flags);
-    return result;
+    for (int i = 0; i < count && result == 0; ++i) {
+        const auto skipped = static_cast<unsigned>(guarded[i]);
+        if (skipped < first || skipped > last)
+            continue;
+        if (skipped > first)
+            result = real().close_range(first, skipped - 1, flags);
+        if (skipped == last)
+            return result;
+        first = skipped + 1;
+    }
+    return result == 0 ? real().close_range(first, last, flags) : result;
 }
 
 } // namespace
@@ -146,8 +150,9 @@ __attribute__((visibility("default"))) int close_range(unsigned first, unsigned 
 }
 
 __attribute__((visibility("default"))) void closefrom(int lowest) noexcept {
-    const int report = report_fd();
-    if (report < lowest || real().close_range == nullptr) {
+    int guarded[2];
+    const int count = guarded_fds(guarded);
+    if (count == 0 || guarded[count - 1] < lowest || real().close_range == nullptr) {
         real().closefrom(lowest);
         return;
     }

@@ -1,6 +1,7 @@
 #include "preload/reporter.hpp"
 
 #include "preload/real_calls.hpp"
+#include "preload/ring_writer.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -30,6 +31,7 @@ std::atomic<std::uint32_t> g_pid{0};
 
 void refresh_pid() {
     g_pid.store(static_cast<std::uint32_t>(::syscall(SYS_getpid)), std::memory_order_relaxed);
+    ring_refresh_pid();
 }
 
 // Pieces of the program's buffers per record, beside the header.
@@ -96,11 +98,17 @@ void fill_header(std::uint8_t* header, const SocketInfo& socket, wire::Kind kind
     std::memcpy(header + wire::offset::peer, peer, wire::k_address_size);
 }
 
-// Sends one record; stops reporting when the descriptor fails (sniff gone).
-void send_record(iovec* pieces, int count) {
+// Sends one record, into the ring when it is mapped, else over the socket; stops reporting when
+// the descriptor fails (sniff gone).
+void send_record(iovec* pieces, int count, std::size_t length) {
     const int fd = g_fd.load(std::memory_order_relaxed);
     if (fd < 0)
         return;
+    if (ring_mapped()) {
+        if (!ring_write(fd, pieces, count, length))
+            g_fd.store(-1, std::memory_order_relaxed);
+        return;
+    }
     msghdr message{};
     message.msg_iov = pieces;
     message.msg_iovlen = static_cast<std::size_t>(count);
@@ -165,6 +173,8 @@ void init_reporter() {
         const std::size_t half = static_cast<std::size_t>(send_buffer) / 2 - wire::k_header_size;
         g_fragment = half < wire::k_max_fragment ? half : wire::k_max_fragment;
     }
+    if (init_ring())
+        g_fragment = ring_fragment();
     refresh_pid();
     ::pthread_atfork(nullptr, nullptr, refresh_pid);
     g_fd.store(fd, std::memory_order_relaxed);
@@ -179,11 +189,25 @@ int report_fd() {
 }
 
 bool is_report_fd(int fd) {
-    return fd >= 0 && fd == g_fd.load(std::memory_order_relaxed);
+    return fd >= 0 && (fd == g_fd.load(std::memory_order_relaxed) || fd == ring_fd());
+}
+
+int guarded_fds(int (&out)[2]) {
+    int count = 0;
+    for (const int fd : {g_fd.load(std::memory_order_relaxed), ring_fd()})
+        if (fd >= 0)
+            out[count++] = fd;
+    if (count == 2 && out[0] > out[1]) {
+        const int first = out[1];
+        out[1] = out[0];
+        out[0] = first;
+    }
+    return count;
 }
 
 void move_report_fd_off(int fd) {
-    if (!is_report_fd(fd))
+    move_ring_fd_off(fd);
+    if (fd < 0 || fd != g_fd.load(std::memory_order_relaxed))
         return;
     const int moved = real().fcntl(fd, F_DUPFD, fd + 1);
     g_fd.store(moved, std::memory_order_relaxed); // -1 stops reporting
@@ -212,7 +236,7 @@ void report_call(const SocketInfo& socket, const CallReport& call, const iovec* 
             static_cast<std::uint8_t>(call.flags | (last ? wire::flag_last_fragment : 0));
         pieces[0].iov_base = header;
         pieces[0].iov_len = sizeof header;
-        send_record(pieces, used);
+        send_record(pieces, used, sizeof header + covered);
         sent += covered;
         if (last)
             break;
@@ -229,7 +253,7 @@ void report_close(const SocketInfo& socket) {
                 g_sequence.fetch_add(1, std::memory_order_relaxed), now_ns());
     header[wire::offset::flags] = wire::flag_last_fragment;
     iovec piece{header, sizeof header};
-    send_record(&piece, 1);
+    send_record(&piece, 1, sizeof header);
 }
 
 } // namespace sniff::preload

@@ -1,9 +1,11 @@
 #pragma once
-// Sends report records (exec/record_format.hpp) to sniff over the descriptor named by
-// SNIFF_EXEC_FD. Async-signal-safe: the header is built on the stack, the bytes go straight from
-// the program's buffers (sendmsg with an iovec list), no lock, no allocation. Blocking on purpose:
-// when sniff is slow the program waits, nothing is dropped. When the descriptor is gone or sniff
-// has exited, reporting stops for good and the program runs on untouched.
+// Sends report records (exec/record_format.hpp) to sniff: into the shared-memory ring named by
+// SNIFF_EXEC_RING (preload/ring_writer.hpp), or, when a process cannot map it, over the socket
+// named by SNIFF_EXEC_FD (sendmsg with an iovec list). Async-signal-safe: the header is built on
+// the stack, the bytes are copied straight from the program's buffers, no lock, no allocation.
+// Blocking on purpose: when sniff is slow the program waits, nothing is dropped. When the
+// descriptor is gone or sniff has exited, reporting stops for good and the program runs on
+// untouched.
 
 #include "exec/record_format.hpp"
 #include "preload/socket_table.hpp"
@@ -17,8 +19,12 @@ namespace sniff::preload {
 // Reads and checks SNIFF_EXEC_FD (descriptor and inode); reporting is off when it fails.
 void init_reporter();
 bool reporting();
+// The report socket's descriptor, or the report ring's (exec/ring_format.hpp): both are sniff's.
 bool is_report_fd(int fd);
 int report_fd(); // -1 when not reporting
+// The descriptors the program must not close (the socket's, the ring's), in increasing order;
+// returns how many.
+int guarded_fds(int (&out)[2]);
 // The program wants `fd` for itself (dup2/dup3 onto it): the report moves to another number.
 void move_report_fd_off(int fd);
 

@@ -116,7 +116,8 @@ const std::array k_rows = std::to_array<OptionRow>({
     // proxy
     {"--rechunk", "[c2s=|s2c=]MODE", G::proxy,
      "re-chunk forwarded data: 1 | fixed:N | random:A-B |\ncoalesce:MS[:BYTES] | adversarial "
-     "(uses --framing);\nsniff replay also: original (the captured segments, its default)",
+     "(uses --framing);\nsniff replay also: original (the captured segments, its default);\n"
+     "TCP only: a UDP datagram is always sent whole",
      proxy_source | replay_source, "re-chunks what the proxy forwards", "",
      append_to(&Options::rechunk)},
     {"--seed", "N", G::proxy, "seed for random re-chunking (printed when not given)",

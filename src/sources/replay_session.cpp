@@ -11,14 +11,14 @@ namespace sniff::sources {
 namespace asio = proxy::asio;
 using model::Direction;
 using proxy::k_use_tuple;
-using proxy::tcp;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
 constexpr auto k_connect_timeout = std::chrono::seconds(5);
 // A peer that sends nothing for this long while an answer is awaited has stopped answering: the
-// replay of the flow ends there (a framing bug on its side is the usual reason).
+// replay of a TCP flow ends there (a framing bug on its side is the usual reason); over UDP the
+// answer was lost (or never sent) and is missing, and the next request goes out.
 constexpr auto k_stall_timeout = std::chrono::milliseconds(2000);
 // After our last turn, how long a peer that says nothing more is given to close or send extras.
 constexpr auto k_linger = std::chrono::milliseconds(300);
@@ -30,16 +30,6 @@ model::Timestamp now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-model::Endpoint to_model(const tcp::endpoint& endpoint) {
-    model::Endpoint out;
-    out.port = endpoint.port();
-    if (endpoint.address().is_v4())
-        out.ip = model::IpAddress::v4(endpoint.address().to_v4().to_uint());
-    else
-        out.ip = model::IpAddress::v6(endpoint.address().to_v6().to_bytes());
-    return out;
 }
 
 // adversarial: cuts where the framing of our side breaks first (the generic cuts without one).
@@ -62,7 +52,8 @@ ReplaySession::ReplaySession(ReplayShared& shared, const replay::Conversation& c
     : m_shared(shared), m_conversation(conversation), m_outcome(outcome),
       m_script(replay::build_script(conversation)),
       m_own(shared.side == replay::Side::client ? Direction::c2s : Direction::s2c),
-      m_peer(model::opposite(m_own)), m_socket(shared.io), m_wake(shared.io), m_timer(shared.io),
+      m_peer(model::opposite(m_own)), m_link(make_link(shared.io, conversation.flow.protocol)),
+      m_wake(shared.io), m_timer(shared.io),
       m_rechunker(shared.rechunk, proxy::direction_seed(shared.seed, conversation.flow.id, m_own),
                   planner_for(shared, conversation, m_own)),
       m_pacer(shared.probe, shared.delay_ms, true,
@@ -114,6 +105,8 @@ ReplaySession::ReplaySession(ReplayShared& shared, const replay::Conversation& c
     m_outcome.captured_flow = conversation.flow.id;
     m_outcome.side = shared.side == replay::Side::client ? "client" : "server";
     m_outcome.framing = peer.messages.empty() ? "raw" : peer.framing;
+    if (conversation.flow.protocol == model::Protocol::udp && m_outcome.framing == "raw")
+        m_outcome.framing = "datagrams"; // each one a message
     if (!m_script.cut_reason.empty())
         m_outcome.notes.push_back("replayed up to the gap: " + m_script.cut_reason +
                                   "; nothing after it was sent or compared");
@@ -125,51 +118,48 @@ bool ReplaySession::framed() const {
     return !m_conversation.of(m_peer).messages.empty();
 }
 
-asio::awaitable<void> ReplaySession::run_client(tcp::endpoint target) {
-    m_outcome.peer = target.address().to_string() + ":" + std::to_string(target.port());
-    m_timer.expires_after(k_connect_timeout);
-    auto result =
-        co_await (m_socket.async_connect(target, k_use_tuple) || m_timer.async_wait(k_use_tuple));
+std::string ReplaySession::refused_text() const {
+    return "nothing listens on " + m_outcome.peer +
+           " (UDP: an ICMP port unreachable came back for a datagram)";
+}
+
+asio::awaitable<void> ReplaySession::run_client(asio::ip::address address, std::uint16_t port) {
+    m_outcome.peer = address.to_string() + ":" + std::to_string(port);
+    const std::string failure = co_await m_link->connect(address, port, k_connect_timeout);
     if (m_stopping)
         co_return;
-    if (result.index() == 1) {
-        m_outcome.failure = "connect " + m_outcome.peer + ": no answer within 5 s";
-        co_return;
-    }
-    if (const auto error = std::get<0>(std::get<0>(result))) {
-        m_outcome.failure = "connect " + m_outcome.peer + ": " + error.message();
+    if (!failure.empty()) {
+        m_outcome.failure = "connect " + m_outcome.peer + ": " + failure;
         co_return;
     }
     co_await play();
 }
 
-asio::awaitable<void> ReplaySession::run_server(tcp::socket socket) {
-    m_socket = std::move(socket);
-    boost::system::error_code ignored;
-    const auto remote = m_socket.remote_endpoint(ignored);
-    m_outcome.peer = remote.address().to_string() + ":" + std::to_string(remote.port());
+asio::awaitable<void> ReplaySession::run_server(std::unique_ptr<ReplayLink> link) {
+    m_link = std::move(link);
+    const auto remote = m_link->remote();
+    m_outcome.peer = remote.ip.to_string() + ":" + std::to_string(remote.port);
     co_await play();
 }
 
 void ReplaySession::close() {
     m_stopping = true;
-    boost::system::error_code ignored;
-    m_socket.close(ignored);
+    m_link->close();
     m_wake.cancel();
     m_timer.cancel();
 }
 
 void ReplaySession::open_flow() {
-    boost::system::error_code ignored;
-    const auto local = to_model(m_socket.local_endpoint(ignored));
-    const auto remote = to_model(m_socket.remote_endpoint(ignored));
+    const auto local = m_link->local();
+    const auto remote = m_link->remote();
     m_live.id = m_shared.next_flow_id++;
-    m_live.protocol = model::Protocol::tcp;
+    m_live.protocol = m_link->protocol();
     m_live.client = m_own == Direction::c2s ? local : remote;
     m_live.server = m_own == Direction::c2s ? remote : local;
     m_live.first_seen = m_live.last_seen = now_ns();
     m_live.first_frame = m_shared.next_frame;
-    m_live.saw_syn = true; // roles are known: one side connected
+    // Roles are known: one side connected (or, over UDP, sent first).
+    m_live.saw_syn = m_live.protocol == model::Protocol::tcp;
     m_live.origin = model::FlowOrigin::replay;
     m_shared.sink->on_flow_open(m_live);
     m_flow_open = true;
@@ -190,9 +180,10 @@ void ReplaySession::close_flow() {
         return;
     m_flow_open = false;
     m_live.last_seen = now_ns();
-    const auto reason = m_stopping     ? reassembly::CloseReason::end_of_input
-                        : m_peer_reset ? reassembly::CloseReason::rst
-                                       : reassembly::CloseReason::fin;
+    const auto reason = m_stopping                       ? reassembly::CloseReason::end_of_input
+                        : m_peer_reset || m_peer_refused ? reassembly::CloseReason::rst
+                        : udp()                          ? reassembly::CloseReason::end_of_input
+                                                         : reassembly::CloseReason::fin;
     m_shared.sink->on_flow_close(m_live, reason);
 }
 
@@ -205,27 +196,28 @@ void ReplaySession::report_chunk(Direction direction, util::Bytes bytes) {
 }
 
 asio::awaitable<void> ReplaySession::play() {
-    boost::system::error_code ignored;
-    m_socket.set_option(tcp::no_delay(true), ignored);
+    m_link->set_no_delay();
     open_flow();
     m_last_peer_byte = std::chrono::steady_clock::now();
     co_await (send_turns() && read_peer());
-    m_socket.close(ignored);
+    m_link->close();
     m_finder->close();
     compare_ready(true);
     close_flow();
 }
 
 asio::awaitable<void> ReplaySession::read_peer() {
+    // 64 KiB: a TCP read, or the largest UDP datagram whole.
     std::vector<std::byte> buffer(k_read_size);
     for (;;) {
-        auto [error, size] = co_await m_socket.async_read_some(
-            asio::buffer(buffer.data(), buffer.size()), k_use_tuple);
+        auto [error, size] = co_await m_link->read(buffer);
         if (size > 0)
             received(util::Bytes(buffer.data(), size));
         if (error) {
             if (error == asio::error::eof)
                 m_live.of(m_peer).fin = true;
+            else if (error == asio::error::connection_refused && udp())
+                m_peer_refused = true;
             else if (!m_stopping && error != asio::error::operation_aborted) {
                 m_peer_reset = true;
                 m_live.of(m_peer).rst = true;
@@ -248,8 +240,21 @@ void ReplaySession::received(util::Bytes bytes) {
 
 bool ReplaySession::peer_answered(std::size_t messages, std::uint64_t bytes) const {
     if (framed() && m_finder->lost(m_peer).empty())
-        return m_finder->messages(m_peer).size() >= messages;
+        return m_finder->messages(m_peer).size() + m_skipped >= messages;
     return m_peer_bytes.size() >= bytes;
+}
+
+void ReplaySession::skip_unanswered(std::size_t messages) {
+    if (!framed() || !m_finder->lost(m_peer).empty())
+        return; // compared as bytes at the end
+    compare_ready(false);
+    const auto& captured = m_conversation.of(m_peer);
+    while (m_compared < std::min(messages, m_expected.size())) {
+        const util::Bytes expected = captured.view(m_expected[m_compared]);
+        record(replay::compare_message(m_compared, &expected, nullptr, m_shared.ignored_bytes));
+        ++m_compared;
+        ++m_skipped;
+    }
 }
 
 asio::awaitable<void> ReplaySession::send_turns() {
@@ -283,12 +288,11 @@ asio::awaitable<void> ReplaySession::send_turns() {
         const std::size_t count = m_expected.size();
         co_await wait_until([&] { return peer_answered(count, last.end()); }, k_stall_timeout);
     }
-    boost::system::error_code ignored;
     if (!m_stopping && m_conversation.of(m_own).fin && !stopped_early)
-        m_socket.shutdown(tcp::socket::shutdown_send, ignored);
+        m_link->shutdown_send();
     if (!m_stopping && !m_peer_closed)
         co_await wait_until([] { return false; }, k_linger);
-    m_socket.close(ignored); // ends read_peer
+    m_link->close(); // ends read_peer
 }
 
 asio::awaitable<bool> ReplaySession::await_step(const replay::Step& step) {
@@ -307,6 +311,15 @@ asio::awaitable<bool> ReplaySession::await_step(const replay::Step& step) {
     m_peer_caught_up = done;
     if (done || m_stopping)
         co_return done;
+    if (m_peer_refused) {
+        m_outcome.failure = refused_text();
+        co_return false;
+    }
+    if (udp()) {
+        // Lost, or never sent: missing, and the next request goes out.
+        skip_unanswered(step.messages);
+        co_return true;
+    }
     const std::size_t got = framed() ? m_finder->messages(m_peer).size() : 0;
     const std::string what = framed()
                                  ? "its message " + std::to_string(std::min(got + 1, step.messages))
@@ -352,7 +365,8 @@ asio::awaitable<void> ReplaySession::pause_for(std::int64_t ns) {
 
 void ReplaySession::plan_chunks(const replay::Step& step, std::vector<std::size_t>& sizes) {
     sizes.clear();
-    if (!m_shared.original_chunks) {
+    // UDP: each captured datagram is one write whatever --rechunk says.
+    if (!m_shared.original_chunks && !udp()) {
         m_rechunker.plan(m_conversation.of(m_own).view(step.bytes), sizes);
         return;
     }
@@ -379,15 +393,19 @@ asio::awaitable<bool> ReplaySession::send_step(const replay::Step& step) {
     std::size_t offset = 0;
     for (const std::size_t size : sizes) {
         if (!std::exchange(m_peer_caught_up, false))
-            co_await m_pacer.before_write(m_socket, m_timer);
+            co_await m_link->pace(m_pacer, m_timer);
         if (m_stopping)
             co_return false;
         const auto piece = bytes.subspan(offset, size);
-        auto [error, written] = co_await asio::async_write(
-            m_socket, asio::buffer(piece.data(), piece.size()), k_use_tuple);
-        if (error) {
-            if (!m_stopping)
+        if (const auto error = co_await m_link->write(piece)) {
+            if (m_stopping)
+                co_return false;
+            if (error == asio::error::connection_refused && udp()) {
+                m_peer_refused = true;
+                m_outcome.failure = refused_text();
+            } else {
                 m_outcome.failure = "write to " + m_outcome.peer + ": " + error.message();
+            }
             co_return false;
         }
         m_pacer.wrote(size);
@@ -436,8 +454,8 @@ void ReplaySession::compare_ready(bool final) {
         const replay::Span want = m_expected[m_compared];
         const util::Bytes expected = captured.view(want);
         std::optional<util::Bytes> got;
-        if (by_message && m_compared < live_messages.size()) {
-            const auto& span = live_messages[m_compared];
+        if (by_message && m_compared - m_skipped < live_messages.size()) {
+            const auto& span = live_messages[m_compared - m_skipped];
             got = live.subspan(static_cast<std::size_t>(span.offset),
                                static_cast<std::size_t>(span.length));
         } else if (!by_message && live.size() >= want.end()) {
@@ -462,17 +480,19 @@ void ReplaySession::compare_ready(bool final) {
         return;
     // What the peer sent beyond what the capture has.
     if (by_message) {
-        for (std::size_t i = m_expected.size(); i < live_messages.size(); ++i) {
+        // Live message i stands for expected message i + m_skipped (UDP answers that never came).
+        for (std::size_t i = m_expected.size() - m_skipped; i < live_messages.size(); ++i) {
             const auto& span = live_messages[i];
             const util::Bytes extra = live.subspan(static_cast<std::size_t>(span.offset),
                                                    static_cast<std::size_t>(span.length));
-            record(replay::compare_message(i, nullptr, &extra, m_shared.ignored_bytes));
+            record(replay::compare_message(i + m_skipped, nullptr, &extra, m_shared.ignored_bytes));
         }
+        const std::size_t live_count = live_messages.size() + m_skipped;
         const std::uint64_t framed_end = live_messages.empty() ? 0 : live_messages.back().end();
-        if (live.size() > framed_end && live_messages.size() >= m_expected.size()) {
+        if (live.size() > framed_end && live_count >= m_expected.size()) {
             const util::Bytes rest = live.subspan(static_cast<std::size_t>(framed_end));
-            record(replay::compare_message(std::max(live_messages.size(), m_expected.size()),
-                                           nullptr, &rest, m_shared.ignored_bytes));
+            record(replay::compare_message(std::max(live_count, m_expected.size()), nullptr, &rest,
+                                           m_shared.ignored_bytes));
         }
     } else {
         const std::uint64_t expected_end = m_expected.empty() ? 0 : m_expected.back().end();

@@ -4,6 +4,12 @@
 // sends that side's turns re-chunked and paced as the proxy paces, awaits the peer's turns, and
 // compares what the peer sends with what the capture says it sent. Everything sent and received
 // goes to the run's sink as the flow's chunks (the views, -w), as the proxy's recv()s do.
+//
+// A UDP flow plays the same way on a connected UDP socket (replay_link), with three differences:
+// each captured datagram is sent as one datagram (re-chunking would change the messages), each
+// datagram received is a message unless a framing cuts it, and an answer that does not come
+// within the answer timeout is missing while the replay goes on with the next request (UDP
+// loses datagrams; a TCP peer that stops answering ends its flow instead).
 
 #include "proxy/asio_coroutines.hpp"
 #include "proxy/rechunk.hpp"
@@ -13,6 +19,7 @@
 #include "replay/report.hpp"
 #include "replay/script.hpp"
 #include "replay/settings.hpp"
+#include "sources/replay_link.hpp"
 
 #include <functional>
 #include <memory>
@@ -50,10 +57,11 @@ public:
                   replay::FlowOutcome& outcome);
     ~ReplaySession();
 
-    // The client side: connects to target (5 s at most), then plays.
-    proxy::asio::awaitable<void> run_client(proxy::tcp::endpoint target);
-    // The server side: plays on an accepted connection.
-    proxy::asio::awaitable<void> run_server(proxy::tcp::socket socket);
+    // The client side: connects to the target (TCP: 5 s at most) with the flow's protocol, then
+    // plays.
+    proxy::asio::awaitable<void> run_client(proxy::asio::ip::address address, std::uint16_t port);
+    // The server side: plays on an accepted connection (or a UDP client's socket).
+    proxy::asio::awaitable<void> run_server(std::unique_ptr<ReplayLink> link);
     // Stop: closes the connection; the session closes its flow on the loop.
     void close();
 
@@ -73,6 +81,11 @@ private:
     void received(util::Bytes bytes);
     bool peer_answered(std::size_t messages, std::uint64_t bytes) const;
     bool framed() const;
+    bool udp() const { return m_conversation.flow.protocol == model::Protocol::udp; }
+    std::string refused_text() const;
+    // UDP: the answers awaited up to the peer's `messages`th that did not come are missing; the
+    // ones that come later are compared with the captured messages after them.
+    void skip_unanswered(std::size_t messages);
     void compare_ready(bool final);
     void record(replay::Comparison comparison);
     void open_flow();
@@ -84,7 +97,7 @@ private:
     replay::Script m_script;
     model::Direction m_own;
     model::Direction m_peer;
-    proxy::tcp::socket m_socket;
+    std::unique_ptr<ReplayLink> m_link;
     proxy::asio::steady_timer m_wake;  // cancelled when the peer sends or closes
     proxy::asio::steady_timer m_timer; // pacing and pauses
     std::unique_ptr<replay::MessageFinder> m_finder;
@@ -96,12 +109,14 @@ private:
     std::vector<replay::Span> m_expected;  // the peer's captured messages (or turns) to compare
     std::vector<std::size_t> m_request_of; // per expected message: our last message before it
     std::size_t m_compared = 0;
+    std::size_t m_skipped = 0;   // expected messages recorded missing before the peer's next one
     std::size_t m_open_from = 0; // first expected message of an open-ended turn
     // The peer's last byte or our last write: stalls and idleness count from it.
     std::chrono::steady_clock::time_point m_last_peer_byte;
     bool m_peer_caught_up = false; // the peer answered everything we wrote
     bool m_peer_closed = false;
     bool m_peer_reset = false;
+    bool m_peer_refused = false; // UDP: ICMP port unreachable (nothing listens)
     bool m_stopping = false;
     bool m_reader_done = false;
 };

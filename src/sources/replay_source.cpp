@@ -21,6 +21,7 @@ namespace sniff::sources {
 namespace asio = proxy::asio;
 using proxy::k_use_tuple;
 using proxy::tcp;
+using proxy::udp;
 
 class ReplaySource::Impl {
 public:
@@ -28,12 +29,19 @@ public:
 
     int configure(asio::io_context& io);
     int load(const dissect::FramingSelector& framings);
+    int check_udp_rechunk();
     int resolve(asio::io_context& io);
+    int bind_udp();
+    std::string chunking_of(const replay::Conversation& conversation) const;
     void start(SourceContext& context);
     void stop();
 
     asio::awaitable<void> client_worker();
     asio::awaitable<void> serve_flows();
+    // --side server: the next peer of a TCP flow (accepted) or a UDP flow (its first datagram);
+    // null and the failure when there is none.
+    asio::awaitable<std::unique_ptr<ReplayLink>> accept_connection(std::string& failure);
+    asio::awaitable<std::unique_ptr<ReplayLink>> first_datagram(std::string& failure);
     void worker_done();
     void compared(const replay::FlowOutcome& outcome, const replay::ComparedMessage& message);
 
@@ -47,6 +55,8 @@ public:
     std::vector<bool> playable;
     tcp::endpoint target_endpoint;
     std::unique_ptr<tcp::acceptor> acceptor;
+    std::unique_ptr<udp::socket> udp_listener; // --side server with UDP flows
+    asio::io_context* loop = nullptr;
     std::vector<std::shared_ptr<ReplaySession>> active;
     reassembly::SinkFanout sinks; // the recording, then the run's sink
     capture::PcapWriter pcap;
@@ -179,11 +189,7 @@ int ReplaySource::Impl::load(const dissect::FramingSelector& framings) {
         outcome.side = shared->side == replay::Side::client ? "client" : "server";
         outcome.chunking = chunking;
         outcome.peer = target.host + ":" + std::to_string(target.port);
-        if (conversation.flow.protocol != model::Protocol::tcp) {
-            outcome.failure = "a UDP flow: sniff replay plays TCP flows only so far";
-            playable[i] = false;
-            continue;
-        }
+        outcome.chunking = chunking_of(conversation);
         if (conversation.started_mid_connection()) {
             outcome.failure = "the capture began after this connection did (no SYN): its first "
                               "bytes may be the middle of a message, so it is not replayed";
@@ -196,11 +202,38 @@ int ReplaySource::Impl::load(const dissect::FramingSelector& framings) {
             spec = auto_spec;
         replay::find_messages(conversation, spec);
     }
+    return check_udp_rechunk();
+}
+
+// Datagrams are messages: cutting or merging them would change what the peer receives, so
+// --rechunk (other than original) applies to TCP flows only; asked for UDP flows alone, it is a
+// usage error, beside TCP flows a note on each UDP flow.
+int ReplaySource::Impl::check_udp_rechunk() {
+    const bool asked = std::any_of(options.rechunk.begin(), options.rechunk.end(),
+                                   [](const std::string& text) { return text != "original"; });
+    if (!asked)
+        return 0;
+    bool any_tcp = false;
+    for (std::size_t i = 0; i < conversations.size(); ++i)
+        any_tcp =
+            any_tcp || (playable[i] && conversations[i].flow.protocol == model::Protocol::tcp);
+    if (!any_tcp)
+        return usage("--rechunk does not apply to UDP flows: each captured datagram is sent as one "
+                     "datagram (cutting it would change the message); leave --rechunk out");
+    for (std::size_t i = 0; i < conversations.size(); ++i)
+        if (conversations[i].flow.protocol == model::Protocol::udp)
+            outcomes[i].notes.push_back("--rechunk applies to TCP flows only: this UDP flow's "
+                                        "datagrams were sent as captured");
     return 0;
+}
+
+std::string ReplaySource::Impl::chunking_of(const replay::Conversation& conversation) const {
+    return conversation.flow.protocol == model::Protocol::udp ? "datagrams as captured" : chunking;
 }
 
 int ReplaySource::Impl::resolve(asio::io_context& io) {
     boost::system::error_code ec;
+    loop = &io;
     if (shared->side == replay::Side::client) {
         tcp::resolver resolver(io);
         const auto results = resolver.resolve(target.host, std::to_string(target.port), ec);
@@ -215,6 +248,18 @@ int ReplaySource::Impl::resolve(asio::io_context& io) {
     const auto address = asio::ip::make_address(target.host, ec);
     if (ec)
         return usage("--listen: bad address \"" + target.host + "\"");
+    bool any_tcp = false;
+    bool any_udp = false;
+    for (std::size_t i = 0; i < conversations.size(); ++i) {
+        const bool is_udp = conversations[i].flow.protocol == model::Protocol::udp;
+        any_tcp = any_tcp || (playable[i] && !is_udp);
+        any_udp = any_udp || (playable[i] && is_udp);
+    }
+    if (any_udp)
+        if (const int status = bind_udp(); status != 0)
+            return status;
+    if (!any_tcp)
+        return 0;
     acceptor = std::make_unique<tcp::acceptor>(io);
     const tcp::endpoint local(address, target.port);
     acceptor->open(local.protocol(), ec);
@@ -226,6 +271,24 @@ int ReplaySource::Impl::resolve(asio::io_context& io) {
         acceptor->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
         std::fprintf(stderr, "sniff replay: cannot listen on %s:%u: %s\n", target.host.c_str(),
+                     static_cast<unsigned>(target.port), ec.message().c_str());
+        return 1;
+    }
+    return 0;
+}
+
+// --side server, UDP: a socket bound to --listen; the first datagram that reaches it names the
+// flow's client. A fresh one for each UDP flow, since a session connects its socket to its client.
+int ReplaySource::Impl::bind_udp() {
+    boost::system::error_code ec;
+    const udp::endpoint local(asio::ip::make_address(target.host, ec), target.port);
+    udp_listener = std::make_unique<udp::socket>(*loop);
+    if (!ec)
+        udp_listener->open(local.protocol(), ec);
+    if (!ec)
+        udp_listener->bind(local, ec);
+    if (ec) {
+        std::fprintf(stderr, "sniff replay: cannot listen on UDP %s:%u: %s\n", target.host.c_str(),
                      static_cast<unsigned>(target.port), ec.message().c_str());
         return 1;
     }
@@ -285,35 +348,84 @@ asio::awaitable<void> ReplaySource::Impl::client_worker() {
             continue;
         auto session =
             std::make_shared<ReplaySession>(*shared, conversations[index], outcomes[index]);
-        outcomes[index].chunking = chunking;
+        outcomes[index].chunking = chunking_of(conversations[index]);
         active.push_back(session);
-        co_await session->run_client(target_endpoint);
+        co_await session->run_client(target_endpoint.address(), target_endpoint.port());
         std::erase(active, session);
     }
     worker_done();
 }
 
-// --side server: the Nth client that connects gets the Nth flow.
+// --side server: the Nth client that connects (or, for a UDP flow, sends a first datagram) gets
+// the Nth flow.
 asio::awaitable<void> ReplaySource::Impl::serve_flows() {
     while (!stopping && next < conversations.size()) {
         const std::size_t index = next++;
         if (!playable[index])
             continue;
-        auto [error, socket] = co_await acceptor->async_accept(k_use_tuple);
+        std::unique_ptr<ReplayLink> link;
+        std::string failure;
+        if (conversations[index].flow.protocol == model::Protocol::udp)
+            link = co_await first_datagram(failure);
+        else
+            link = co_await accept_connection(failure);
         if (stopping)
             break;
-        if (error) {
-            outcomes[index].failure = "accept: " + error.message();
+        if (!link) {
+            outcomes[index].failure = failure;
             break;
         }
         auto session =
             std::make_shared<ReplaySession>(*shared, conversations[index], outcomes[index]);
-        outcomes[index].chunking = chunking;
+        outcomes[index].chunking = chunking_of(conversations[index]);
         active.push_back(session);
-        co_await session->run_server(std::move(socket));
+        co_await session->run_server(std::move(link));
         std::erase(active, session);
     }
     worker_done();
+}
+
+asio::awaitable<std::unique_ptr<ReplayLink>>
+ReplaySource::Impl::accept_connection(std::string& failure) {
+    auto [error, socket] = co_await acceptor->async_accept(k_use_tuple);
+    if (error) {
+        failure = "accept: " + error.message();
+        co_return nullptr;
+    }
+    co_return tcp_link(std::move(socket));
+}
+
+asio::awaitable<std::unique_ptr<ReplayLink>>
+ReplaySource::Impl::first_datagram(std::string& failure) {
+    if (!udp_listener && bind_udp() != 0) {
+        failure = "cannot listen on UDP " + target.host + ":" + std::to_string(target.port);
+        co_return nullptr;
+    }
+    // 64 KiB: the largest datagram whole.
+    std::vector<std::byte> first(64 * 1024);
+    udp::endpoint client;
+    for (;;) {
+        auto [error, size] = co_await udp_listener->async_receive_from(
+            asio::buffer(first.data(), first.size()), client, k_use_tuple);
+        if (error == asio::error::connection_refused)
+            continue; // an ICMP error for an earlier flow's datagram
+        if (error) {
+            failure = "receive: " + error.message();
+            co_return nullptr;
+        }
+        first.resize(size);
+        break;
+    }
+    boost::system::error_code ec;
+    // Connected: from now on only this client's datagrams reach the flow.
+    udp_listener->connect(client, ec);
+    if (ec) {
+        failure = "connect to " + client.address().to_string() + ": " + ec.message();
+        co_return nullptr;
+    }
+    auto socket = std::move(*udp_listener);
+    udp_listener.reset(); // the next UDP flow binds afresh
+    co_return udp_link(std::move(socket), std::move(first));
 }
 
 void ReplaySource::Impl::stop() {
@@ -321,6 +433,8 @@ void ReplaySource::Impl::stop() {
     boost::system::error_code ignored;
     if (acceptor)
         acceptor->close(ignored);
+    if (udp_listener)
+        udp_listener->close(ignored);
     for (auto& session : active)
         session->close();
 }

@@ -104,11 +104,13 @@ std::string Background::log() const {
 
 // -B 64: a 64 MiB kernel buffer; with the default 2 MiB, dumpcap dropped 64 KiB loopback segments
 // of nginx's 1 MB response (issue 15's capture).
-LoopbackCapture::LoopbackCapture(const std::filesystem::path& file, int port)
+LoopbackCapture::LoopbackCapture(const std::filesystem::path& file, int port,
+                                 const std::string& protocol)
     // No -q: dumpcap's last line then gives the packets dropped, which tells a lossy capture
     // (a busy machine) from a dissector's mistake.
-    : m_process("dumpcap -P -B 64 -i lo -f " + shell_quote("tcp port " + std::to_string(port)) +
-                    " -w " + shell_quote(file.string()),
+    : m_process("dumpcap -P -B 64 -i lo -f " +
+                    shell_quote(protocol + " port " + std::to_string(port)) + " -w " +
+                    shell_quote(file.string()),
                 file.string() + ".log") {
     for (int tries = 0; tries < 100 && !m_started && m_process.running(); ++tries) {
         sleep_ms(100);

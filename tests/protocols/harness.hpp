@@ -35,10 +35,12 @@ private:
     std::filesystem::path m_log;
 };
 
-// dumpcap on lo, `tcp port PORT`, into a pcapng file; started() tells whether it is capturing.
+// dumpcap on lo, `tcp port PORT` (or `udp port PORT`), into a pcapng file; started() tells
+// whether it is capturing.
 class LoopbackCapture {
 public:
-    LoopbackCapture(const std::filesystem::path& file, int port);
+    LoopbackCapture(const std::filesystem::path& file, int port,
+                    const std::string& protocol = "tcp");
     bool started() const { return m_started; }
     void stop(); // lets the last packets reach the file, then SIGINT
     std::string log() const { return m_process.log(); }

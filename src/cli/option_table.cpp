@@ -183,10 +183,15 @@ const std::array k_rows = std::to_array<OptionRow>({
      "bytes of every compared message not compared (ids, timestamps;\nrepeatable)",
      replay_source, "skips bytes in the replay's comparison", "",
      append_to(&Options::ignore_bytes)},
-    {"--ignore", "N", G::replay,
-     "the peer's message N (as the report numbers them) is not compared\n(repeatable)",
+    {"--ignore", "N|[N:]resp:K", G::replay,
+     "the peer's message N (as the report numbers them) is not compared;\n"
+     "resp:K: element K of each RESP array answer (of message N) is left out\n(repeatable)",
      replay_source, "skips a message in the replay's comparison", "",
      [](Options& o, const std::string& v) {
+         if (v.find(':') != std::string::npos) { // a field: checked by sniff replay
+             o.ignore_fields.push_back(v);
+             return std::string();
+         }
          std::uint64_t number = 0;
          auto error = parse_count("--ignore", v, {1, UINT64_MAX}, number);
          if (error.empty())

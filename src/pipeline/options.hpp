@@ -69,6 +69,7 @@ struct Options {
     std::optional<std::uint64_t> concurrency;   // --concurrency K
     std::vector<std::string> ignore_bytes;      // --ignore-bytes OFF:LEN (repeatable)
     std::vector<std::uint64_t> ignore_messages; // --ignore N (repeatable)
+    std::vector<std::string> ignore_fields;     // --ignore [N:]resp:K (repeatable)
     std::vector<std::string> rest;              // arguments of serve/client/demo
 };
 

@@ -29,6 +29,48 @@ std::string excerpt(util::Bytes bytes, std::uint64_t from) {
            (start + size < bytes.size() ? "…" : "");
 }
 
+// A message with ranges cut out: the bytes left, and where each of them was.
+class CutMessage {
+public:
+    // Without ranges nothing is copied.
+    CutMessage(const CutMessage&) = delete;
+    CutMessage& operator=(const CutMessage&) = delete;
+    CutMessage(util::Bytes bytes, const std::vector<IgnoredBytes>& cut) : m_view(bytes) {
+        std::uint64_t from = 0;
+        for (const auto& range : cut) {
+            // Ranges come in order and inside the message (fields.cpp): checked all the same.
+            if (range.offset < from || range.offset > bytes.size() ||
+                range.length > bytes.size() - range.offset) {
+                m_cut.clear();
+                m_kept.clear();
+                return;
+            }
+            m_kept.insert(m_kept.end(), bytes.begin() + static_cast<std::ptrdiff_t>(from),
+                          bytes.begin() + static_cast<std::ptrdiff_t>(range.offset));
+            from = range.offset + range.length;
+            m_cut.push_back(range);
+        }
+        if (m_cut.empty())
+            return;
+        m_kept.insert(m_kept.end(), bytes.begin() + static_cast<std::ptrdiff_t>(from), bytes.end());
+        m_view = util::Bytes(m_kept.data(), m_kept.size());
+    }
+    util::Bytes kept() const { return m_view; }
+    // The message position of kept byte `index` (or of the end, for index == kept().size()).
+    std::uint64_t position(std::uint64_t index) const {
+        std::uint64_t position = index;
+        for (const auto& range : m_cut)
+            if (range.offset <= position)
+                position += range.length;
+        return position;
+    }
+
+private:
+    util::Bytes m_view;
+    std::vector<IgnoredBytes> m_cut;
+    std::vector<std::byte> m_kept;
+};
+
 } // namespace
 
 const char* verdict_name(Verdict verdict) {
@@ -48,7 +90,9 @@ const char* verdict_name(Verdict verdict) {
 }
 
 Comparison compare_message(std::size_t index, const util::Bytes* expected, const util::Bytes* got,
-                           const std::vector<IgnoredBytes>& ignored) {
+                           const std::vector<IgnoredBytes>& ignored,
+                           const std::vector<IgnoredBytes>& expected_cut,
+                           const std::vector<IgnoredBytes>& got_cut) {
     Comparison result;
     result.index = index;
     result.expected_length = expected ? expected->size() : 0;
@@ -59,19 +103,29 @@ Comparison compare_message(std::size_t index, const util::Bytes* expected, const
         result.got = got ? excerpt(*got, 0) : "";
         return result;
     }
-    const std::size_t common = std::min(expected->size(), got->size());
-    std::optional<std::uint64_t> difference;
+    const CutMessage want(*expected, expected_cut);
+    const CutMessage have(*got, got_cut);
+    const util::Bytes a = want.kept();
+    const util::Bytes b = have.kept();
+    const std::size_t common = std::min(a.size(), b.size());
+    std::optional<std::uint64_t> difference; // in the kept bytes
     for (std::size_t i = 0; i < common && !difference; ++i)
-        if ((*expected)[i] != (*got)[i] && !is_ignored(i, ignored))
+        if (a[i] != b[i] && !is_ignored(want.position(i), ignored))
             difference = i;
-    if (!difference && expected->size() != got->size())
+    if (!difference && a.size() != b.size())
         difference = common;
     result.verdict = difference ? Verdict::different : Verdict::equal;
-    result.first_difference = difference;
-    const std::uint64_t from =
-        difference ? (*difference > k_context_before ? *difference - k_context_before : 0) : 0;
-    result.expected = excerpt(*expected, from);
-    result.got = excerpt(*got, from);
+    auto from = [](std::uint64_t position) {
+        return position > k_context_before ? position - k_context_before : 0;
+    };
+    if (difference) {
+        result.first_difference = want.position(*difference);
+        result.expected = excerpt(*expected, from(*result.first_difference));
+        result.got = excerpt(*got, from(have.position(*difference)));
+    } else {
+        result.expected = excerpt(*expected, 0);
+        result.got = excerpt(*got, 0);
+    }
     return result;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // Comparing what the live peer sent with what the capture says it sent, one message (or, without
 // a framing, one captured turn) at a time. Bytes the user says always differ (--ignore-bytes
-// OFF:LEN: ids, timestamps) are skipped; an answer the user names (--ignore N) is not compared.
+// OFF:LEN: ids, timestamps) are skipped; an answer the user names (--ignore N) is not compared;
+// a framing's field (--ignore resp:K, fields.hpp) is cut out of each message before the rest is
+// compared, since its length may differ.
 
 #include "util/byte_reader.hpp"
 
@@ -26,16 +28,20 @@ struct Comparison {
     Verdict verdict = Verdict::equal;
     std::uint64_t expected_length = 0;
     std::uint64_t got_length = 0;
-    // different: the first differing byte (message-relative); a length difference counts at the
-    // shorter one's end.
+    // different: the first differing byte (relative to the captured message); a length difference
+    // counts at the shorter one's end.
     std::optional<std::uint64_t> first_difference;
     std::string expected; // escaped excerpt around the first difference (or the start)
     std::string got;
 };
 
-// Compares one message; expected or got is null for a missing or an extra one.
+// Compares one message; expected or got is null for a missing or an extra one. expected_cut and
+// got_cut: ranges of each message (in order, apart) left out, the rest compared as if joined;
+// `ignored` then counts in the captured message's positions.
 Comparison compare_message(std::size_t index, const util::Bytes* expected, const util::Bytes* got,
-                           const std::vector<IgnoredBytes>& ignored);
+                           const std::vector<IgnoredBytes>& ignored,
+                           const std::vector<IgnoredBytes>& expected_cut = {},
+                           const std::vector<IgnoredBytes>& got_cut = {});
 
 // Counts of a replay's comparisons, for the summary line and event.
 struct Tally {

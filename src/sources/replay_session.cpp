@@ -107,6 +107,10 @@ ReplaySession::ReplaySession(ReplayShared& shared, const replay::Conversation& c
     m_outcome.framing = peer.messages.empty() ? "raw" : peer.framing;
     if (conversation.flow.protocol == model::Protocol::udp && m_outcome.framing == "raw")
         m_outcome.framing = "datagrams"; // each one a message
+    if (!shared.ignored_fields.empty() && !peer.framing.starts_with("resp"))
+        m_outcome.notes.push_back("--ignore resp:K: the " +
+                                  std::string(m_own == Direction::c2s ? "answers" : "requests") +
+                                  " are not framed as resp here; compared whole");
     if (!m_script.cut_reason.empty())
         m_outcome.notes.push_back("replayed up to the gap: " + m_script.cut_reason +
                                   "; nothing after it was sent or compared");
@@ -251,7 +255,7 @@ void ReplaySession::skip_unanswered(std::size_t messages) {
     const auto& captured = m_conversation.of(m_peer);
     while (m_compared < std::min(messages, m_expected.size())) {
         const util::Bytes expected = captured.view(m_expected[m_compared]);
-        record(replay::compare_message(m_compared, &expected, nullptr, m_shared.ignored_bytes));
+        record(compare(m_compared, &expected, nullptr));
         ++m_compared;
         ++m_skipped;
     }
@@ -421,6 +425,19 @@ asio::awaitable<bool> ReplaySession::send_step(const replay::Step& step) {
     co_return true;
 }
 
+replay::Comparison ReplaySession::compare(std::size_t index, const util::Bytes* expected,
+                                          const util::Bytes* got) const {
+    if (m_shared.ignored_fields.empty() || !m_conversation.of(m_peer).framing.starts_with("resp"))
+        return replay::compare_message(index, expected, got, m_shared.ignored_bytes);
+    const auto& fields = m_shared.ignored_fields;
+    auto cut = [&](const util::Bytes* message) {
+        return message ? replay::resp_field_ranges(*message, index + 1, fields)
+                       : std::vector<replay::IgnoredBytes>{};
+    };
+    return replay::compare_message(index, expected, got, m_shared.ignored_bytes, cut(expected),
+                                   cut(got));
+}
+
 void ReplaySession::record(replay::Comparison comparison) {
     const std::uint64_t number = comparison.index + 1;
     if (std::find(m_shared.ignored_messages.begin(), m_shared.ignored_messages.end(), number) !=
@@ -472,8 +489,7 @@ void ReplaySession::compare_ready(bool final) {
         } else if (!by_message && live.size() > want.offset) {
             got = live.subspan(static_cast<std::size_t>(want.offset)); // cut short
         }
-        record(replay::compare_message(m_compared, &expected, got ? &*got : nullptr,
-                                       m_shared.ignored_bytes));
+        record(compare(m_compared, &expected, got ? &*got : nullptr));
         ++m_compared;
     }
     if (!final)
@@ -485,7 +501,7 @@ void ReplaySession::compare_ready(bool final) {
             const auto& span = live_messages[i];
             const util::Bytes extra = live.subspan(static_cast<std::size_t>(span.offset),
                                                    static_cast<std::size_t>(span.length));
-            record(replay::compare_message(i + m_skipped, nullptr, &extra, m_shared.ignored_bytes));
+            record(compare(i + m_skipped, nullptr, &extra));
         }
         const std::size_t live_count = live_messages.size() + m_skipped;
         const std::uint64_t framed_end = live_messages.empty() ? 0 : live_messages.back().end();
@@ -498,8 +514,7 @@ void ReplaySession::compare_ready(bool final) {
         const std::uint64_t expected_end = m_expected.empty() ? 0 : m_expected.back().end();
         if (live.size() > expected_end) {
             const util::Bytes rest = live.subspan(static_cast<std::size_t>(expected_end));
-            record(
-                replay::compare_message(m_expected.size(), nullptr, &rest, m_shared.ignored_bytes));
+            record(compare(m_expected.size(), nullptr, &rest));
         }
     }
 }

@@ -15,6 +15,7 @@
 #include "proxy/rechunk.hpp"
 #include "proxy/write_pacer.hpp"
 #include "replay/compare.hpp"
+#include "replay/fields.hpp"
 #include "replay/message_finder.hpp"
 #include "replay/report.hpp"
 #include "replay/script.hpp"
@@ -39,7 +40,8 @@ struct ReplayShared {
     std::uint64_t seed = 0;
     std::optional<int> delay_ms;
     std::vector<replay::IgnoredBytes> ignored_bytes;
-    std::vector<std::uint64_t> ignored_messages; // 1-based
+    std::vector<std::uint64_t> ignored_messages;      // 1-based
+    std::vector<replay::IgnoredField> ignored_fields; // --ignore [N:]resp:K
     proxy::PeerProbe probe;
     std::uint64_t writes_merged = 0;
     std::uint64_t writes_unseen = 0;
@@ -87,6 +89,9 @@ private:
     // ones that come later are compared with the captured messages after them.
     void skip_unanswered(std::size_t messages);
     void compare_ready(bool final);
+    // Compares the peer's message `index` (0-based), --ignore resp:K fields cut out.
+    replay::Comparison compare(std::size_t index, const util::Bytes* expected,
+                               const util::Bytes* got) const;
     void record(replay::Comparison comparison);
     void open_flow();
     void close_flow();

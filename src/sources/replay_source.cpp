@@ -109,6 +109,12 @@ int ReplaySource::Impl::configure(asio::io_context& io) {
         shared->ignored_bytes.push_back(range);
     }
     shared->ignored_messages = options.ignore_messages;
+    for (const auto& text : options.ignore_fields) {
+        replay::IgnoredField field;
+        if (!replay::parse_ignored_field(text, field, error))
+            return usage(error);
+        shared->ignored_fields.push_back(field);
+    }
     // --rechunk: original, or any of the proxy's modes (for the side sniff plays).
     const auto own = shared->side == replay::Side::client ? 0 : 1;
     for (const auto& text : options.rechunk) {

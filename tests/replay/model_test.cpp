@@ -2,6 +2,7 @@
 
 #include "dissectors/spec.hpp"
 #include "replay/compare.hpp"
+#include "replay/fields.hpp"
 #include "replay/message_finder.hpp"
 #include "replay/script.hpp"
 #include "replay/settings.hpp"
@@ -144,4 +145,86 @@ TEST_CASE("the replay's option values parse, and bad ones say what was expected"
     IgnoredBytes range;
     CHECK(parse_ignored_bytes("4:8", range, error));
     CHECK_FALSE(parse_ignored_bytes("4:0", range, error));
+}
+
+TEST_CASE("a RESP element named by --ignore resp:K is cut out of both messages before comparing",
+          "[replay][model][fields]") {
+    // TIME's answer: seconds and microseconds, the second of another length in the live answer.
+    const std::string captured = "*2\r\n$10\r\n1700000000\r\n$6\r\n123456\r\n";
+    const std::string live = "*2\r\n$10\r\n1700000099\r\n$5\r\n98765\r\n";
+    const auto expected = bytes_of(captured);
+    const auto got = bytes_of(live);
+    IgnoredField seconds;
+    std::string error;
+    REQUIRE(parse_ignored_field("3:resp:1", seconds, error));
+    CHECK(seconds.message == 3u);
+    CHECK(seconds.element == 1u);
+    IgnoredField micros;
+    REQUIRE(parse_ignored_field("resp:2", micros, error));
+    CHECK_FALSE(micros.message);
+
+    // Where the elements are: "$10\r\n1700000000\r\n" at 4, 17 bytes; then 12 bytes.
+    const auto ranges = resp_field_ranges(expected, 3, {seconds, micros});
+    REQUIRE(ranges.size() == 2);
+    CHECK(ranges[0].offset == 4);
+    CHECK(ranges[0].length == 17);
+    CHECK(ranges[1].offset == 21);
+    CHECK(ranges[1].length == 12);
+    // Message 4: only resp:2 (every message) applies.
+    CHECK(resp_field_ranges(expected, 4, {seconds, micros}).size() == 1);
+
+    auto cut = [](util::Bytes message, std::uint64_t number,
+                  const std::vector<IgnoredField>& fields) {
+        return resp_field_ranges(message, number, fields);
+    };
+    // Both fields left out: equal although the lengths differ.
+    const std::vector<IgnoredField> both{seconds, micros};
+    auto result =
+        compare_message(2, &expected, &got, {}, cut(expected, 3, both), cut(got, 3, both));
+    CHECK(result.verdict == Verdict::equal);
+    // Only the seconds: the microseconds differ, at their length line in the captured message.
+    const std::vector<IgnoredField> first{seconds};
+    result = compare_message(2, &expected, &got, {}, cut(expected, 3, first), cut(got, 3, first));
+    CHECK(result.verdict == Verdict::different);
+    CHECK(result.first_difference == 22u); // "$6" against "$5"
+    CHECK(result.expected.find("$6") != std::string::npos);
+    CHECK(result.got.find("$5") != std::string::npos);
+    // Nothing left out: the first difference is in the seconds.
+    result = compare_message(2, &expected, &got, {});
+    CHECK(result.first_difference == 17u);
+}
+
+TEST_CASE("RESP fields of messages that are no aggregate or are cut short give no range",
+          "[replay][model][fields]") {
+    std::string error;
+    IgnoredField field;
+    REQUIRE(parse_ignored_field("resp:2", field, error));
+    const std::vector<IgnoredField> fields{field};
+    for (const std::string text :
+         {"+OK\r\n", "$5\r\nhello\r\n", "*-1\r\n", "*2\r\n$3\r\nabc\r\n$9\r\nshort",
+          "*99999999999\r\n", "*2\r\n", "*x\r\n", "", "*2\r\n:1\r\n*1\r\n$2\r\nab"}) {
+        INFO(text);
+        CHECK(resp_field_ranges(bytes_of(text), 1, fields).empty());
+    }
+    // A nested aggregate is one element; a map's keys and values count one by one.
+    const std::string nested_text = "*3\r\n:1\r\n*2\r\n+a\r\n+b\r\n:3\r\n";
+    const auto nested = bytes_of(nested_text);
+    const auto ranges = resp_field_ranges(nested, 1, fields);
+    REQUIRE(ranges.size() == 1);
+    CHECK(ranges[0].offset == 8);
+    CHECK(ranges[0].length == 12);
+    const std::string map_text = "%1\r\n+key\r\n:42\r\n";
+    const auto map = bytes_of(map_text);
+    REQUIRE(resp_field_ranges(map, 1, fields).size() == 1);
+    CHECK(resp_field_ranges(map, 1, fields)[0].offset == 10);
+    // Every prefix of a message (bytes cut anywhere) is safe and never gives a range past it.
+    const std::string whole = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n";
+    for (std::size_t size = 0; size <= whole.size(); ++size) {
+        const std::string part = whole.substr(0, size);
+        const auto prefix = bytes_of(part);
+        for (const auto& range : resp_field_ranges(prefix, 1, fields))
+            CHECK(range.offset + range.length <= size);
+    }
+    for (const std::string bad : {"resp:0", "resp:", "0:resp:1", "x:resp:1", "resp:1x", "3resp:1"})
+        CHECK_FALSE(parse_ignored_field(bad, field, error));
 }

@@ -100,6 +100,47 @@ TEST_CASE("a redis-cli session replays against a fresh redis-server in every chu
     CHECK(run.events[k_time_answer - 1]["got"] != run.events[k_time_answer - 1]["expected"]);
 }
 
+TEST_CASE("a real TIME answer is equal once --ignore N:resp:K leaves its elements out",
+          "[replay][redis][fields]") {
+    if (skip_without({"redis-server", "redis-cli", "dumpcap"}))
+        return;
+    const auto dir = test::scratch_dir("replay-redis-fields");
+    std::string output;
+    const auto file = capture_redis_cli(dir, output);
+    const std::string time = std::to_string(k_time_answer);
+    // TIME's seconds and microseconds left out: the rest of its answer (the array header) is
+    // compared and equal, whatever length the live microseconds have.
+    {
+        RedisServer fresh(dir);
+        const auto run = run_replay(shell_quote(file.string()) +
+                                    " --flow 1 --to 127.0.0.1:" + std::to_string(fresh.port) +
+                                    " --framing resp --ignore " + std::to_string(k_docs_answer) +
+                                    " --ignore " + time + ":resp:1 --ignore " + time + ":resp:2");
+        INFO(run.out << run.err);
+        CHECK(run.exit_code == 0);
+        CHECK(run.summary.value("answers_equal", 0) == k_requests - 1);
+        CHECK(run.summary.value("answers_ignored", 0) == 1);
+        REQUIRE(run.events.size() == k_requests);
+        CHECK(run.events[k_time_answer - 1]["result"] == "equal");
+    }
+    // Only the seconds left out: the microseconds still differ, named inside the second element.
+    RedisServer fresh(dir);
+    const auto run = run_replay(shell_quote(file.string()) + " --flow 1 --to 127.0.0.1:" +
+                                std::to_string(fresh.port) + " --framing resp --ignore " +
+                                std::to_string(k_docs_answer) + " --ignore " + time + ":resp:1");
+    INFO(run.out << run.err);
+    CHECK(run.exit_code == 1);
+    CHECK(run.summary.value("answers_different", 0) == 1);
+    REQUIRE(run.events.size() == k_requests);
+    const auto& event = run.events[k_time_answer - 1];
+    CHECK(event["result"] == "different");
+    // "*2\r\n$10\r\n" + 10 digits + "\r\n" come first: 21 bytes, all left out or equal.
+    CHECK(event.value("first_difference", 0) >= 21);
+    // A field that is no RESP answer's, or a bad one, is a usage error.
+    CHECK(run_replay(shell_quote(file.string()) + " --to 127.0.0.1:1 --ignore resp:0").exit_code ==
+          2);
+}
+
 TEST_CASE("the text report lists each answer and the difference with both versions",
           "[replay][redis]") {
     if (skip_without({"redis-server", "redis-cli", "dumpcap"}))

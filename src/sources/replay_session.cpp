@@ -205,6 +205,9 @@ asio::awaitable<void> ReplaySession::play() {
     m_last_peer_byte = std::chrono::steady_clock::now();
     co_await (send_turns() && read_peer());
     m_link->close();
+    // Whatever the turn-taking, an ICMP port unreachable is why the answers did not come.
+    if (m_peer_refused && m_outcome.failure.empty() && !m_stopping)
+        m_outcome.failure = refused_text();
     m_finder->close();
     compare_ready(true);
     close_flow();

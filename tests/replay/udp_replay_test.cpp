@@ -211,21 +211,24 @@ TEST_CASE("a UDP replay to a port where nothing listens reports the answers miss
     const auto dir = test::scratch_dir("replay-udp-nobody");
     const auto captured = capture_dig(dir);
     const int nobody = protocols::free_port();
-    const auto start = std::chrono::steady_clock::now();
-    const auto run = run_replay(shell_quote(captured.file.string()) +
-                                " --to 127.0.0.1:" + std::to_string(nobody));
-    const double took = seconds_since(start);
-    INFO(run.out << run.err);
-    CHECK(run.exit_code == 1);
-    CHECK(run.summary.value("answers_missing", 0) == 3);
-    CHECK(run.summary.value("answers_equal", -1) == 0);
-    CHECK(run.summary.value("flows_failed", 0) == 3);
-    REQUIRE(!run.flows.empty());
-    CHECK(run.flows[0]
-              .value("failure", "")
-              .find("nothing listens on 127.0.0.1:" + std::to_string(nobody)) != std::string::npos);
-    // The ICMP port unreachable says so at once: no answer timeout is waited for.
-    CHECK(took < 1.5);
+    for (const std::string mode : {"", "--await none", "--await idle:50"}) {
+        INFO("mode: " << mode);
+        const auto start = std::chrono::steady_clock::now();
+        const auto run = run_replay(shell_quote(captured.file.string()) +
+                                    " --to 127.0.0.1:" + std::to_string(nobody) + " " + mode);
+        const double took = seconds_since(start);
+        INFO(run.out << run.err);
+        CHECK(run.exit_code == 1);
+        CHECK(run.summary.value("answers_missing", 0) == 3);
+        CHECK(run.summary.value("answers_equal", -1) == 0);
+        CHECK(run.summary.value("flows_failed", 0) == 3);
+        REQUIRE(run.flows.size() == 3);
+        const std::string said = "nothing listens on 127.0.0.1:" + std::to_string(nobody);
+        for (const auto& flow : run.flows)
+            CHECK(flow.value("failure", "").find(said) != std::string::npos);
+        // The ICMP port unreachable says so at once: no answer timeout is waited for.
+        CHECK(took < 1.5);
+    }
 }
 
 TEST_CASE("a UDP flow of several turns replays in every turn-taking and timing mode",

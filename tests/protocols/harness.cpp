@@ -109,8 +109,9 @@ LoopbackCapture::LoopbackCapture(const std::filesystem::path& file, int port,
     // No -q: dumpcap's last line then gives the packets dropped, which tells a lossy capture
     // (a busy machine) from a dissector's mistake.
     : m_process("dumpcap -P -B 64 -i lo -f " +
-                    shell_quote(protocol + " port " + std::to_string(port)) + " -w " +
-                    shell_quote(file.string()),
+                    shell_quote((protocol.empty() ? "" : protocol + " ") + "port " +
+                                std::to_string(port)) +
+                    " -w " + shell_quote(file.string()),
                 file.string() + ".log") {
     for (int tries = 0; tries < 100 && !m_started && m_process.running(); ++tries) {
         sleep_ms(100);

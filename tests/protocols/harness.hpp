@@ -35,8 +35,8 @@ private:
     std::filesystem::path m_log;
 };
 
-// dumpcap on lo, `tcp port PORT` (or `udp port PORT`), into a pcapng file; started() tells
-// whether it is capturing.
+// dumpcap on lo, `tcp port PORT` (or `udp port PORT`, or both with protocol ""), into a pcapng
+// file; started() tells whether it is capturing.
 class LoopbackCapture {
 public:
     LoopbackCapture(const std::filesystem::path& file, int port,

@@ -354,3 +354,51 @@ TEST_CASE("a replayed UDP server gives dig the captured answer byte for byte", "
     CHECK(replayer.log().find("\"answers_equal\":1") != std::string::npos);
     CHECK(replayer.log().find("\"answers_different\":0") != std::string::npos);
 }
+
+TEST_CASE("UDP and TCP flows of one capture replay together with --rechunk cutting the TCP ones",
+          "[replay][udp]") {
+    if (skip_without({"dnsmasq", "dig", "dumpcap"}))
+        return;
+    const auto dir = test::scratch_dir("replay-udp-mixed");
+    const auto file = dir / "mixed.pcapng";
+    {
+        Dnsmasq server(dir, "10.1.2.3");
+        protocols::LoopbackCapture capture(file, server.port, "");
+        REQUIRE(capture.started());
+        dig(server.port, "", "a.example.test A");
+        dig(server.port, "+tcp", "big.example.test TXT");
+        capture.stop();
+    }
+    Dnsmasq fresh(dir, "10.1.2.3");
+    const auto run = run_replay(shell_quote(file.string()) + " --flow all --to 127.0.0.1:" +
+                                std::to_string(fresh.port) + " --rechunk 1");
+    INFO(run.out << run.err);
+    CHECK(run.exit_code == 0);
+    CHECK(run.summary.value("flows", 0) == 2);
+    CHECK(run.summary.value("answers_different", -1) == 0);
+    CHECK(run.summary.value("answers_missing", -1) == 0);
+    CHECK(run.summary.value("answers_equal", 0) >= 2);
+    REQUIRE(run.flows.size() == 2);
+    CHECK(run.flows[0]["chunking"] == "datagrams as captured");
+    CHECK(run.flows[0]["notes"].dump().find("--rechunk applies to TCP flows only") !=
+          std::string::npos);
+    CHECK(run.flows[1]["chunking"] == "fixed:1");
+    // The replayed flows as the views saw them: the TCP query went out one byte per write, the
+    // UDP one as one datagram.
+    std::istringstream lines(run.out);
+    std::string line;
+    int seen = 0;
+    while (std::getline(lines, line)) {
+        const auto event = nlohmann::json::parse(line, nullptr, false);
+        // A flow's counters come with its close.
+        if (event.is_discarded() || event.value("type", "") != "flow" || !event.contains("c2s"))
+            continue;
+        ++seen;
+        const auto& c2s = event["c2s"];
+        if (event["proto"] == "tcp")
+            CHECK(c2s["segments"] == c2s["bytes"]);
+        else
+            CHECK(c2s["segments"] == 1);
+    }
+    CHECK(seen == 2);
+}

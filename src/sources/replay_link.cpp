@@ -1,8 +1,6 @@
-// sniff replay's connections: TCP (a stream, paced re-chunked writes) and UDP (a connected socket,
-// one datagram per write and per read).
+// sniff replay's connections: TCP (a stream, paced re-chunked writes) and UDP to --to (a connected
+// socket, one datagram per write and per read); served UDP clients are in replay_udp_port.cpp.
 #include "sources/replay_link.hpp"
-
-#include <optional>
 
 namespace sniff::sources {
 
@@ -95,8 +93,6 @@ private:
 class UdpLink final : public ReplayLink {
 public:
     explicit UdpLink(udp::socket socket) : m_socket(std::move(socket)) {}
-    UdpLink(udp::socket socket, std::vector<std::byte> first)
-        : m_socket(std::move(socket)), m_first(std::move(first)) {}
 
     model::Protocol protocol() const override { return model::Protocol::udp; }
 
@@ -124,13 +120,6 @@ public:
 
     asio::awaitable<std::pair<boost::system::error_code, std::size_t>>
     read(std::span<std::byte> buffer) override {
-        if (m_first) {
-            // The datagram that made this client the replayed server's peer.
-            const std::size_t size = std::min(buffer.size(), m_first->size());
-            std::copy_n(m_first->begin(), size, buffer.begin());
-            m_first.reset();
-            co_return std::pair{boost::system::error_code{}, size};
-        }
         auto [error, size] = co_await m_socket.async_receive(
             asio::buffer(buffer.data(), buffer.size()), k_use_tuple);
         co_return std::pair{error, size};
@@ -155,7 +144,6 @@ public:
 
 private:
     udp::socket m_socket;
-    std::optional<std::vector<std::byte>> m_first;
 };
 
 } // namespace
@@ -168,10 +156,6 @@ std::unique_ptr<ReplayLink> make_link(asio::io_context& io, model::Protocol prot
 
 std::unique_ptr<ReplayLink> tcp_link(tcp::socket socket) {
     return std::make_unique<TcpLink>(std::move(socket));
-}
-
-std::unique_ptr<ReplayLink> udp_link(udp::socket socket, std::vector<std::byte> first) {
-    return std::make_unique<UdpLink>(std::move(socket), std::move(first));
 }
 
 } // namespace sniff::sources

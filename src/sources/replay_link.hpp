@@ -1,7 +1,7 @@
 #pragma once
 // The connection one flow of sniff replay runs on, whatever the flow's transport: a TCP stream
-// (connected to --to, or accepted on --listen) or a UDP socket connected to its one peer (--to,
-// or the first client that sent a datagram to --listen). The session (replay_session) plays the
+// (connected to --to, or accepted on --listen), a UDP socket connected to --to, or a client of
+// the UDP socket bound to --listen (replay_udp_port). The session (replay_session) plays the
 // captured turns over it and does not care which: a read is a recv() chunk of the stream or one
 // datagram, a write is a chunk of the stream or one datagram.
 //
@@ -54,8 +54,5 @@ public:
 std::unique_ptr<ReplayLink> make_link(proxy::asio::io_context& io, model::Protocol protocol);
 // A connection accepted on --listen.
 std::unique_ptr<ReplayLink> tcp_link(proxy::tcp::socket socket);
-// A UDP socket bound to --listen and connected to the client whose first datagram it received;
-// that datagram is the link's first read.
-std::unique_ptr<ReplayLink> udp_link(proxy::udp::socket socket, std::vector<std::byte> first);
 
 } // namespace sniff::sources

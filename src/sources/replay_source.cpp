@@ -9,6 +9,7 @@
 #include "replay/message_finder.hpp"
 #include "replay/report.hpp"
 #include "sources/replay_session.hpp"
+#include "sources/replay_udp_port.hpp"
 #include "util/escape.hpp"
 #include "util/plural.hpp"
 
@@ -38,10 +39,8 @@ public:
 
     asio::awaitable<void> client_worker();
     asio::awaitable<void> serve_flows();
-    // --side server: the next peer of a TCP flow (accepted) or a UDP flow (its first datagram);
-    // null and the failure when there is none.
+    // --side server: the next peer of a TCP flow; null and the failure when there is none.
     asio::awaitable<std::unique_ptr<ReplayLink>> accept_connection(std::string& failure);
-    asio::awaitable<std::unique_ptr<ReplayLink>> first_datagram(std::string& failure);
     void worker_done();
     void compared(const replay::FlowOutcome& outcome, const replay::ComparedMessage& message);
 
@@ -55,7 +54,8 @@ public:
     std::vector<bool> playable;
     tcp::endpoint target_endpoint;
     std::unique_ptr<tcp::acceptor> acceptor;
-    std::unique_ptr<udp::socket> udp_listener; // --side server with UDP flows
+    // --side server with UDP flows; before `active`: the sessions' links use it to the end.
+    std::unique_ptr<UdpServerPort> udp_port;
     asio::io_context* loop = nullptr;
     std::vector<std::shared_ptr<ReplaySession>> active;
     reassembly::SinkFanout sinks; // the recording, then the run's sink
@@ -283,19 +283,15 @@ int ReplaySource::Impl::resolve(asio::io_context& io) {
     return 0;
 }
 
-// --side server, UDP: a socket bound to --listen; the first datagram that reaches it names the
-// flow's client. A fresh one for each UDP flow, since a session connects its socket to its client.
+// --side server, UDP: one socket bound to --listen for every UDP flow (replay_udp_port).
 int ReplaySource::Impl::bind_udp() {
     boost::system::error_code ec;
     const udp::endpoint local(asio::ip::make_address(target.host, ec), target.port);
-    udp_listener = std::make_unique<udp::socket>(*loop);
-    if (!ec)
-        udp_listener->open(local.protocol(), ec);
-    if (!ec)
-        udp_listener->bind(local, ec);
-    if (ec) {
+    udp_port = std::make_unique<UdpServerPort>(*loop);
+    const std::string error = ec ? ec.message() : udp_port->bind(local);
+    if (!error.empty()) {
         std::fprintf(stderr, "sniff replay: cannot listen on UDP %s:%u: %s\n", target.host.c_str(),
-                     static_cast<unsigned>(target.port), ec.message().c_str());
+                     static_cast<unsigned>(target.port), error.c_str());
         return 1;
     }
     return 0;
@@ -334,6 +330,8 @@ void ReplaySource::Impl::start(SourceContext& run_context) {
     };
     if (shared->side == replay::Side::server) {
         workers = 1;
+        if (udp_port)
+            udp_port->start();
         spawn(serve_flows());
         return;
     }
@@ -371,10 +369,12 @@ asio::awaitable<void> ReplaySource::Impl::serve_flows() {
             continue;
         std::unique_ptr<ReplayLink> link;
         std::string failure;
-        if (conversations[index].flow.protocol == model::Protocol::udp)
-            link = co_await first_datagram(failure);
-        else
+        if (conversations[index].flow.protocol == model::Protocol::udp) {
+            link = co_await udp_port->next_client();
+            failure = "the UDP socket on --listen closed";
+        } else {
             link = co_await accept_connection(failure);
+        }
         if (stopping)
             break;
         if (!link) {
@@ -401,46 +401,13 @@ ReplaySource::Impl::accept_connection(std::string& failure) {
     co_return tcp_link(std::move(socket));
 }
 
-asio::awaitable<std::unique_ptr<ReplayLink>>
-ReplaySource::Impl::first_datagram(std::string& failure) {
-    if (!udp_listener && bind_udp() != 0) {
-        failure = "cannot listen on UDP " + target.host + ":" + std::to_string(target.port);
-        co_return nullptr;
-    }
-    // 64 KiB: the largest datagram whole.
-    std::vector<std::byte> first(64 * 1024);
-    udp::endpoint client;
-    for (;;) {
-        auto [error, size] = co_await udp_listener->async_receive_from(
-            asio::buffer(first.data(), first.size()), client, k_use_tuple);
-        if (error == asio::error::connection_refused)
-            continue; // an ICMP error for an earlier flow's datagram
-        if (error) {
-            failure = "receive: " + error.message();
-            co_return nullptr;
-        }
-        first.resize(size);
-        break;
-    }
-    boost::system::error_code ec;
-    // Connected: from now on only this client's datagrams reach the flow.
-    udp_listener->connect(client, ec);
-    if (ec) {
-        failure = "connect to " + client.address().to_string() + ": " + ec.message();
-        co_return nullptr;
-    }
-    auto socket = std::move(*udp_listener);
-    udp_listener.reset(); // the next UDP flow binds afresh
-    co_return udp_link(std::move(socket), std::move(first));
-}
-
 void ReplaySource::Impl::stop() {
     stopping = true;
     boost::system::error_code ignored;
     if (acceptor)
         acceptor->close(ignored);
-    if (udp_listener)
-        udp_listener->close(ignored);
+    if (udp_port)
+        udp_port->close();
     for (auto& session : active)
         session->close();
 }

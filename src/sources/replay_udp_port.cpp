@@ -15,7 +15,7 @@ namespace {
 constexpr std::size_t k_max_waiting = 64;
 constexpr std::size_t k_max_held = 1024;
 // The largest UDP datagram whole.
-constexpr std::size_t k_datagram_size = 64 * 1024;
+constexpr std::size_t k_datagram_size = std::size_t{64} * 1024;
 
 model::Endpoint to_model(const udp::endpoint& endpoint) {
     model::Endpoint out;
@@ -43,7 +43,6 @@ class UdpServerLink final : public ReplayLink {
 public:
     UdpServerLink(UdpServerPort& port, std::shared_ptr<UdpServerPort::Client> client)
         : m_port(port), m_client(std::move(client)) {}
-    ~UdpServerLink() override { close(); }
 
     model::Protocol protocol() const override { return model::Protocol::udp; }
     asio::awaitable<std::string> connect(const asio::ip::address&, std::uint16_t,
@@ -105,7 +104,9 @@ private:
 UdpServerPort::UdpServerPort(asio::io_context& io) : m_io(io), m_socket(io), m_arrival(io) {}
 
 UdpServerPort::~UdpServerPort() {
-    close();
+    // Without throwing: the reader's receive ends (operation_aborted), the timers cancel theirs.
+    boost::system::error_code ignored;
+    m_socket.close(ignored);
 }
 
 std::string UdpServerPort::bind(const udp::endpoint& local) {
@@ -117,10 +118,11 @@ std::string UdpServerPort::bind(const udp::endpoint& local) {
 }
 
 void UdpServerPort::start() {
-    asio::co_spawn(m_socket.get_executor(), read_datagrams(), [](std::exception_ptr failure) {
-        if (failure)
-            std::rethrow_exception(failure);
-    });
+    asio::co_spawn(m_socket.get_executor(), read_datagrams(),
+                   [](const std::exception_ptr& failure) {
+                       if (failure)
+                           std::rethrow_exception(failure);
+                   });
 }
 
 asio::awaitable<void> UdpServerPort::read_datagrams() {

@@ -98,7 +98,8 @@ TEST_CASE("a replayed server gives redis-cli the captured answers, byte-exact, i
         REQUIRE(listening(port, 10000));
         const auto output = run_redis_cli(input, port);
         CHECK(output == captured_output);
-        replayer.stop(SIGTERM, 10000); // it has ended by itself after its one flow
+        wait_for_end(replayer, 10000); // it ends by itself after its one flow
+        replayer.stop(SIGTERM, 10000);
         const auto lines = json_lines(replayer.log());
         nlohmann::json summary;
         for (const auto& line : lines)

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace sniff::replay_test {
@@ -68,6 +69,14 @@ inline ReplayRun run_replay(const std::string& arguments) {
             run.flows.push_back(event);
     }
     return run;
+}
+
+// A replayed server ends by itself after its flows: wait for that before stop(). A SIGTERM sent
+// while it exits (its signal handling already gone, standard output not yet flushed) kills it
+// with its summary unwritten; under ASan, whose leak check runs at exit, that window is wide.
+inline void wait_for_end(Background& process, int timeout_ms) {
+    for (int waited = 0; waited < timeout_ms && process.running(); waited += 20)
+        usleep(20 * 1000);
 }
 
 inline bool skip_without(const std::vector<std::string>& programs) {

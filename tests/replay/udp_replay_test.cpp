@@ -204,6 +204,20 @@ TEST_CASE("dig's UDP queries replay against a fresh dnsmasq with every answer eq
             CHECK(event["expected_length"] == event["got_length"]);
         }
     CHECK(found);
+    // The text report says the same, the address bytes escaped in both versions.
+    const auto text =
+        test::run_command(std::string(SNIFF_BIN) + " replay " + shell_quote(file.string()) +
+                          " --to 127.0.0.1:" + std::to_string(other.port) + " -q");
+    INFO(text.out << text.err);
+    CHECK(text.exit_code == 1);
+    CHECK(
+        text.out.find("replay of flow 1 as the client, to 127.0.0.1:" + std::to_string(other.port) +
+                      " (datagrams, chunks datagrams as captured):") != std::string::npos);
+    CHECK(text.out.find("answer 1 different at byte ") != std::string::npos);
+    CHECK(text.out.find("\\n\\x01\\x02\\x03") != std::string::npos); // captured 10.1.2.3
+    CHECK(text.out.find("\\n\\t\\t\\t") != std::string::npos);       // replayed 10.9.9.9
+    CHECK(text.out.find("replay: 3 flows, 3 requests sent, 2 equal, 1 different, 0 missing, "
+                        "0 extra") != std::string::npos);
 }
 
 TEST_CASE("a UDP replay to a port where nothing listens reports the answers missing at once",
@@ -349,7 +363,8 @@ TEST_CASE("a replayed UDP server gives dig the captured answers byte for byte fl
     // first answer came, while the first flow still lingers: it waits for its flow, unrefused.
     const auto output = dig(port, options, k_served);
     capture.stop();
-    replayer.stop(SIGTERM, 10000); // it has ended by itself after its two flows
+    wait_for_end(replayer, 10000); // it ends by itself after its two flows
+    replayer.stop(SIGTERM, 10000);
     INFO(replayer.log());
     CHECK(output == captured_output);
     const auto answers = udp_payloads(replayed, "udp.srcport", port);

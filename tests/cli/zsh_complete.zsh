@@ -21,9 +21,15 @@ zpty -w shell "compadd() { local -a hits; builtin compadd -O hits \"\$@\"; print
 zpty -w shell "print ready > $out.ready"
 wait_for $out.ready
 zpty -w -n shell "$words"$'\t'
-# The first candidate shows the completion ran; the rest of it comes in the same call.
+# The first candidate shows the completion ran; the rest of it comes in the same call, which may
+# run sniff (a sanitized build on a loaded machine is slow): wait until OUT stops growing.
 wait_for $out
-sleep 0.5
+local size=-1 i
+for i in {1..40}; do
+  sleep 0.5
+  (( $(wc -c < $out) == size )) && break
+  size=$(wc -c < $out)
+done
 zpty -w shell $'\x03'
 zpty -w shell "print done > $out.done"
 wait_for $out.done

@@ -27,16 +27,6 @@ const char* proxy_event_name(ProxyEventKind kind) {
     return util::name_of(k_event_names, kind);
 }
 
-model::Endpoint to_model(const asio::ip::address& address, std::uint16_t port) {
-    model::Endpoint endpoint;
-    endpoint.port = port;
-    if (address.is_v4())
-        endpoint.ip = model::IpAddress::v4(address.to_v4().to_uint());
-    else
-        endpoint.ip = model::IpAddress::v6(address.to_v6().to_bytes());
-    return endpoint;
-}
-
 model::Timestamp now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::system_clock::now().time_since_epoch())

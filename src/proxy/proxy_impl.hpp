@@ -3,6 +3,7 @@
 
 #include "proxy/asio_coroutines.hpp"
 #include "proxy/buffer_pool.hpp"
+#include "proxy/model_endpoint.hpp"
 #include "proxy/peer_probe.hpp"
 #include "proxy/proxy.hpp"
 
@@ -11,7 +12,6 @@
 
 namespace sniff::proxy {
 
-model::Endpoint to_model(const asio::ip::address& address, std::uint16_t port);
 model::Timestamp now_ns();
 
 // A live TCP connection or UDP session, so stop() can close it.

@@ -2,6 +2,8 @@
 // socket, one datagram per write and per read); served UDP clients are in replay_udp_port.cpp.
 #include "sources/replay_link.hpp"
 
+#include "proxy/model_endpoint.hpp"
+
 namespace sniff::sources {
 
 namespace asio = proxy::asio;
@@ -11,16 +13,6 @@ using proxy::udp;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
-
-model::Endpoint to_model(const asio::ip::address& address, std::uint16_t port) {
-    model::Endpoint out;
-    out.port = port;
-    if (address.is_v4())
-        out.ip = model::IpAddress::v4(address.to_v4().to_uint());
-    else
-        out.ip = model::IpAddress::v6(address.to_v6().to_bytes());
-    return out;
-}
 
 class TcpLink final : public ReplayLink {
 public:
@@ -44,16 +36,8 @@ public:
         co_return std::string();
     }
 
-    model::Endpoint local() const override {
-        boost::system::error_code ignored;
-        const auto endpoint = m_socket.local_endpoint(ignored);
-        return to_model(endpoint.address(), endpoint.port());
-    }
-    model::Endpoint remote() const override {
-        boost::system::error_code ignored;
-        const auto endpoint = m_socket.remote_endpoint(ignored);
-        return to_model(endpoint.address(), endpoint.port());
-    }
+    model::Endpoint local() const override { return proxy::local_of(m_socket); }
+    model::Endpoint remote() const override { return proxy::remote_of(m_socket); }
 
     asio::awaitable<std::pair<boost::system::error_code, std::size_t>>
     read(std::span<std::byte> buffer) override {
@@ -107,16 +91,8 @@ public:
         co_return error ? error.message() : std::string();
     }
 
-    model::Endpoint local() const override {
-        boost::system::error_code ignored;
-        const auto endpoint = m_socket.local_endpoint(ignored);
-        return to_model(endpoint.address(), endpoint.port());
-    }
-    model::Endpoint remote() const override {
-        boost::system::error_code ignored;
-        const auto endpoint = m_socket.remote_endpoint(ignored);
-        return to_model(endpoint.address(), endpoint.port());
-    }
+    model::Endpoint local() const override { return proxy::local_of(m_socket); }
+    model::Endpoint remote() const override { return proxy::remote_of(m_socket); }
 
     asio::awaitable<std::pair<boost::system::error_code, std::size_t>>
     read(std::span<std::byte> buffer) override {

@@ -1,12 +1,15 @@
 // sniff replay --side server over UDP: the shared socket and its clients (replay_udp_port.hpp).
 #include "sources/replay_udp_port.hpp"
 
+#include "proxy/model_endpoint.hpp"
+
 #include <algorithm>
 
 namespace sniff::sources {
 
 namespace asio = proxy::asio;
 using proxy::k_use_tuple;
+using proxy::to_model;
 using proxy::udp;
 
 namespace {
@@ -16,16 +19,6 @@ constexpr std::size_t k_max_waiting = 64;
 constexpr std::size_t k_max_held = 1024;
 // The largest UDP datagram whole.
 constexpr std::size_t k_datagram_size = std::size_t{64} * 1024;
-
-model::Endpoint to_model(const udp::endpoint& endpoint) {
-    model::Endpoint out;
-    out.port = endpoint.port();
-    if (endpoint.address().is_v4())
-        out.ip = model::IpAddress::v4(endpoint.address().to_v4().to_uint());
-    else
-        out.ip = model::IpAddress::v6(endpoint.address().to_v6().to_bytes());
-    return out;
-}
 
 } // namespace
 
@@ -49,10 +42,7 @@ public:
                                          std::chrono::milliseconds) override {
         co_return "a served client connects to sniff, not the other way round";
     }
-    model::Endpoint local() const override {
-        boost::system::error_code ignored;
-        return to_model(m_port.m_socket.local_endpoint(ignored));
-    }
+    model::Endpoint local() const override { return proxy::local_of(m_port.m_socket); }
     model::Endpoint remote() const override { return to_model(m_client->endpoint); }
 
     asio::awaitable<std::pair<boost::system::error_code, std::size_t>>

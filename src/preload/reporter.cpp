@@ -53,26 +53,6 @@ std::uint64_t now_ns() {
            static_cast<std::uint64_t>(now.tv_nsec);
 }
 
-// Parses "<fd>:<inode>" without allocating; false when malformed.
-bool parse_variable(const char* text, int& fd, std::uint64_t& inode) {
-    std::uint64_t values[2] = {0, 0};
-    int field = 0;
-    for (const char* at = text; *at != '\0'; ++at) {
-        if (*at == ':' && field == 0) {
-            field = 1;
-        } else if (*at >= '0' && *at <= '9' && values[field] < (1ull << 60)) {
-            values[field] = values[field] * 10 + static_cast<std::uint64_t>(*at - '0');
-        } else {
-            return false;
-        }
-    }
-    if (field != 1 || values[0] > 1u << 20)
-        return false;
-    fd = static_cast<int>(values[0]);
-    inode = values[1];
-    return true;
-}
-
 void fill_header(std::uint8_t* header, const SocketInfo& socket, wire::Kind kind,
                  const CallReport& call, std::uint64_t sequence, std::uint64_t time) {
     std::memset(header, 0, wire::k_header_size);
@@ -159,7 +139,7 @@ void init_reporter() {
     const char* variable = ::getenv(wire::k_fd_variable);
     int fd = -1;
     std::uint64_t inode = 0;
-    if (variable == nullptr || !parse_variable(variable, fd, inode))
+    if (variable == nullptr || !parse_fd_inode(variable, fd, inode))
         return;
     struct stat status {};
     if (::fstat(fd, &status) != 0 || !S_ISSOCK(status.st_mode) || status.st_ino != inode)

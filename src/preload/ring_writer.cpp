@@ -57,25 +57,6 @@ std::atomic_ref<std::uint32_t> waiters() {
     return word<std::uint32_t>(g_control + ring::control::waiters);
 }
 
-// "<fd>:<inode>", as for the report socket; false when malformed.
-bool parse_fd_inode(const char* text, int& fd, std::uint64_t& inode) {
-    std::uint64_t values[2] = {0, 0};
-    int field = 0;
-    for (const char* at = text; *at != '\0'; ++at) {
-        if (*at == ':' && field == 0)
-            field = 1;
-        else if (*at >= '0' && *at <= '9' && values[field] < (1ull << 60))
-            values[field] = values[field] * 10 + static_cast<std::uint64_t>(*at - '0');
-        else
-            return false;
-    }
-    if (field != 1 || values[0] > 1u << 20)
-        return false;
-    fd = static_cast<int>(values[0]);
-    inode = values[1];
-    return true;
-}
-
 bool map_ring(int fd, std::size_t size) {
     std::uint8_t* control = ring::map_ring(fd, size, PROT_READ | PROT_WRITE);
     if (control == nullptr)
@@ -146,6 +127,24 @@ std::uint32_t own_pid() {
 std::atomic<std::uint32_t> g_pid{0};
 
 } // namespace
+
+bool parse_fd_inode(const char* text, int& fd, std::uint64_t& inode) {
+    std::uint64_t values[2] = {0, 0};
+    int field = 0;
+    for (const char* at = text; *at != '\0'; ++at) {
+        if (*at == ':' && field == 0)
+            field = 1;
+        else if (*at >= '0' && *at <= '9' && values[field] < (1ull << 60))
+            values[field] = values[field] * 10 + static_cast<std::uint64_t>(*at - '0');
+        else
+            return false;
+    }
+    if (field != 1 || values[0] > 1u << 20)
+        return false;
+    fd = static_cast<int>(values[0]);
+    inode = values[1];
+    return true;
+}
 
 bool init_ring() {
     const char* variable = ::getenv(ring::k_fd_variable);

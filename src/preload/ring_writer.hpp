@@ -6,10 +6,14 @@
 // When the ring is not mapped (no SNIFF_EXEC_RING, a failed mmap), records go over the socket.
 
 #include <cstddef>
+#include <cstdint>
 #include <sys/uio.h>
 
 namespace sniff::preload {
 
+// Parses "<fd>:<inode>" (how SNIFF_EXEC_RING and the report socket's variable name a descriptor)
+// without allocating; false when malformed.
+bool parse_fd_inode(const char* text, int& fd, std::uint64_t& inode);
 // Maps the ring named by SNIFF_EXEC_RING (descriptor and inode checked); false when it cannot.
 bool init_ring();
 bool ring_mapped();

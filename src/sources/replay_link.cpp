@@ -106,9 +106,7 @@ public:
     asio::awaitable<boost::system::error_code> write(util::Bytes bytes) override {
         auto [error, sent] =
             co_await m_socket.async_send(asio::buffer(bytes.data(), bytes.size()), k_use_tuple);
-        if (!error && sent != bytes.size())
-            error = asio::error::message_size; // a datagram is never sent in part
-        co_return error;
+        co_return datagram_sent(error, sent, bytes.size());
     }
 
     void shutdown_send() override {}

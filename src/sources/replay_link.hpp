@@ -50,6 +50,14 @@ public:
     virtual void close() = 0;
 };
 
+// A datagram send's outcome: a datagram is never sent in part, so a short count is an error.
+inline boost::system::error_code datagram_sent(boost::system::error_code error, std::size_t sent,
+                                               std::size_t size) {
+    if (!error && sent != size)
+        error = proxy::asio::error::message_size;
+    return error;
+}
+
 // An unconnected link of the protocol (connect() next).
 std::unique_ptr<ReplayLink> make_link(proxy::asio::io_context& io, model::Protocol protocol);
 // A connection accepted on --listen.

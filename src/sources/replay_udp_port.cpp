@@ -71,9 +71,7 @@ public:
             co_return asio::error::operation_aborted;
         auto [error, sent] = co_await m_port.m_socket.async_send_to(
             asio::buffer(bytes.data(), bytes.size()), m_client->endpoint, k_use_tuple);
-        if (!error && sent != bytes.size())
-            error = asio::error::message_size; // a datagram is never sent in part
-        co_return error;
+        co_return datagram_sent(error, sent, bytes.size());
     }
 
     void shutdown_send() override {}

@@ -33,6 +33,11 @@ void run_logged(const std::string& command, const std::filesystem::path& log) {
         throw std::runtime_error(command + " failed: " + result.err);
 }
 
+void require_started(const LoopbackCapture& capture) {
+    if (!capture.started())
+        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+}
+
 void wait_listening(int port, const Background& server) {
     if (!wait_for_port(port, 10000))
         throw std::runtime_error("server did not listen on port " + std::to_string(port) + ":\n" +
@@ -80,8 +85,7 @@ ProtocolCapture capture_redis_sessions(const std::filesystem::path& dir) {
                       dir / "redis.log");
     wait_listening(result.port, server);
     LoopbackCapture capture(result.file, result.port);
-    if (!capture.started())
-        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    require_started(capture);
     const auto log = dir / "clients.log";
     const std::string cli = "redis-cli -h 127.0.0.1 -p " + port;
     run_logged("redis-benchmark -h 127.0.0.1 -p " + port +
@@ -110,8 +114,7 @@ ProtocolCapture capture_memcached(const std::filesystem::path& dir) {
                       dir / "memcached.log");
     wait_listening(result.port, server);
     LoopbackCapture capture(result.file, result.port);
-    if (!capture.started())
-        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    require_started(capture);
     {
         WireClient client(result.port);
         std::string pipelined;
@@ -158,8 +161,7 @@ ProtocolCapture capture_nats(const std::filesystem::path& dir) {
                       dir / "nats.log");
     wait_listening(result.port, server);
     LoopbackCapture capture(result.file, result.port);
-    if (!capture.started())
-        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    require_started(capture);
     {
         const std::string connect = "CONNECT {\"verbose\":false,\"headers\":true}\r\n";
         WireClient subscriber(result.port);
@@ -210,8 +212,7 @@ ProtocolCapture capture_mysql(const std::filesystem::path& dir) {
     if (!wait_for_port(result.port, 60000))
         throw std::runtime_error("mariadbd did not listen:\n" + server.log());
     LoopbackCapture capture(result.file, result.port);
-    if (!capture.started())
-        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    require_started(capture);
     const auto log = dir / "clients.log";
     const std::string client = "mariadb --no-defaults --skip-ssl --protocol=tcp -h 127.0.0.1 -P " +
                                port + " -u root -D mysql";
@@ -236,8 +237,7 @@ ProtocolCapture capture_mqtt(const std::filesystem::path& dir) {
     Background server("mosquitto -c " + shell_quote(config.string()), dir / "mosquitto.log");
     wait_listening(result.port, server);
     LoopbackCapture capture(result.file, result.port);
-    if (!capture.started())
-        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    require_started(capture);
     const std::string at = " -h 127.0.0.1 -p " + port;
     // The subscriber's count is not exact (it may subscribe after an early publish); the test
     // compares with tshark whatever was delivered.
@@ -276,8 +276,7 @@ ProtocolCapture capture_memcached_binary(const std::filesystem::path& dir) {
                       dir / "memcached.log");
     wait_listening(result.port, server);
     LoopbackCapture capture(result.file, result.port);
-    if (!capture.started())
-        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    require_started(capture);
     const std::string servers = " --binary --servers=127.0.0.1:" + port + " ";
     const auto log = dir / "clients.log";
     const auto big = dir / "big.bin";
@@ -352,8 +351,8 @@ BrokerCaptures capture_rabbitmq(const std::filesystem::path& dir) {
     {
         LoopbackCapture amqp_capture(out.amqp.file, out.amqp.port);
         LoopbackCapture stomp_capture(out.stomp.file, out.stomp.port);
-        if (!amqp_capture.started() || !stomp_capture.started())
-            throw std::runtime_error("dumpcap did not start:\n" + amqp_capture.log());
+        require_started(amqp_capture);
+        require_started(stomp_capture);
         const auto log = dir / "clients.log";
         run_logged(client_script("amqp_client.py") + " " + std::to_string(out.amqp.port), log);
         run_logged(client_script("stomp_client.py") + " " + std::to_string(out.stomp.port), log);
@@ -380,8 +379,7 @@ ProtocolCapture capture_smtp(const std::filesystem::path& dir) {
                       dir / "smtp.log");
     wait_listening(result.port, server);
     LoopbackCapture capture(result.file, result.port);
-    if (!capture.started())
-        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
+    require_started(capture);
     const auto body = dir / "body.txt";
     std::ofstream(body) << "line one\n.leading dot\n..two dots\n.\nend\n";
     const auto attachment = dir / "attachment.bin";

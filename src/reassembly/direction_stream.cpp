@@ -377,14 +377,16 @@ void DirectionStream::note_ack(std::uint32_t ack) {
 }
 
 void DirectionStream::release_acknowledged(StreamEvents& events, std::uint64_t packet_number,
-                                           std::uint64_t grace, std::uint64_t frame) {
+                                           const AckGrace& grace, std::uint64_t frame) {
     while (!m_held.empty() && m_ack_known && m_acked > m_next) {
         if (!m_acked_hole_known || m_acked_hole != m_next) {
             m_acked_hole_known = true;
             m_acked_hole = m_next;
             m_acked_since = packet_number;
+            m_acked_since_frame = frame;
         }
-        if (packet_number - m_acked_since < grace)
+        if (packet_number - m_acked_since < grace.packets &&
+            frame - m_acked_since_frame < grace.frames)
             return;
         // Only the acknowledged part: bytes after the ACK may still be in flight.
         const std::uint64_t hole_end = std::min(m_acked, m_held.begin()->first);

@@ -14,6 +14,7 @@
 
 #include "model/flow.hpp"
 #include "model/segment.hpp"
+#include "reassembly/ack_grace.hpp"
 #include "reassembly/recent_bytes.hpp"
 #include "reassembly/stream_sink.hpp"
 
@@ -76,12 +77,12 @@ public:
     // the peer, so bytes before it that the capture lacks were lost by the capture, not the
     // network, and no retransmission will bring them. Only remembered here (the highest ack).
     void note_ack(std::uint32_t ack);
-    // Declares lost the acknowledged part of the first hole, once `grace` more packets of the flow
-    // have passed since this hole was first known acknowledged (packet_number counts the flow's
-    // packets): a locally reordered capture may still bring the bytes a little after the ACK.
-    // Repeats for the following holes; each waits its own grace.
+    // Declares lost the acknowledged part of the first hole, once `grace` has passed since this
+    // hole was first known acknowledged (packet_number counts the flow's packets, frame is the
+    // capture's newest frame): a locally reordered capture may still bring the bytes a little
+    // after the ACK. Repeats for the following holes; each waits its own grace.
     void release_acknowledged(StreamEvents& events, std::uint64_t packet_number,
-                              std::uint64_t grace, std::uint64_t frame);
+                              const AckGrace& grace, std::uint64_t frame);
     // Declares lost every hole followed by bytes held for longer than `timeout` as of `now`
     // (capture time): no byte waits behind a hole for longer than that.
     void release_stale(StreamEvents& events, model::Timestamp now, model::Timestamp timeout,
@@ -193,9 +194,10 @@ private:
     std::uint64_t m_next_index = 0; // SegmentInfo::index of the next delivery
     std::uint64_t m_held_bytes = 0;
     bool m_ack_known = false;
-    std::uint64_t m_acked = 0;       // highest offset the peer acknowledged (exclusive)
-    std::uint64_t m_acked_hole = 0;  // start of the hole first seen acknowledged ...
-    std::uint64_t m_acked_since = 0; // ... at this packet number of the flow
+    std::uint64_t m_acked = 0;             // highest offset the peer acknowledged (exclusive)
+    std::uint64_t m_acked_hole = 0;        // start of the hole first seen acknowledged ...
+    std::uint64_t m_acked_since = 0;       // ... at this packet number of the flow
+    std::uint64_t m_acked_since_frame = 0; // ... and this frame of the capture
     bool m_acked_hole_known = false;
     // Control events only: one past the highest sequence sent (offset space, the SYN at -1), and
     // the time of the segment that last advanced it.

@@ -2,6 +2,7 @@
 
 #include "reassembly/direction_stream.hpp"
 #include "reassembly/flow_key.hpp"
+#include "reassembly/parked_queue.hpp"
 #include "reassembly/window_scale.hpp"
 
 #include <algorithm>
@@ -24,23 +25,6 @@ namespace flag = model::tcp_flags;
 // connections cannot grow it without limit when expire() is seldom called.
 constexpr std::size_t k_max_tombstones = 1u << 20;
 
-// A TCP packet held back because it acknowledges bytes of the other direction that have not been
-// delivered yet (see ReassemblyConfig::causal_order). Its payload is copied unless it lies in a
-// stable capture frame.
-struct Parked {
-    packet::DecodedPacket packet;
-    std::vector<std::byte> owned;
-    std::uint64_t frame = 0;
-    model::Timestamp time = 0;
-    std::uint64_t parked_at = 0; // the flow's packet count when it was parked
-    // Stream offsets, computed once when parked: the other direction's bytes it acknowledges
-    // (it waits until they are delivered), its own first byte, and for an RST the bytes of its
-    // own direction before it.
-    std::uint64_t needs_peer = 0;
-    std::uint64_t own_offset = 0;
-    std::uint64_t needs_own = 0;
-};
-
 struct FlowState {
     FlowKey key;
     model::Flow flow;
@@ -57,7 +41,7 @@ struct FlowState {
     ControlContext controls; // used when control events are on
     WindowScale window_scale;
     bool handshake_timed = false;
-    std::array<std::deque<Parked>, 2> parked; // per direction, in capture order
+    std::array<ParkedQueue, 2> parked; // per direction, in capture order
     std::uint64_t parked_bytes = 0;
 
     std::uint64_t packets() const { return flow.stats[0].packets + flow.stats[1].packets; }
@@ -147,6 +131,8 @@ struct Reassembler::State {
     void park(FlowState& state, model::Direction direction, const packet::DecodedPacket& packet,
               std::uint64_t frame, model::Timestamp time);
     bool ready(FlowState& state, model::Direction direction, const Parked& parked);
+    // Whether a parked packet waited as long as ReassemblyConfig::ack_grace allows.
+    bool grace_passed(const FlowState& state, const Parked& parked) const;
     // An RST recorded before bytes its sender sent earlier (a hole before its sequence number):
     // it closes the flow only after them.
     bool rst_before_its_bytes(FlowState& state, model::Direction direction,
@@ -156,8 +142,8 @@ struct Reassembler::State {
     bool waits_on_parked(FlowState& state, model::Direction direction);
     // Cheap test before a scan: whether no parked packet of the flow can go now.
     bool none_ready(FlowState& state);
-    // Removes the oldest parked packet (moved out by the caller) and updates the counts.
-    void forget_oldest_parked(FlowState& state, model::Direction direction);
+    // Removes the oldest parked packet of the direction and updates the counts.
+    Parked take_oldest_parked(FlowState& state, model::Direction direction);
     void release_parked(FlowState& state);
     // At close: every parked packet into its stream, in capture order.
     void feed_parked(FlowState& state);
@@ -361,8 +347,7 @@ bool Reassembler::State::must_wait(FlowState& state, model::Direction direction,
 void Reassembler::State::park(FlowState& state, model::Direction direction,
                               const packet::DecodedPacket& packet, std::uint64_t frame,
                               model::Timestamp time) {
-    auto& queue = state.parked[static_cast<std::size_t>(direction)];
-    Parked& parked = queue.emplace_back();
+    Parked parked;
     parked.packet = packet;
     if (!packet.payload_stable) {
         parked.owned.assign(packet.payload.begin(), packet.payload.end());
@@ -378,6 +363,7 @@ void Reassembler::State::park(FlowState& state, model::Direction direction,
     parked.own_offset = own.offset_of_ack(packet.tcp.seq).value_or(0);
     if ((packet.tcp.flags & flag::rst) != 0)
         parked.needs_own = parked.own_offset;
+    state.parked[static_cast<std::size_t>(direction)].push(std::move(parked));
     state.parked_bytes += packet.payload.size();
     parked_total += packet.payload.size();
     // What it acknowledges is known now, whenever its data is delivered: a hole it acknowledges
@@ -388,11 +374,15 @@ void Reassembler::State::park(FlowState& state, model::Direction direction,
         release_lost_holes(state, frame);
 }
 
+bool Reassembler::State::grace_passed(const FlowState& state, const Parked& parked) const {
+    return state.packets() - parked.parked_at > config.ack_grace.packets ||
+           state.last_frame - parked.frame > config.ack_grace.frames;
+}
+
 bool Reassembler::State::ready(FlowState& state, model::Direction direction, const Parked& parked) {
     // A capture that lost the acknowledged bytes, or acknowledgements that make no sense, must
     // not hold a direction for long: the same allowance as for an acknowledged hole.
-    if (state.packets() - parked.parked_at > config.ack_grace_packets ||
-        state.parked_bytes > config.max_buffered_per_flow / 8 ||
+    if (grace_passed(state, parked) || state.parked_bytes > config.max_buffered_per_flow / 8 ||
         parked_total > config.max_buffered_total / 8)
         return true;
     if (parked.needs_own > state.stream(direction).next_offset())
@@ -412,12 +402,8 @@ bool Reassembler::State::rst_before_its_bytes(FlowState& state, model::Direction
 
 bool Reassembler::State::waits_on_parked(FlowState& state, model::Direction direction) {
     const auto& mine = state.parked[static_cast<std::size_t>(direction)];
-    const auto& theirs = state.parked[static_cast<std::size_t>(model::opposite(direction))];
-    if (mine.empty())
-        return false;
-    const std::uint64_t needs = mine.front().needs_peer;
-    return std::any_of(theirs.begin(), theirs.end(),
-                       [needs](const Parked& other) { return other.own_offset < needs; });
+    auto& theirs = state.parked[static_cast<std::size_t>(model::opposite(direction))];
+    return !mine.empty() && theirs.least_own_offset() < mine.front().needs_peer;
 }
 
 bool Reassembler::State::none_ready(FlowState& state) {
@@ -431,19 +417,21 @@ bool Reassembler::State::none_ready(FlowState& state) {
             continue;
         const DirectionStream& peer = state.stream(model::opposite(direction));
         // Only the oldest is asked (release_parked): what it waits for decides.
-        if (state.packets() - queue.front().parked_at > config.ack_grace_packets ||
-            queue.front().needs_peer <= peer.next_offset() || peer.finished())
+        if (grace_passed(state, queue.front()) || queue.front().needs_peer <= peer.next_offset() ||
+            peer.finished())
             return false;
     }
-    // Both directions waiting: the deadlock rule may let one go.
-    return state.parked[0].empty() || state.parked[1].empty();
+    // Both directions waiting: the deadlock rule of release_parked may let one go.
+    return state.parked[0].empty() || state.parked[1].empty() ||
+           !waits_on_parked(state, model::Direction::c2s) ||
+           !waits_on_parked(state, model::Direction::s2c);
 }
 
-void Reassembler::State::forget_oldest_parked(FlowState& state, model::Direction direction) {
-    auto& queue = state.parked[static_cast<std::size_t>(direction)];
-    state.parked_bytes -= queue.front().packet.payload.size();
-    parked_total -= queue.front().packet.payload.size();
-    queue.pop_front();
+Parked Reassembler::State::take_oldest_parked(FlowState& state, model::Direction direction) {
+    Parked oldest = state.parked[static_cast<std::size_t>(direction)].pop_front();
+    state.parked_bytes -= oldest.packet.payload.size();
+    parked_total -= oldest.packet.payload.size();
+    return oldest;
 }
 
 void Reassembler::State::release_parked(FlowState& state) {
@@ -470,8 +458,7 @@ void Reassembler::State::release_parked(FlowState& state) {
                        : model::Direction::s2c;
         if (!from)
             return;
-        Parked parked = std::move(state.parked[static_cast<std::size_t>(*from)].front());
-        forget_oldest_parked(state, *from);
+        const Parked parked = take_oldest_parked(state, *from);
         const SegmentInput input = segment_of(parked.packet, parked.frame, parked.time);
         // An RST among them ends the flow; what follows it still goes in, as it was recorded
         // before the RST's turn came.
@@ -486,8 +473,7 @@ void Reassembler::State::feed_parked(FlowState& state) {
         const bool from_c2s =
             s2c.empty() || (!c2s.empty() && c2s.front().frame < s2c.front().frame);
         auto& queue = from_c2s ? c2s : s2c;
-        Parked parked = std::move(queue.front());
-        queue.pop_front();
+        const Parked parked = queue.pop_front();
         feed_tcp(state, from_c2s ? model::Direction::c2s : model::Direction::s2c, parked.packet,
                  segment_of(parked.packet, parked.frame, parked.time));
     }
@@ -538,7 +524,8 @@ void Reassembler::State::release_lost_holes(FlowState& state, std::uint64_t fram
         if (!stream.has_held())
             continue;
         StreamEvents events{sink, state.flow, direction};
-        stream.release_acknowledged(events, packets, config.ack_grace_packets, frame);
+        // The flow's newest frame, not the packet's: a parked packet released now is older.
+        stream.release_acknowledged(events, packets, config.ack_grace, state.last_frame);
         stream.release_stale(events, state.flow.last_seen, config.hole_timeout, frame);
     }
     buffered = buffered - held_before + state.held();

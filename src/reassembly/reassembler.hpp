@@ -17,17 +17,18 @@
 //
 // Lossy captures (the capturing host dropped packets) are recognised without waiting for the caps:
 // a hole the peer has acknowledged (an ACK of the other direction beyond its start) was lost by the
-// capture, so its acknowledged part becomes a lost gap once ack_grace_packets more packets of the
-// flow came without filling it, and what waited behind it is delivered (Zeek's content-gap rule,
-// with an allowance for local reordering). Independently, no byte waits behind a hole for more
-// than hole_timeout of capture time (checked per packet of the flow and at every expire()).
+// capture, so its acknowledged part becomes a lost gap once ack_grace.packets more packets of the
+// flow, or ack_grace.frames more frames of the capture, came without filling it, and what waited
+// behind it is delivered (Zeek's content-gap rule, with an allowance for local reordering).
+// Independently, no byte waits behind a hole for more than hole_timeout of capture time (checked
+// per packet of the flow and at every expire()).
 //
 // Windows are in bytes: scaled by the window scale both SYNs announced (RFC 7323), raw when the
 // handshake was not captured (model::DirectionStats::window_shift says which).
 //
 // The two directions are delivered in causal order (causal_order): a TCP segment that acknowledges
 // bytes of the other direction not delivered yet waits, parked, until they are (or until
-// ack_grace_packets more packets of the flow passed, or both directions wait on each other, which
+// the same grace passed, or both directions wait on each other, which
 // only nonsense acknowledgements cause); an RST waits for the bytes its sender sent before it. A
 // capture's per-CPU queues record an answer before its question; the dissectors that pair the
 // directions must see them as the peers did.
@@ -41,6 +42,7 @@
 // tcp.analysis.retransmission; keep-alive and zero-window probes are neither).
 
 #include "packet/decoded_packet.hpp"
+#include "reassembly/ack_grace.hpp"
 #include "reassembly/stream_sink.hpp"
 
 #include <cstdint>
@@ -54,9 +56,9 @@ struct ReassemblyConfig {
     model::Timestamp idle_timeout = 600'000'000'000;  // ns without packets before a flow closes
     // Capture time (ns) bytes may wait behind a hole before the hole is declared lost.
     model::Timestamp hole_timeout = 10'000'000'000;
-    // Packets of the flow a hole the peer has acknowledged is still waited for (a reordered
-    // capture may record the bytes after the ACK) before it is declared lost.
-    std::uint64_t ack_grace_packets = 64;
+    // How long a hole the peer has acknowledged is still waited for (a reordered capture may
+    // record the bytes after the ACK) before it is declared lost.
+    AckGrace ack_grace;
     // Report pure ACKs, window updates and retransmissions to the sink (StreamSink::on_control):
     // for the HTML report's time-sequence graph. Off, a packet costs what it did without them.
     bool control_events = false;
@@ -67,7 +69,7 @@ struct ReassemblyConfig {
     model::Timestamp close_linger = 1'000'000'000;
     // Deliver the two directions in causal order: a segment that acknowledges bytes of the other
     // direction not delivered yet (a capture recorded the answer before the question) waits for
-    // them, at most ack_grace_packets packets of the flow. Dissectors that pair directions
+    // them, at most as long as ack_grace allows. Dissectors that pair directions
     // (HTTP's HEAD, upgrades, STARTTLS) then see the question first, as the peer did.
     bool causal_order = true;
 };

@@ -97,7 +97,7 @@ TEST_CASE("an RST recorded before its sender's last bytes closes the flow after 
 TEST_CASE("acknowledgements of bytes never sent hold a segment only for the allowance",
           "[reassembly]") {
     ReassemblyConfig config;
-    config.ack_grace_packets = 3;
+    config.ack_grace.packets = 3;
     OrderHarness h(config);
     Connection c;
     handshake(h, c);

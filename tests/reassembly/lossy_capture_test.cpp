@@ -21,7 +21,7 @@ packet::DecodedPacket acking(const Connection& c, model::Direction d, std::uint6
 
 reassembly::ReassemblyConfig with_grace(std::uint64_t packets) {
     reassembly::ReassemblyConfig config;
-    config.ack_grace_packets = packets;
+    config.ack_grace.packets = packets;
     return config;
 }
 
@@ -50,6 +50,31 @@ TEST_CASE("a hole the peer acknowledged becomes a lost gap after the reordering 
     CHECK(h.reassembler.buffered_bytes() == 0);
     CHECK(out.tiling_errors == 0);
     CHECK(h.sink.count(model::AnomalyKind::memory_cap) == 0);
+}
+
+TEST_CASE("an acknowledged hole is waited for no longer than the frame allowance of the capture",
+          "[reassembly][lossy]") {
+    reassembly::ReassemblyConfig config;
+    config.ack_grace.frames = 10; // the packet allowance (64) is far off
+    Harness h(config);
+    Connection c;
+    h.handshake(c);
+    h.feed(c.data(c2s, 0, "aaaa"));
+    h.feed(c.data(c2s, 8, "cccc")); // bytes 4..8 never captured
+    h.feed(acking(c, s2c, 0, "+OK\r\n", 12));
+    auto& out = h.sink.flow(1).of(c2s);
+    h.frame += 8; // frames of other flows: the next packet is the 9th frame after the ACK
+    h.feed(acking(c, s2c, 5, "+OK\r\n", 12));
+    CHECK(out.gaps.empty());
+    CHECK(h.sink.flow(1).of(s2c).bytes.empty()); // the answers wait for the question
+    h.frame += 5;
+    h.feed(acking(c, s2c, 10, "+OK\r\n", 12));
+    REQUIRE(out.gaps.size() == 1);
+    CHECK(out.gaps[0].offset == 4);
+    CHECK(out.gaps[0].length == 4);
+    CHECK(out.bytes == "aaaacccc");
+    CHECK(h.sink.flow(1).of(s2c).bytes == "+OK\r\n+OK\r\n+OK\r\n");
+    CHECK(h.reassembler.buffered_bytes() == 0);
 }
 
 TEST_CASE("a segment recorded shortly after the ACK that covers it still fills its hole",

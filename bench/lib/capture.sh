@@ -102,7 +102,7 @@ run_capture_part() {
         "from lost packets; 0 for a clean recording"
 
     # Every tool reads the file from the page cache, so the figures compare CPU work, not the disk.
-    cat "$capture_file" >/dev/null
+    fresh_in_page_cache "$capture_file"
     cat "$capture_file" >/dev/null
 
     declare -gA gbps_target=([sniff]=">=1" [sniff_crlf]=">=1" [sniff_resp]=">=1")

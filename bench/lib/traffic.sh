@@ -70,7 +70,7 @@ run_traffic_part() {
     make_traffic || { record traffic.file traffic "traffic captures" n/a MB "" "sniff-gencap failed"; return; }
     local file
     for file in "$traffic_clean" "$traffic_lossy"; do
-        cat "$file" >/dev/null
+        fresh_in_page_cache "$file"
         record "traffic.file.$(basename "$file" .pcap)" traffic "$(basename "$file")" \
             "$(calc 1 'a / 1e6' "$(file_bytes "$file")") MB, $(file_packets "$file") packets" "" "" \
             "sniff-gencap ${traffic_args[*]}"

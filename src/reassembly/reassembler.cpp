@@ -2,6 +2,7 @@
 
 #include "reassembly/direction_stream.hpp"
 #include "reassembly/flow_key.hpp"
+#include "reassembly/flow_table.hpp"
 #include "reassembly/parked_queue.hpp"
 #include "reassembly/window_scale.hpp"
 
@@ -87,7 +88,7 @@ struct Reassembler::State {
     ReassemblyConfig config;
     StreamSink& sink;
     FlowList flows;
-    std::unordered_map<FlowKey, FlowList::iterator, FlowKeyHash> table;
+    FlowTable<FlowList::iterator> table;
     std::unordered_map<FlowKey, Tombstone, FlowKeyHash> tombstones;
     std::deque<std::pair<FlowKey, Tombstone>> tombstone_order; // oldest first
     std::uint64_t next_id = 1;
@@ -198,7 +199,7 @@ FlowList::iterator Reassembler::State::create(const FlowKey& key, bool source_is
     flow.last_seen = time;
     flow.first_frame = frame;
     flow.saw_syn = syn;
-    table.emplace(key, it);
+    table.insert(key, it);
     sink.on_flow_open(flow);
     return it;
 }
@@ -296,9 +297,9 @@ void Reassembler::State::close_ended(model::Timestamp now) {
         const Ending ended = endings.front();
         endings.pop_front();
         // The flow may be gone already (closed by a new SYN, the end of input or idleness).
-        if (const auto found = table.find(ended.key);
-            found != table.end() && found->second->flow.id == ended.flow_id)
-            close(found->second, *found->second->ending, now);
+        if (const auto* found = table.find(ended.key);
+            found != nullptr && (*found)->flow.id == ended.flow_id)
+            close(*found, *(*found)->ending, now);
     }
 }
 
@@ -647,8 +648,8 @@ FlowList::iterator Reassembler::State::flow_of(const FlowKey& key, bool source_i
                                                const packet::DecodedPacket& packet,
                                                std::uint64_t frame, model::Timestamp time) {
     const bool syn = packet.protocol == model::Protocol::tcp && (packet.tcp.flags & flag::syn) != 0;
-    if (const auto found = table.find(key); found != table.end()) {
-        FlowList::iterator it = found->second;
+    if (const auto* found = table.find(key); found != nullptr) {
+        FlowList::iterator it = *found;
         if (it->ending) {
             // An ended flow takes its late packets until the linger is over; a SYN is a new
             // connection on the 4-tuple at once.

@@ -33,29 +33,44 @@ constexpr std::string_view k_push_json = R"({"resp":"push"})";
 // "[-]digits\r\n" from `at`: the value (-1 for a null), `at` moved past the LF. False for
 // anything else, including a value over max or a negative other than -1 (RespScan then says
 // what is wrong).
-bool quick_number(const std::uint8_t*& at, const std::uint8_t* end, std::uint64_t max,
-                  std::int64_t& out) {
-    const bool negative = at < end && *at == '-';
-    at += negative ? 1 : 0;
+[[gnu::always_inline]] inline bool quick_number(const std::uint8_t*& at, const std::uint8_t* end,
+                                                std::uint64_t max, std::int64_t& out) {
+    const std::uint8_t* p = at;
+    const bool negative = p < end && *p == '-';
+    p += negative ? 1 : 0;
+    // 19 digits fit in 64 bits, and max (<= 2^40) has fewer: a longer run stops on a digit where
+    // the CR must be, and is refused. One comparison with max at the end, not one per digit.
+    const std::uint8_t* digits = p;
+    const std::uint8_t* last = p + std::min<std::ptrdiff_t>(end - p, 19);
     std::uint64_t value = 0;
-    const std::uint8_t* digits = at;
-    for (; at < end && *at >= '0' && *at <= '9'; ++at) {
-        value = value * 10 + static_cast<std::uint64_t>(*at - '0'); // value <= max <= 2^40
-        if (value > max)
-            return false;
-    }
-    if (at == digits || end - at < 2 || at[0] != '\r' || at[1] != '\n')
+    for (; p < last && static_cast<std::uint8_t>(*p - '0') <= 9; ++p)
+        value = value * 10 + static_cast<std::uint64_t>(*p - '0');
+    if (p == digits || value > max || end - p < 2 || p[0] != '\r' || p[1] != '\n')
         return false;
-    at += 2;
     if (negative && value != 1)
         return false;
+    at = p + 2;
     out = negative ? -1 : static_cast<std::int64_t>(value);
     return true;
 }
 
+// The first LF in [at, end), or nullptr. Simple values are short ("+OK"): a loop over their first
+// bytes finds it before a call to memchr would have started.
+inline const std::uint8_t* find_lf(const std::uint8_t* at, const std::uint8_t* end) {
+    const std::uint8_t* near_end = at + std::min<std::ptrdiff_t>(end - at, 32);
+    for (; at < near_end; ++at)
+        if (*at == '\n')
+            return at;
+    return at == end ? nullptr
+                     : static_cast<const std::uint8_t*>(
+                           std::memchr(at, '\n', static_cast<std::size_t>(end - at)));
+}
+
 // One simple or blob value from `at` (moved past it); false when it is not whole in the bytes
-// or is of another kind.
-bool quick_scalar(const std::uint8_t*& at, const std::uint8_t* end, std::uint64_t max) {
+// or is of another kind. first_line_end: past the LF of the value's first line.
+[[gnu::always_inline]] inline bool quick_scalar(const std::uint8_t*& at, const std::uint8_t* end,
+                                                std::uint64_t max,
+                                                const std::uint8_t*& first_line_end) {
     if (at == end)
         return false;
     const std::uint8_t type = *at++;
@@ -63,6 +78,7 @@ bool quick_scalar(const std::uint8_t*& at, const std::uint8_t* end, std::uint64_
         std::int64_t length = 0;
         if (!quick_number(at, end, max, length) || (length < 0 && type != '$'))
             return false;
+        first_line_end = at;
         if (length < 0)
             return true;
         // length <= max <= 2^40: compared as a size, no pointer arithmetic past `end`.
@@ -74,18 +90,22 @@ bool quick_scalar(const std::uint8_t*& at, const std::uint8_t* end, std::uint64_
     if (type != '+' && type != '-' && type != ':' && type != '_' && type != '#' && type != ',' &&
         type != '(')
         return false;
-    const void* lf = std::memchr(at, '\n', static_cast<std::size_t>(end - at));
+    const std::uint8_t* lf = find_lf(at, end);
     if (lf == nullptr)
         return false;
-    at = static_cast<const std::uint8_t*>(lf) + 1;
+    at = lf + 1;
+    first_line_end = at;
     return true;
 }
 
 // The shapes nearly all traffic has, parsed in place for frame_run: a simple or blob value, or
 // an array, set or map of them (a command, a GET reply, an MGET reply). Returns the message, or
-// nullopt for anything else, which RespScan then decides: the answers are the same (the
-// property tests run both paths on the same streams).
-std::optional<RunMessage> quick_message(util::Bytes bytes, std::uint64_t max) {
+// false for anything else, which RespScan then decides: the answers are the same (the
+// property tests run both paths on the same streams). named_like_pubsub: the value is an array
+// whose first element is a blob of a pub/sub name's length, the only shape pubsub_value can
+// accept from this path; nearly every message is told apart here, at no extra cost.
+bool quick_message(util::Bytes bytes, std::uint64_t max, RunMessage& message,
+                   bool& named_like_pubsub) {
     const auto* begin = reinterpret_cast<const std::uint8_t*>(bytes.data());
     const auto* end = begin + bytes.size();
     const std::uint8_t* at = begin;
@@ -95,33 +115,55 @@ std::optional<RunMessage> quick_message(util::Bytes bytes, std::uint64_t max) {
         ++at;
         std::int64_t count = 0;
         if (!quick_number(at, end, max, count) || (count < 0 && type != '*'))
-            return std::nullopt;
+            return false;
         header = static_cast<std::uint64_t>(at - begin);
         const std::uint64_t elements =
             count < 0 ? 0 : static_cast<std::uint64_t>(count) * (type == '%' ? 2 : 1);
         if (elements > max / 3) // RespScan's bound
-            return std::nullopt;
-        for (std::uint64_t i = 0; i < elements; ++i)
-            if (!quick_scalar(at, end, max))
-                return std::nullopt;
+            return false;
+        const std::uint8_t* first = at;
+        const std::uint8_t* line_end = nullptr;
+        std::ptrdiff_t first_size = 0;
+        for (std::uint64_t i = 0; i < elements; ++i) {
+            if (!quick_scalar(at, end, max, line_end))
+                return false;
+            first_size = i == 0 ? at - first : first_size;
+        }
+        // "$7\r\n" + 7 + CRLF is 13 bytes, "$12\r\n" + 12 + CRLF is 19 (a few others too).
+        named_like_pubsub = first_size >= 13 && first_size <= 19 && *first == '$';
     } else {
-        if (!quick_scalar(at, end, max))
-            return std::nullopt;
-        const void* lf = std::memchr(begin, '\n', bytes.size());
-        header = static_cast<std::uint64_t>(static_cast<const std::uint8_t*>(lf) - begin) + 1;
+        named_like_pubsub = false;
+        const std::uint8_t* line_end = nullptr;
+        if (!quick_scalar(at, end, max, line_end))
+            return false;
+        header = static_cast<std::uint64_t>(line_end - begin);
     }
     const auto total = static_cast<std::uint64_t>(at - begin);
     if (total > max)
-        return std::nullopt;
-    return RunMessage{total, header};
+        return false;
+    message.total = total;
+    message.header = header;
+    return true;
 }
 
 // Bytes enough to name a command: "*3\r\n$12\r\npunsubscribe" and some.
 constexpr std::size_t k_name_bytes = 64;
 
+// Pub/sub names are 7 to 12 bytes long ("message" .. "punsubscribe").
+constexpr std::size_t k_shortest_name = 7;
+constexpr std::size_t k_longest_name = 12;
+
+// A command's name, lowercase; empty when it is not a pub/sub name's length.
+struct CommandName {
+    std::array<char, k_longest_name> text{};
+    std::size_t size = 0;
+    std::string_view view() const { return {text.data(), size}; }
+};
+
 // The command's name of a request: the first bulk string of an array ("*2\r\n$9\r\nsubscribe"),
-// or an inline command's first word; lowercase, at most 16 bytes, empty when not in `bytes`.
-std::string command_name(util::Bytes bytes) {
+// or an inline command's first word. Runs for every message of a run, so a name of another
+// length is refused from its "$LEN" (SET, GET) before a byte of it is read.
+CommandName command_name(util::Bytes bytes) {
     util::ByteReader reader(bytes.first(std::min(bytes.size(), k_name_bytes)));
     auto skip_line = [&reader] {
         while (reader.ok() && reader.remaining() > 0 && reader.read_u8() != '\n') {
@@ -131,16 +173,27 @@ std::string command_name(util::Bytes bytes) {
         skip_line(); // "*N\r\n"
         if (!reader.has(1) || reader.read_u8() != '$')
             return {};
-        skip_line(); // "$LEN\r\n"
+        std::size_t length = 0;
+        while (reader.has(1) && length <= k_longest_name) {
+            const std::uint8_t c = reader.read_u8();
+            if (c < '0' || c > '9')
+                break;
+            length = length * 10 + (c - '0');
+        }
+        if (length < k_shortest_name || length > k_longest_name)
+            return {};
+        skip_line(); // the rest of "$LEN\r\n"
     }
-    std::string name;
-    while (reader.remaining() > 0 && name.size() < 16) {
+    CommandName name;
+    while (reader.remaining() > 0) {
         const auto c = static_cast<char>(reader.read_u8());
         if (c == '\r' || c == '\n' || c == ' ')
             break;
-        name += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        if (name.size == k_longest_name)
+            return {};
+        name.text[name.size++] = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     }
-    return name;
+    return name.size < k_shortest_name ? CommandName{} : name;
 }
 
 // Pub/sub outside the request/answer pairing. A client's (un)subscription is answered by one
@@ -150,12 +203,17 @@ bool pubsub_value(model::Direction direction, util::Bytes bytes) {
     constexpr std::array<std::string_view, 9> k_names{"subscribe",   "psubscribe",   "ssubscribe",
                                                       "unsubscribe", "punsubscribe", "sunsubscribe",
                                                       "message",     "pmessage",     "smessage"};
+    // A server's are arrays; a client may also type an inline command.
+    if (direction == model::Direction::s2c && (bytes.empty() || bytes[0] != std::byte{'*'}))
+        return false;
+    const CommandName name = command_name(bytes);
+    if (name.size == 0)
+        return false;
     // Commands: the first six; server values: all nine (a client does not send "message").
     const auto names = direction == model::Direction::c2s
                            ? std::span<const std::string_view>(k_names).first(6)
                            : std::span<const std::string_view>(k_names);
-    const std::string name = command_name(bytes);
-    return std::find(names.begin(), names.end(), name) != names.end();
+    return std::find(names.begin(), names.end(), name.view()) != names.end();
 }
 
 class RespFraming final : public Framing {
@@ -189,15 +247,10 @@ public:
 
     std::size_t frame_run(model::Direction direction, util::Bytes bytes,
                           std::span<RunMessage> out) override {
-        const std::size_t count = run(bytes, out);
         // Pushes never come in runs; pub/sub values are not counted.
-        std::size_t counted = count;
-        std::size_t at = 0;
-        for (std::size_t i = 0; i < count; ++i) {
-            counted -= pubsub_value(direction, bytes.subspan(at)) ? 1 : 0;
-            at += static_cast<std::size_t>(out[i].total);
-        }
-        m_exchanges[static_cast<std::size_t>(direction)] += counted;
+        std::size_t pubsub = 0;
+        const std::size_t count = run(direction, bytes, out, pubsub);
+        m_exchanges[static_cast<std::size_t>(direction)] += count - pubsub;
         return count;
     }
 
@@ -210,14 +263,17 @@ public:
     }
 
 private:
-    std::size_t run(util::Bytes bytes, std::span<RunMessage> out) {
+    // The messages at the start of bytes into out; pubsub: how many of them are pub/sub values.
+    std::size_t run(model::Direction direction, util::Bytes bytes, std::span<RunMessage> out,
+                    std::size_t& pubsub) {
         std::size_t count = 0;
         std::size_t at = 0;
         while (count < out.size() && at < bytes.size()) {
             const util::Bytes rest = bytes.subspan(at);
-            if (const auto quick = quick_message(rest, m_max)) {
-                out[count++] = *quick;
-                at += static_cast<std::size_t>(quick->total);
+            bool named_like_pubsub = false;
+            if (quick_message(rest, m_max, out[count], named_like_pubsub)) {
+                pubsub += named_like_pubsub && pubsub_value(direction, rest) ? 1 : 0;
+                at += static_cast<std::size_t>(out[count++].total);
                 continue;
             }
             m_run_scan.reset();
@@ -230,6 +286,7 @@ private:
             // A push carries a mark (header fields): frame() reports it.
             if (total > rest.size() || m_run_scan.push())
                 break;
+            pubsub += pubsub_value(direction, rest) ? 1 : 0;
             out[count++] = RunMessage{total, m_run_scan.header()};
             at += static_cast<std::size_t>(total);
         }

@@ -1,6 +1,7 @@
 // sniff --proxy as a user runs it, for what re-chunking delivers and what -w leaves behind: a
 // naive reader broken by --rechunk alone, coalescing, the written chunks in the views, a
-// recording killed with SIGKILL read back by sniff and tshark, memory returned after a burst.
+// recording killed with SIGKILL read back by sniff and tshark (and a live capture's), memory
+// returned after a burst.
 // The peers are Python scripts (tests/proxy/naive_peer.py, tests/integration/proxy_peers.py).
 
 #include "support/ports.hpp"
@@ -9,6 +10,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <unistd.h>
 
 using namespace sniff::test;
 
@@ -171,6 +173,50 @@ TEST_CASE("with --rechunk the views and -w show the chunks as written, the FIN a
     std::filesystem::remove_all(dir);
 }
 
+namespace {
+
+// A recording killed with SIGKILL while stream lines flowed (their send times in `log`, the kill's
+// in dir/killed): tshark reads every record of it without complaint, and every line sent more than
+// a second before the kill is in it.
+void check_killed_recording(const std::filesystem::path& dir, const std::string& pcap,
+                            const std::string& log) {
+    const double killed = std::stod(read_file(dir / "killed"));
+    // tshark reads every record without complaint (no packet cut short).
+    const auto tshark = run_command("tshark -r '" + pcap + "' -q -z follow,tcp,ascii,0");
+    INFO(tshark.err);
+    CHECK(tshark.exit_code == 0);
+    CHECK(tshark.err.find("cut short") == std::string::npos);
+    const auto replay =
+        run_command(std::string(SNIFF_BIN) + " -q -r '" + pcap + "' --framing lines --json");
+    CHECK(replay.exit_code == 0);
+    std::set<std::string> recorded;
+    for (const auto& event : json_lines(replay.out))
+        if (event.is_object() && event["type"] == "message" && event["dir"] == "c2s")
+            recorded.insert(event["preview"].get<std::string>().substr(5, 6));
+    std::istringstream sent(read_file(log));
+    std::string index;
+    double at = 0;
+    std::size_t due = 0;
+    std::size_t missing = 0;
+    while (sent >> index >> at)
+        if (at < killed - 1.0) {
+            ++due;
+            missing += recorded.count(index) == 0 ? 1 : 0;
+        }
+    INFO(due << " lines sent a second before the kill, " << recorded.size() << " recorded");
+    CHECK(due > 100);
+    CHECK(missing == 0);
+}
+
+// Shell lines that wait until 300 stream lines were logged, note the time, and kill -9 $s.
+std::string kill_after_300_lines(const std::filesystem::path& dir, const std::string& log) {
+    return "for i in $(seq 600); do [ \"$(cat '" + log +
+           "' 2>/dev/null | wc -l)\" -ge 300 ] && break; sleep 0.1; done; date +%s.%N > '" +
+           (dir / "killed").string() + "'; kill -KILL $s; wait $s; ";
+}
+
+} // namespace
+
 TEST_CASE("sniff --proxy -w killed with SIGKILL leaves a file read whole up to a second before",
           "[integration][proxy]") {
     if (!have_program("tshark")) {
@@ -188,40 +234,39 @@ TEST_CASE("sniff --proxy -w killed with SIGKILL leaves a file read whole up to a
         std::to_string(echo) + "; " + SNIFF_BIN + " -q --proxy " + std::to_string(listen) +
         ":127.0.0.1:" + std::to_string(echo) + " -w '" + pcap + "' > /dev/null & s=$!; wl " +
         std::to_string(listen) + "; python3 '" + k_peers + "' stream " + std::to_string(listen) +
-        " 60 '" + log + "' & c=$!; for i in $(seq 600); do [ \"$(cat '" + log +
-        "' 2>/dev/null | wc -l)\" -ge 300 ] && break; sleep 0.1; done; date +%s.%N > '" +
-        (dir / "killed").string() + "'; kill -KILL $s; wait $s; kill $c $e; wait $c; exit 0";
+        " 60 '" + log + "' & c=$!; " + kill_after_300_lines(dir, log) +
+        "kill $c $e; wait $c; exit 0";
     const auto result = run_script(dir, script);
     INFO(result.out << result.err);
     REQUIRE(result.exit_code == 0);
-    const double killed = std::stod(read_file(dir / "killed"));
+    check_killed_recording(dir, pcap, log);
+    std::filesystem::remove_all(dir);
+}
 
-    // tshark reads every record without complaint (no packet cut short).
-    const auto tshark = run_command("tshark -r '" + pcap + "' -q -z follow,tcp,ascii,0");
-    INFO(tshark.err);
-    CHECK(tshark.exit_code == 0);
-    CHECK(tshark.err.find("cut short") == std::string::npos);
-    const auto replay =
-        run_command(std::string(SNIFF_BIN) + " -q -r '" + pcap + "' --framing lines --json");
-    CHECK(replay.exit_code == 0);
-    std::set<std::string> recorded;
-    for (const auto& event : json_lines(replay.out))
-        if (event.is_object() && event["type"] == "message" && event["dir"] == "c2s")
-            recorded.insert(event["preview"].get<std::string>().substr(5, 6));
-    // Every line sent more than a second before the kill is in the file.
-    std::istringstream sent(read_file(log));
-    std::string index;
-    double at = 0;
-    std::size_t due = 0;
-    std::size_t missing = 0;
-    while (sent >> index >> at)
-        if (at < killed - 1.0) {
-            ++due;
-            missing += recorded.count(index) == 0 ? 1 : 0;
-        }
-    INFO(due << " lines sent a second before the kill, " << recorded.size() << " recorded");
-    CHECK(due > 100);
-    CHECK(missing == 0);
+TEST_CASE("sniff -i lo -w killed with SIGKILL leaves a file read whole up to a second before",
+          "[integration][live]") {
+    if (::geteuid() != 0 || !have_program("tshark")) {
+        WARN("live capture needs root, and the check tshark (CI has both)");
+        return;
+    }
+    const auto dir = scratch_dir("live-kill");
+    const int echo = free_port();
+    const auto pcap = (dir / "live.pcap").string();
+    const auto log = (dir / "sent.log").string();
+    const auto err = (dir / "sniff.err").string();
+    // The capture is up once sniff says it listens; lines every 10 ms go straight to the server.
+    const std::string script = "python3 '" + k_peers + "' echo " + std::to_string(echo) +
+                               " & e=$!; wl " + std::to_string(echo) + "; " + SNIFF_BIN +
+                               " -q -i lo -f 'tcp port " + std::to_string(echo) + "' -w '" + pcap +
+                               "' > /dev/null 2> '" + err +
+                               "' & s=$!; for i in $(seq 300); do grep -q 'listening on lo' '" +
+                               err + "' && break; sleep 0.1; done; python3 '" + k_peers +
+                               "' stream " + std::to_string(echo) + " 60 '" + log + "' & c=$!; " +
+                               kill_after_300_lines(dir, log) + "kill $c $e; wait $c; exit 0";
+    const auto result = run_script(dir, script);
+    INFO(result.out << result.err << read_file(err));
+    REQUIRE(result.exit_code == 0);
+    check_killed_recording(dir, pcap, log);
     std::filesystem::remove_all(dir);
 }
 

@@ -1,5 +1,6 @@
 #include "protocols/captures.hpp"
 
+#include "protocols/capture_steps.hpp"
 #include "protocols/harness.hpp"
 #include "support/process.hpp"
 
@@ -15,38 +16,6 @@ namespace {
 
 using test::have_program;
 using test::run_command;
-
-// Runs a client to completion (bounded by `seconds`), its output appended to `log`.
-test::CommandResult run_client(const std::string& command, int seconds,
-                               const std::filesystem::path& log) {
-    auto result = run_command("timeout " + std::to_string(seconds) + " " + command);
-    std::ofstream(log, std::ios::app)
-        << "$ " << command << "\n"
-        << result.out << result.err << "exit " << result.exit_code << "\n";
-    return result;
-}
-
-void require_listening(int port, int timeout_ms, const Background& server) {
-    if (!wait_for_port(port, timeout_ms))
-        throw std::runtime_error("server did not listen on port " + std::to_string(port) + ":\n" +
-                                 server.log());
-}
-
-ProtocolCapture start(const std::string& name, const std::filesystem::path& dir,
-                      const std::string& preset, const std::vector<std::string>& programs) {
-    ProtocolCapture capture{name, capture_prerequisites(), dir / (preset + ".pcap"), 0, preset};
-    for (const auto& program : programs)
-        if (capture.skip.empty() && !have_program(program))
-            capture.skip = program + " is not installed";
-    if (capture.skip.empty())
-        capture.port = free_port();
-    return capture;
-}
-
-void require_started(const LoopbackCapture& capture) {
-    if (!capture.started())
-        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
-}
 
 // The newest /usr/lib/postgresql/N/bin, or empty.
 std::filesystem::path postgres_bin() {
@@ -71,7 +40,8 @@ std::string capture_prerequisites() {
 }
 
 ProtocolCapture capture_dns(const std::filesystem::path& dir) {
-    auto result = start("DNS over TCP (dnsmasq, dig +tcp)", dir, "dns-tcp", {"dnsmasq", "dig"});
+    auto result =
+        prepare_capture("DNS over TCP (dnsmasq, dig +tcp)", dir, "dns-tcp", {"dnsmasq", "dig"});
     if (!result.skip.empty())
         return result;
     const auto port = std::to_string(result.port);
@@ -84,22 +54,22 @@ ProtocolCapture capture_dns(const std::filesystem::path& dir) {
                           " --txt-record=big.example.test," +
                           long_text + "," + long_text + "," + long_text,
                       dir / "dnsmasq.log");
-    require_listening(result.port, 10000, server);
+    require_listening(result.port, server, 10000);
     LoopbackCapture capture(result.file, result.port);
     require_started(capture);
     const std::string dig = "dig +tcp +keepopen +tries=1 +time=5 -p " + port + " @127.0.0.1 ";
     const auto log = dir / "clients.log";
     // +keepopen: the queries of one dig share a connection, so each direction has several messages.
-    run_client(dig + "a.example.test A b.example.test AAAA big.example.test TXT c.example.test A",
+    run_logged(dig + "a.example.test A b.example.test AAAA big.example.test TXT c.example.test A",
                30, log);
-    run_client(dig + "d.example.test A other.invalid A big.example.test TXT", 30, log);
+    run_logged(dig + "d.example.test A other.invalid A big.example.test TXT", 30, log);
     capture.stop();
     server.stop(SIGTERM);
     return result;
 }
 
 ProtocolCapture capture_tls(const std::filesystem::path& dir) {
-    auto result = start("TLS (openssl s_server/s_client)", dir, "tls", {"openssl"});
+    auto result = prepare_capture("TLS (openssl s_server/s_client)", dir, "tls", {"openssl"});
     if (!result.skip.empty())
         return result;
     const auto port = std::to_string(result.port);
@@ -123,17 +93,17 @@ ProtocolCapture capture_tls(const std::filesystem::path& dir) {
     Background server("openssl s_server -accept 127.0.0.1:" + port + " -cert " + shell_quote(cert) +
                           " -key " + shell_quote(key) + " -rev -quiet",
                       dir / "s_server.log");
-    require_listening(result.port, 10000, server);
+    require_listening(result.port, server, 10000);
     LoopbackCapture capture(result.file, result.port);
     require_started(capture);
     const auto log = dir / "clients.log";
     // The sleep keeps s_client's input open until the echo is back; then EOF closes the session.
     const std::string client =
         "openssl s_client -connect 127.0.0.1:" + port + " -servername localhost -no_ign_eof";
-    run_client("sh -c " + shell_quote("(cat " + shell_quote(input.string()) + "; sleep 2) | " +
+    run_logged("sh -c " + shell_quote("(cat " + shell_quote(input.string()) + "; sleep 2) | " +
                                       client + " >/dev/null"),
                30, log);
-    run_client("sh -c " + shell_quote("(head -c 20000 " + shell_quote(input.string()) +
+    run_logged("sh -c " + shell_quote("(head -c 20000 " + shell_quote(input.string()) +
                                       "; sleep 1) | " + client + " -tls1_2 >/dev/null"),
                30, log);
     capture.stop();
@@ -142,8 +112,8 @@ ProtocolCapture capture_tls(const std::filesystem::path& dir) {
 }
 
 ProtocolCapture capture_pgsql(const std::filesystem::path& dir) {
-    auto result =
-        start("PostgreSQL (postgres, psql)", dir, "pgsql", {"psql", "setpriv", "runuser"});
+    auto result = prepare_capture("PostgreSQL (postgres, psql)", dir, "pgsql",
+                                  {"psql", "setpriv", "runuser"});
     if (!result.skip.empty())
         return result;
     const auto bin = postgres_bin();
@@ -157,7 +127,7 @@ ProtocolCapture capture_pgsql(const std::filesystem::path& dir) {
     if (chown(home.c_str(), user->pw_uid, user->pw_gid) != 0)
         throw std::runtime_error("cannot chown " + home.string());
     const auto data = home / "data";
-    const auto init = run_client(
+    const auto init = run_logged(
         "runuser -u postgres -- " + shell_quote((bin / "initdb").string()) + " -D " +
             shell_quote(data.string()) + " -A trust -U postgres --no-sync --no-locale -E UTF8",
         120, dir / "initdb.log");
@@ -171,26 +141,26 @@ ProtocolCapture capture_pgsql(const std::filesystem::path& dir) {
                           shell_quote(home.string()) +
                           " -c listen_addresses=127.0.0.1 -c ssl=off -c fsync=off",
                       dir / "postgres.log");
-    require_listening(result.port, 30000, server);
+    require_listening(result.port, server, 30000);
     LoopbackCapture capture(result.file, result.port);
     require_started(capture);
     const auto log = dir / "clients.log";
     const std::string psql = "psql -X -h 127.0.0.1 -p " + port + " -U postgres -d postgres";
     // A 100 kB data row spans segments; the error response is a message too.
-    run_client("env PGSSLMODE=disable PGGSSENCMODE=disable " + psql +
+    run_logged("env PGSSLMODE=disable PGGSSENCMODE=disable " + psql +
                    " -c 'select generate_series(1, 50)' -c \"select repeat('x', 100000)\""
                    " -c 'select no_such_column'",
                30, log);
     // sslmode=prefer: an SSLRequest first, answered by the single byte 'N' (ssl=off).
-    run_client("env PGSSLMODE=prefer PGGSSENCMODE=disable " + psql + " -c 'select 1'", 30, log);
+    run_logged("env PGSSLMODE=prefer PGGSSENCMODE=disable " + psql + " -c 'select 1'", 30, log);
     capture.stop();
     server.stop(SIGINT, 15000);
     return result;
 }
 
 ProtocolCapture capture_redis(const std::filesystem::path& dir) {
-    auto result = start("Redis (redis-server, redis-benchmark -P 16)", dir, "resp",
-                        {"redis-server", "redis-benchmark"});
+    auto result = prepare_capture("Redis (redis-server, redis-benchmark -P 16)", dir, "resp",
+                                  {"redis-server", "redis-benchmark"});
     if (!result.skip.empty())
         return result;
     const auto port = std::to_string(result.port);
@@ -198,10 +168,10 @@ ProtocolCapture capture_redis(const std::filesystem::path& dir) {
                           " --bind 127.0.0.1 --save '' --appendonly no --daemonize no --dir " +
                           shell_quote(dir.string()),
                       dir / "redis.log");
-    require_listening(result.port, 10000, server);
+    require_listening(result.port, server, 10000);
     LoopbackCapture capture(result.file, result.port);
     require_started(capture);
-    const auto bench = run_client("redis-benchmark -h 127.0.0.1 -p " + port +
+    const auto bench = run_logged("redis-benchmark -h 127.0.0.1 -p " + port +
                                       " -n 2000 -P 16 -c 4 -t set,get,ping -q",
                                   60, dir / "clients.log");
     capture.stop();
@@ -213,32 +183,32 @@ ProtocolCapture capture_redis(const std::filesystem::path& dir) {
 
 ProtocolCapture capture_article(const std::filesystem::path& dir, const std::string& framing,
                                 bool large_first_answer) {
-    auto result = start("the article's " + framing + " (sniff serve/client" +
-                            (large_first_answer ? ", a 300 KB first answer)" : ")"),
-                        dir, framing, {});
+    auto result = prepare_capture("the article's " + framing + " (sniff serve/client" +
+                                      (large_first_answer ? ", a 300 KB first answer)" : ")"),
+                                  dir, framing, {});
     if (!result.skip.empty())
         return result;
     const std::string address = "127.0.0.1:" + std::to_string(result.port);
     const std::string sniff = SNIFF_BIN;
     Background server(sniff + " serve --listen " + address + " --framing " + framing + " --quiet",
                       dir / "serve.log");
-    require_listening(result.port, 10000, server);
+    require_listening(result.port, server, 10000);
     LoopbackCapture capture(result.file, result.port);
     require_started(capture);
     const auto log = dir / "clients.log";
     const std::string client = sniff + " client " + address + " --framing " + framing;
     if (large_first_answer) {
         // auto's window sees the first answer's header and part of its body, no end.
-        run_client(client + " -e 'bytes 300000' -e 'echo hi'", 30, log);
+        run_logged(client + " -e 'bytes 300000' -e 'echo hi'", 30, log);
     } else {
-        run_client(client + " -e 'echo hi' -e 'bytes 5000' -e 'repeat 300 hello world' -e help"
+        run_logged(client + " -e 'echo hi' -e 'bytes 5000' -e 'repeat 300 hello world' -e help"
                             " -e 'bytes 100000'",
                    30, log);
     }
     if (framing == "json-header" && !large_first_answer) {
         const auto upload = dir / "upload.bin";
         std::ofstream(upload) << std::string(60000, 'u');
-        run_client(client + " --upload " + shell_quote(upload.string()), 30, log);
+        run_logged(client + " --upload " + shell_quote(upload.string()), 30, log);
     }
     capture.stop();
     server.stop(SIGTERM);

@@ -1,5 +1,6 @@
 #include "protocols/datastore_captures.hpp"
 
+#include "protocols/capture_steps.hpp"
 #include "protocols/harness.hpp"
 #include "protocols/wire_client.hpp"
 #include "support/process.hpp"
@@ -13,36 +14,6 @@
 namespace sniff::protocols {
 
 namespace {
-
-ProtocolCapture prepare(const std::string& name, const std::filesystem::path& dir,
-                        const std::string& preset, const std::vector<std::string>& programs) {
-    ProtocolCapture capture{name, capture_prerequisites(), dir / (preset + ".pcap"), 0, preset};
-    for (const auto& program : programs)
-        if (capture.skip.empty() && !test::have_program(program))
-            capture.skip = program + " is not installed";
-    if (capture.skip.empty())
-        capture.port = free_port();
-    return capture;
-}
-
-void run_logged(const std::string& command, const std::filesystem::path& log) {
-    const auto result = test::run_command("timeout 60 " + command);
-    std::ofstream(log, std::ios::app) << "$ " << command << "\n"
-                                      << result.err << "exit " << result.exit_code << "\n";
-    if (result.exit_code != 0)
-        throw std::runtime_error(command + " failed: " + result.err);
-}
-
-void require_started(const LoopbackCapture& capture) {
-    if (!capture.started())
-        throw std::runtime_error("dumpcap did not start:\n" + capture.log());
-}
-
-void wait_listening(int port, const Background& server) {
-    if (!wait_for_port(port, 10000))
-        throw std::runtime_error("server did not listen on port " + std::to_string(port) + ":\n" +
-                                 server.log());
-}
 
 std::string resp_command(const std::vector<std::string>& words) {
     std::string out = "*" + std::to_string(words.size()) + "\r\n";
@@ -74,8 +45,8 @@ void pubsub_session(int port) {
 } // namespace
 
 ProtocolCapture capture_redis_sessions(const std::filesystem::path& dir) {
-    auto result = prepare("Redis (redis-benchmark, redis-cli, RESP3 pub/sub)", dir, "resp",
-                          {"redis-server", "redis-benchmark", "redis-cli"});
+    auto result = prepare_capture("Redis (redis-benchmark, redis-cli, RESP3 pub/sub)", dir, "resp",
+                                  {"redis-server", "redis-benchmark", "redis-cli"});
     if (!result.skip.empty())
         return result;
     const auto port = std::to_string(result.port);
@@ -83,21 +54,21 @@ ProtocolCapture capture_redis_sessions(const std::filesystem::path& dir) {
                           " --bind 127.0.0.1 --save '' --appendonly no --daemonize no --dir " +
                           shell_quote(dir.string()),
                       dir / "redis.log");
-    wait_listening(result.port, server);
+    require_listening(result.port, server);
     LoopbackCapture capture(result.file, result.port);
     require_started(capture);
     const auto log = dir / "clients.log";
     const std::string cli = "redis-cli -h 127.0.0.1 -p " + port;
-    run_logged("redis-benchmark -h 127.0.0.1 -p " + port +
-                   " -n 2000 -P 16 -c 4 -t set,get,ping,lpush,lrange_100 -q",
-               log);
+    run_checked("redis-benchmark -h 127.0.0.1 -p " + port +
+                    " -n 2000 -P 16 -c 4 -t set,get,ping,lpush,lrange_100 -q",
+                60, log);
     const auto big = dir / "big.bin";
     std::ofstream(big) << std::string(200 * 1024, 'b');
-    run_logged(cli + " -x SET big < " + shell_quote(big.string()), log);
-    run_logged(cli + " GET big > /dev/null", log);
-    run_logged(cli + " -3 HELLO 3 > /dev/null", log);
-    run_logged(cli + " COMMAND DOCS > /dev/null", log);
-    run_logged(cli + " -3 CONFIG GET 'max*' > /dev/null", log);
+    run_checked(cli + " -x SET big < " + shell_quote(big.string()), 60, log);
+    run_checked(cli + " GET big > /dev/null", 60, log);
+    run_checked(cli + " -3 HELLO 3 > /dev/null", 60, log);
+    run_checked(cli + " COMMAND DOCS > /dev/null", 60, log);
+    run_checked(cli + " -3 CONFIG GET 'max*' > /dev/null", 60, log);
     pubsub_session(result.port);
     capture.stop();
     server.stop(SIGTERM);
@@ -105,14 +76,14 @@ ProtocolCapture capture_redis_sessions(const std::filesystem::path& dir) {
 }
 
 ProtocolCapture capture_memcached(const std::filesystem::path& dir) {
-    auto result = prepare("memcached text protocol (a client written in the test)", dir,
-                          "memcache-text", {"memcached"});
+    auto result = prepare_capture("memcached text protocol (a client written in the test)", dir,
+                                  "memcache-text", {"memcached"});
     if (!result.skip.empty())
         return result;
     const auto port = std::to_string(result.port);
     Background server("memcached -u nobody -l 127.0.0.1 -p " + port + " -U 0 -I 2m",
                       dir / "memcached.log");
-    wait_listening(result.port, server);
+    require_listening(result.port, server);
     LoopbackCapture capture(result.file, result.port);
     require_started(capture);
     {
@@ -153,13 +124,13 @@ ProtocolCapture capture_memcached(const std::filesystem::path& dir) {
 }
 
 ProtocolCapture capture_nats(const std::filesystem::path& dir) {
-    auto result =
-        prepare("NATS (nats-server, a client written in the test)", dir, "nats", {"nats-server"});
+    auto result = prepare_capture("NATS (nats-server, a client written in the test)", dir, "nats",
+                                  {"nats-server"});
     if (!result.skip.empty())
         return result;
     Background server("nats-server -a 127.0.0.1 -p " + std::to_string(result.port),
                       dir / "nats.log");
-    wait_listening(result.port, server);
+    require_listening(result.port, server);
     LoopbackCapture capture(result.file, result.port);
     require_started(capture);
     {
@@ -192,16 +163,16 @@ ProtocolCapture capture_nats(const std::filesystem::path& dir) {
 }
 
 ProtocolCapture capture_mysql(const std::filesystem::path& dir) {
-    auto result = prepare("MySQL protocol (mariadbd, the mariadb client)", dir, "mysql",
-                          {"mariadbd", "mariadb-install-db", "mariadb"});
+    auto result = prepare_capture("MySQL protocol (mariadbd, the mariadb client)", dir, "mysql",
+                                  {"mariadbd", "mariadb-install-db", "mariadb"});
     if (!result.skip.empty())
         return result;
     const auto data = dir / "data";
     const std::string common = " --no-defaults --user=root --datadir=" + shell_quote(data.string());
     // The scratch data directory takes a few seconds to create.
-    run_logged("mariadb-install-db" + common +
-                   " --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve",
-               dir / "install.log");
+    run_checked("mariadb-install-db" + common +
+                    " --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve",
+                60, dir / "install.log");
     const auto port = std::to_string(result.port);
     Background server(
         "mariadbd" + common + " --port=" + port +
@@ -216,9 +187,9 @@ ProtocolCapture capture_mysql(const std::filesystem::path& dir) {
     const auto log = dir / "clients.log";
     const std::string client = "mariadb --no-defaults --skip-ssl --protocol=tcp -h 127.0.0.1 -P " +
                                port + " -u root -D mysql";
-    run_logged(client + " -e \"select seq from seq_1_to_50; select repeat('x', 100000);"
-                        " show variables like 'max%'\" > /dev/null",
-               log);
+    run_checked(client + " -e \"select seq from seq_1_to_50; select repeat('x', 100000);"
+                         " show variables like 'max%'\" > /dev/null",
+                60, log);
     // An error answer, on a connection of its own (the client stops at the first error).
     (void)test::run_command("timeout 30 " + client + " -e 'select no_such_column' 2>/dev/null");
     capture.stop();
@@ -227,15 +198,15 @@ ProtocolCapture capture_mysql(const std::filesystem::path& dir) {
 }
 
 ProtocolCapture capture_mqtt(const std::filesystem::path& dir) {
-    auto result = prepare("MQTT (mosquitto, mosquitto_sub, mosquitto_pub)", dir, "mqtt",
-                          {"mosquitto", "mosquitto_sub", "mosquitto_pub"});
+    auto result = prepare_capture("MQTT (mosquitto, mosquitto_sub, mosquitto_pub)", dir, "mqtt",
+                                  {"mosquitto", "mosquitto_sub", "mosquitto_pub"});
     if (!result.skip.empty())
         return result;
     const auto config = dir / "mosquitto.conf";
     std::ofstream(config) << "listener " << result.port << " 127.0.0.1\nallow_anonymous true\n";
     const auto port = std::to_string(result.port);
     Background server("mosquitto -c " + shell_quote(config.string()), dir / "mosquitto.log");
-    wait_listening(result.port, server);
+    require_listening(result.port, server);
     LoopbackCapture capture(result.file, result.port);
     require_started(capture);
     const std::string at = " -h 127.0.0.1 -p " + port;
@@ -247,17 +218,18 @@ ProtocolCapture capture_mqtt(const std::filesystem::path& dir) {
     const auto log = dir / "clients.log";
     const std::string publish = "mosquitto_pub" + at;
     for (const char* qos : {"0", "1", "2"})
-        run_logged(publish + " -t sniff/q" + qos + " -q " + qos + " -m 'qos " + qos + "'", log);
+        run_checked(publish + " -t sniff/q" + qos + " -q " + qos + " -m 'qos " + qos + "'", 60,
+                    log);
     const auto lines = dir / "lines.txt";
     {
         std::ofstream out(lines);
         for (int i = 0; i < 50; ++i)
             out << "line " << i << "\n";
     }
-    run_logged(publish + " -t sniff/lines -q 1 -l < " + shell_quote(lines.string()), log);
+    run_checked(publish + " -t sniff/lines -q 1 -l < " + shell_quote(lines.string()), 60, log);
     const auto big = dir / "big.bin";
     std::ofstream(big) << std::string(200 * 1024, 'm');
-    run_logged(publish + " -t sniff/big -q 1 -f " + shell_quote(big.string()), log);
+    run_checked(publish + " -t sniff/big -q 1 -f " + shell_quote(big.string()), 60, log);
     for (int waited = 0; subscriber.running() && waited < 100; ++waited)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     subscriber.stop(SIGTERM);
@@ -267,14 +239,15 @@ ProtocolCapture capture_mqtt(const std::filesystem::path& dir) {
 }
 
 ProtocolCapture capture_memcached_binary(const std::filesystem::path& dir) {
-    auto result = prepare("memcached binary protocol (memcached, libmemcached-tools --binary)", dir,
-                          "memcache-bin", {"memcached", "memccp", "memccat"});
+    auto result =
+        prepare_capture("memcached binary protocol (memcached, libmemcached-tools --binary)", dir,
+                        "memcache-bin", {"memcached", "memccp", "memccat"});
     if (!result.skip.empty())
         return result;
     const auto port = std::to_string(result.port);
     Background server("memcached -u nobody -l 127.0.0.1 -p " + port + " -U 0 -B binary -I 2m",
                       dir / "memcached.log");
-    wait_listening(result.port, server);
+    require_listening(result.port, server);
     LoopbackCapture capture(result.file, result.port);
     require_started(capture);
     const std::string servers = " --binary --servers=127.0.0.1:" + port + " ";
@@ -284,13 +257,13 @@ ProtocolCapture capture_memcached_binary(const std::filesystem::path& dir) {
     const auto small = dir / "small.txt";
     std::ofstream(small) << "a small value\n";
     // memccp stores a file under its base name.
-    run_logged("memccp" + servers + shell_quote(big.string()) + " " + shell_quote(small.string()),
-               log);
-    run_logged("memccat" + servers + "big.bin small.txt > /dev/null", log);
-    run_logged("memcexist" + servers + "small.txt", log);
-    run_logged("memctouch" + servers + "--expire=100 small.txt", log);
-    run_logged("memcrm" + servers + "small.txt", log);
-    run_logged("memcstat" + servers + "> /dev/null", log);
+    run_checked("memccp" + servers + shell_quote(big.string()) + " " + shell_quote(small.string()),
+                60, log);
+    run_checked("memccat" + servers + "big.bin small.txt > /dev/null", 60, log);
+    run_checked("memcexist" + servers + "small.txt", 60, log);
+    run_checked("memctouch" + servers + "--expire=100 small.txt", 60, log);
+    run_checked("memcrm" + servers + "small.txt", 60, log);
+    run_checked("memcstat" + servers + "> /dev/null", 60, log);
     capture.stop();
     server.stop(SIGTERM);
     return result;
@@ -318,10 +291,10 @@ struct EpmdStopper {
 
 BrokerCaptures capture_rabbitmq(const std::filesystem::path& dir) {
     BrokerCaptures out;
-    out.amqp = prepare("AMQP 0-9-1 (rabbitmq-server, python3-pika)", dir, "amqp",
-                       {"/usr/lib/rabbitmq/bin/rabbitmq-server", "epmd", k_debian_python});
-    out.stomp = prepare("STOMP (rabbitmq-server's STOMP plugin, python3-stomp)", dir, "stomp",
-                        {"/usr/lib/rabbitmq/bin/rabbitmq-server"});
+    out.amqp = prepare_capture("AMQP 0-9-1 (rabbitmq-server, python3-pika)", dir, "amqp",
+                               {"/usr/lib/rabbitmq/bin/rabbitmq-server", "epmd", k_debian_python});
+    out.stomp = prepare_capture("STOMP (rabbitmq-server's STOMP plugin, python3-stomp)", dir,
+                                "stomp", {"/usr/lib/rabbitmq/bin/rabbitmq-server"});
     if (!out.amqp.skip.empty() || !out.stomp.skip.empty())
         return out;
     const int dist_port = free_port();
@@ -357,8 +330,9 @@ BrokerCaptures capture_rabbitmq(const std::filesystem::path& dir) {
         require_started(amqp_capture);
         require_started(stomp_capture);
         const auto log = dir / "clients.log";
-        run_logged(client_script("amqp_client.py") + " " + std::to_string(out.amqp.port), log);
-        run_logged(client_script("stomp_client.py") + " " + std::to_string(out.stomp.port), log);
+        run_checked(client_script("amqp_client.py") + " " + std::to_string(out.amqp.port), 60, log);
+        run_checked(client_script("stomp_client.py") + " " + std::to_string(out.stomp.port), 60,
+                    log);
         amqp_capture.stop();
         stomp_capture.stop();
         out.amqp.dropped = amqp_capture.dropped();
@@ -371,20 +345,20 @@ BrokerCaptures capture_rabbitmq(const std::filesystem::path& dir) {
 }
 
 ProtocolCapture capture_smtp(const std::filesystem::path& dir) {
-    auto result = prepare("SMTP (python3-aiosmtpd, swaks, smtplib with STARTTLS)", dir, "smtp",
-                          {k_debian_python, "swaks", "openssl"});
+    auto result = prepare_capture("SMTP (python3-aiosmtpd, swaks, smtplib with STARTTLS)", dir,
+                                  "smtp", {k_debian_python, "swaks", "openssl"});
     if (!result.skip.empty())
         return result;
     const auto cert = dir / "cert.pem";
     const auto key = dir / "key.pem";
-    run_logged("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout " +
-                   shell_quote(key.string()) + " -out " + shell_quote(cert.string()),
-               dir / "openssl.log");
+    run_checked("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout " +
+                    shell_quote(key.string()) + " -out " + shell_quote(cert.string()),
+                60, dir / "openssl.log");
     const auto port = std::to_string(result.port);
     Background server(client_script("smtp_server.py") + " " + port + " " +
                           shell_quote(cert.string()) + " " + shell_quote(key.string()),
                       dir / "smtp.log");
-    wait_listening(result.port, server);
+    require_listening(result.port, server);
     LoopbackCapture capture(result.file, result.port);
     require_started(capture);
     const auto body = dir / "body.txt";
@@ -394,10 +368,10 @@ ProtocolCapture capture_smtp(const std::filesystem::path& dir) {
     const std::string swaks = "swaks --server 127.0.0.1:" + port +
                               " --from a@example.org --to b@example.org --helo client.example";
     const auto log = dir / "clients.log";
-    run_logged(swaks + " --body @" + shell_quote(body.string()), log);
-    run_logged(swaks + " --attach @" + shell_quote(attachment.string()), log);
-    run_logged(swaks + " --tls --body @" + shell_quote(body.string()), log);
-    run_logged(client_script("smtp_starttls_client.py") + " " + port, log);
+    run_checked(swaks + " --body @" + shell_quote(body.string()), 60, log);
+    run_checked(swaks + " --attach @" + shell_quote(attachment.string()), 60, log);
+    run_checked(swaks + " --tls --body @" + shell_quote(body.string()), 60, log);
+    run_checked(client_script("smtp_starttls_client.py") + " " + port, 60, log);
     capture.stop();
     server.stop(SIGTERM);
     return result;

@@ -1,5 +1,6 @@
 #include "protocols/web_captures.hpp"
 
+#include "protocols/capture_steps.hpp"
 #include "protocols/harness.hpp"
 #include "support/process.hpp"
 
@@ -10,35 +11,6 @@
 namespace sniff::protocols {
 
 namespace {
-
-// Starts a capture record: the reasons it cannot be made, or a free port.
-ProtocolCapture prepare(const std::string& name, const std::filesystem::path& dir,
-                        const std::string& preset, const std::vector<std::string>& programs) {
-    ProtocolCapture capture{name, capture_prerequisites(), dir / (preset + ".pcap"), 0, preset};
-    for (const auto& program : programs)
-        if (capture.skip.empty() && !test::have_program(program))
-            capture.skip = program + " is not installed (./run test installs it)";
-    if (capture.skip.empty())
-        capture.port = free_port();
-    return capture;
-}
-
-// Runs a client to completion (bounded by `seconds`), its output appended to `log`; throws when
-// it fails, with what it said.
-void run_client(const std::string& command, int seconds, const std::filesystem::path& log) {
-    const auto result = test::run_command("timeout " + std::to_string(seconds) + " " + command);
-    std::ofstream(log, std::ios::app)
-        << "$ " << command << "\n"
-        << result.out << result.err << "exit " << result.exit_code << "\n";
-    if (result.exit_code != 0)
-        throw std::runtime_error("client failed: " + command + "\n" + result.out + result.err);
-}
-
-void wait_listening(int port, const Background& server) {
-    if (!wait_for_port(port, 10000))
-        throw std::runtime_error("server did not listen on port " + std::to_string(port) + ":\n" +
-                                 server.log());
-}
 
 void write_file(const std::filesystem::path& path, const std::string& text) {
     std::ofstream(path, std::ios::binary) << text;
@@ -123,7 +95,7 @@ serve(port) if sys.argv[1] == "serve" else client(port)
 } // namespace
 
 ProtocolCapture capture_websocket(const std::filesystem::path& dir) {
-    auto result = prepare("WebSocket (python3-websockets echo)", dir, "http", {k_python});
+    auto result = prepare_capture("WebSocket (python3-websockets echo)", dir, "http", {k_python});
     if (!result.skip.empty())
         return result;
     if (test::run_command(std::string(k_python) + " -c 'import websockets'").exit_code != 0) {
@@ -135,19 +107,20 @@ ProtocolCapture capture_websocket(const std::filesystem::path& dir) {
     const std::string port = std::to_string(result.port);
     Background server(std::string(k_python) + " " + shell_quote(script.string()) + " serve " + port,
                       dir / "server.log");
-    wait_listening(result.port, server);
+    require_listening(result.port, server);
     LoopbackCapture capture(result.file, result.port);
     if (!capture.started())
         throw std::runtime_error("dumpcap did not start:\n" + capture.log());
-    run_client(std::string(k_python) + " " + shell_quote(script.string()) + " client " + port, 30,
-               dir / "client.log");
+    run_checked(std::string(k_python) + " " + shell_quote(script.string()) + " client " + port, 30,
+                dir / "client.log");
     capture.stop();
     server.stop(SIGTERM);
     return result;
 }
 
 ProtocolCapture capture_nginx(const std::filesystem::path& dir) {
-    auto result = prepare("HTTP/1.1 (nginx, curl, nc)", dir, "http", {"nginx", "curl", "nc"});
+    auto result =
+        prepare_capture("HTTP/1.1 (nginx, curl, nc)", dir, "http", {"nginx", "curl", "nc"});
     if (!result.skip.empty())
         return result;
     std::filesystem::create_directories(dir / "www");
@@ -163,7 +136,7 @@ ProtocolCapture capture_nginx(const std::filesystem::path& dir) {
     Background server("nginx -e " + shell_quote((dir / "error.log").string()) + " -c " +
                           shell_quote((dir / "nginx.conf").string()),
                       dir / "nginx.log");
-    wait_listening(result.port, server);
+    require_listening(result.port, server);
     LoopbackCapture capture(result.file, result.port);
     if (!capture.started())
         throw std::runtime_error("dumpcap did not start:\n" + capture.log());
@@ -171,37 +144,37 @@ ProtocolCapture capture_nginx(const std::filesystem::path& dir) {
     const auto log = dir / "clients.log";
     // One keep-alive connection (--next keeps it): a file, HEAD, 204, 304, 1 MB, gzip (chunked).
     const std::string next = " --next -s -o /dev/null ";
-    run_client("curl -s -o /dev/null " + base + "/small.txt" + next + "-I " + base + "/small.txt" +
-                   next + base + "/empty" + next +
-                   "-H 'If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT' " + base + "/small.txt" +
-                   next + base + "/big.bin" + next + "--compressed " + base + "/text.txt",
-               30, log);
+    run_checked("curl -s -o /dev/null " + base + "/small.txt" + next + "-I " + base + "/small.txt" +
+                    next + base + "/empty" + next +
+                    "-H 'If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT' " + base + "/small.txt" +
+                    next + base + "/big.bin" + next + "--compressed " + base + "/text.txt",
+                30, log);
     // Request bodies: Content-Length, chunked, and a 100 Continue before a large one.
     const std::string upload = shell_quote("@" + (dir / "upload.bin").string());
-    run_client("curl -s -o /dev/null --data-binary " + upload + " " + base + "/post", 30, log);
-    run_client("curl -s -o /dev/null -H 'Transfer-Encoding: chunked' --data-binary " + upload +
-                   " " + base + "/post",
-               30, log);
-    run_client("curl -s -o /dev/null -H 'Expect: 100-continue' --data-binary " + upload + " " +
-                   base + "/post",
-               30, log);
+    run_checked("curl -s -o /dev/null --data-binary " + upload + " " + base + "/post", 30, log);
+    run_checked("curl -s -o /dev/null -H 'Transfer-Encoding: chunked' --data-binary " + upload +
+                    " " + base + "/post",
+                30, log);
+    run_checked("curl -s -o /dev/null -H 'Expect: 100-continue' --data-binary " + upload + " " +
+                    base + "/post",
+                30, log);
     // A pipelined burst in one write: GET, HEAD, 204, and a last GET that closes.
     const std::string burst =
         "GET /small.txt HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
         "HEAD /text.txt HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
         "GET /empty HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
         "GET /small.txt HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n";
-    run_client("sh -c " + shell_quote("printf '" + burst + "' | nc -q 5 127.0.0.1 " +
-                                      std::to_string(result.port) + " > /dev/null"),
-               30, log);
+    run_checked("sh -c " + shell_quote("printf '" + burst + "' | nc -q 5 127.0.0.1 " +
+                                       std::to_string(result.port) + " > /dev/null"),
+                30, log);
     // A chunked request body of three chunks, one with an extension, and a trailer field.
     const std::string chunked =
         "POST /post HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding: chunked\\r\\n"
         "Connection: close\\r\\n\\r\\n4;ext=1\\r\\nabcd\\r\\na\\r\\n0123456789\\r\\n"
         "3\\r\\nxyz\\r\\n0\\r\\nX-Trailer: t\\r\\n\\r\\n";
-    run_client("sh -c " + shell_quote("printf '" + chunked + "' | nc -q 5 127.0.0.1 " +
-                                      std::to_string(result.port) + " > /dev/null"),
-               30, log);
+    run_checked("sh -c " + shell_quote("printf '" + chunked + "' | nc -q 5 127.0.0.1 " +
+                                       std::to_string(result.port) + " > /dev/null"),
+                30, log);
     capture.stop();
     server.stop(SIGQUIT);
     return result;
@@ -212,8 +185,8 @@ ProtocolCapture capture_nginx(const std::filesystem::path& dir) {
 namespace sniff::protocols {
 
 ProtocolCapture capture_http2(const std::filesystem::path& dir) {
-    auto result = prepare("HTTP/2 cleartext (nghttpd, nghttp, h2load)", dir, "http",
-                          {"nghttpd", "nghttp", "h2load"});
+    auto result = prepare_capture("HTTP/2 cleartext (nghttpd, nghttp, h2load)", dir, "http",
+                                  {"nghttpd", "nghttp", "h2load"});
     if (!result.skip.empty())
         return result;
     std::filesystem::create_directories(dir / "www");
@@ -222,24 +195,24 @@ ProtocolCapture capture_http2(const std::filesystem::path& dir) {
     const std::string port = std::to_string(result.port);
     Background server("nghttpd --no-tls -d " + shell_quote((dir / "www").string()) + " " + port,
                       dir / "nghttpd.log");
-    wait_listening(result.port, server);
+    require_listening(result.port, server);
     LoopbackCapture capture(result.file, result.port);
     if (!capture.started())
         throw std::runtime_error("dumpcap did not start:\n" + capture.log());
     const std::string base = "http://127.0.0.1:" + port;
     const auto log = dir / "clients.log";
     // Prior knowledge: two files on one connection, the 300 KB one over many DATA frames.
-    run_client("nghttp -n " + base + "/small.txt " + base + "/big.bin", 30, log);
+    run_checked("nghttp -n " + base + "/small.txt " + base + "/big.bin", 30, log);
     // h2load: 2 connections, 40 requests, 10 streams at a time.
-    run_client("h2load -n 40 -c 2 -m 10 " + base + "/small.txt", 30, log);
+    run_checked("h2load -n 40 -c 2 -m 10 " + base + "/small.txt", 30, log);
     capture.stop();
     server.stop(SIGTERM);
     return result;
 }
 
 ProtocolCapture capture_h2c_upgrade(const std::filesystem::path& dir) {
-    auto result = prepare("HTTP/1.1 upgraded to h2c (nghttpx, nghttp -u, curl --http2)", dir,
-                          "http", {"nghttpx", "nghttpd", "nghttp", "curl"});
+    auto result = prepare_capture("HTTP/1.1 upgraded to h2c (nghttpx, nghttp -u, curl --http2)",
+                                  dir, "http", {"nghttpx", "nghttpd", "nghttp", "curl"});
     if (!result.skip.empty())
         return result;
     std::filesystem::create_directories(dir / "www");
@@ -252,7 +225,7 @@ ProtocolCapture capture_h2c_upgrade(const std::filesystem::path& dir) {
     Background backend_server("nghttpd --no-tls -d " + shell_quote((dir / "www").string()) + " " +
                                   backend,
                               dir / "nghttpd.log");
-    wait_listening(backend_port, backend_server);
+    require_listening(backend_port, backend_server);
     const std::string port = std::to_string(result.port);
     Background proxy(
         "nghttpx --conf=/dev/null --workers=1 --frontend=" +
@@ -260,15 +233,15 @@ ProtocolCapture capture_h2c_upgrade(const std::filesystem::path& dir) {
             " --backend=" + shell_quote("127.0.0.1," + backend + ";;proto=h2") +
             " --accesslog-file=/dev/null --pid-file=" + shell_quote((dir / "nghttpx.pid").string()),
         dir / "nghttpx.log");
-    wait_listening(result.port, proxy);
+    require_listening(result.port, proxy);
     LoopbackCapture capture(result.file, result.port);
     if (!capture.started())
         throw std::runtime_error("dumpcap did not start:\n" + capture.log());
     const std::string base = "http://127.0.0.1:" + port;
     const auto log = dir / "clients.log";
     // Each client asks with Upgrade: h2c; after the 101 the answer comes on HTTP/2 stream 1.
-    run_client("nghttp -nu " + base + "/small.txt " + base + "/big.bin", 30, log);
-    run_client("curl -s --http2 -o /dev/null " + base + "/small.txt", 30, log);
+    run_checked("nghttp -nu " + base + "/small.txt " + base + "/big.bin", 30, log);
+    run_checked("curl -s --http2 -o /dev/null " + base + "/small.txt", 30, log);
     capture.stop();
     proxy.stop(SIGTERM);
     backend_server.stop(SIGTERM);
@@ -280,7 +253,7 @@ ProtocolCapture capture_h2c_upgrade(const std::filesystem::path& dir) {
 namespace sniff::protocols {
 
 ProtocolCapture capture_grpc(const std::filesystem::path& dir) {
-    auto result = prepare("gRPC (python3-grpcio)", dir, "grpc", {k_python});
+    auto result = prepare_capture("gRPC (python3-grpcio)", dir, "grpc", {k_python});
     if (!result.skip.empty())
         return result;
     if (test::run_command(std::string(k_python) + " -c 'import grpc'").exit_code != 0) {
@@ -292,11 +265,11 @@ ProtocolCapture capture_grpc(const std::filesystem::path& dir) {
     const std::string run = std::string(k_python) + " " + shell_quote(script.string());
     const std::string port = std::to_string(result.port);
     Background server(run + " serve " + port, dir / "server.log");
-    wait_listening(result.port, server);
+    require_listening(result.port, server);
     LoopbackCapture capture(result.file, result.port);
     if (!capture.started())
         throw std::runtime_error("dumpcap did not start:\n" + capture.log());
-    run_client(run + " client " + port, 60, dir / "client.log");
+    run_checked(run + " client " + port, 60, dir / "client.log");
     capture.stop();
     result.dropped = capture.dropped();
     server.stop(SIGTERM);

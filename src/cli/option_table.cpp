@@ -22,6 +22,8 @@ constexpr Range k_busy_poll{0, 10'000};
 constexpr Range k_delay_ms{0, 60'000};
 // --concurrency: connections replayed at once.
 constexpr Range k_concurrency{1, 1000};
+// sniff replay's wait for a silent peer: a millisecond to ten minutes.
+constexpr Range k_answer_timeout_ms{1, 600'000};
 // --udp-bufsize: the largest UDP payload.
 constexpr Range k_udp_bufsize{1, 65535};
 // --max-buffer(-total): at least 1K, at most what a machine might spare.
@@ -176,6 +178,11 @@ const std::array k_rows = std::to_array<OptionRow>({
      "sets the replay's pauses", "", text_into(&Options::replay_timing)},
     {"--max-gap", "MS", G::replay, "longest captured pause --timing keeps", replay_source,
      "caps the replay's pauses", "", count_into(&Options::max_gap_ms, "--max-gap", k_delay_ms)},
+    {"--answer-timeout", "MS", G::replay,
+     "how long a silent peer is waited for while an answer is due (default\n2000): a TCP "
+     "flow's replay stops there; over UDP the answer is missing\nand the next request goes out",
+     replay_source, "bounds the replay's wait for an answer", "",
+     count_into(&Options::answer_timeout_ms, "--answer-timeout", k_answer_timeout_ms)},
     {"--concurrency", "K", G::replay, "replay up to K flows at once (default 1)", replay_source,
      "runs replayed flows at once", "",
      count_into(&Options::concurrency, "--concurrency", k_concurrency)},

@@ -59,18 +59,19 @@ struct Options {
     std::vector<std::string> exec_command; // sniff exec [options] -- CMD ARGS...
     // sniff replay FILE [options]
     std::string replay_file;
-    std::vector<std::string> replay_flows;      // --flow N | all (repeatable)
-    std::string replay_to;                      // --to HOST:PORT
-    std::string replay_side = "client";         // --side client | server
-    std::string replay_listen;                  // --listen [ADDR:]PORT (--side server)
-    std::string replay_await = "answer";        // --await answer | idle:MS | none
-    std::string replay_timing = "none";         // --timing none | original | scale:X
-    std::optional<std::uint64_t> max_gap_ms;    // --max-gap MS
-    std::optional<std::uint64_t> concurrency;   // --concurrency K
-    std::vector<std::string> ignore_bytes;      // --ignore-bytes OFF:LEN (repeatable)
-    std::vector<std::uint64_t> ignore_messages; // --ignore N (repeatable)
-    std::vector<std::string> ignore_fields;     // --ignore [N:]resp:K (repeatable)
-    std::vector<std::string> rest;              // arguments of serve/client/demo
+    std::vector<std::string> replay_flows;          // --flow N | all (repeatable)
+    std::string replay_to;                          // --to HOST:PORT
+    std::string replay_side = "client";             // --side client | server
+    std::string replay_listen;                      // --listen [ADDR:]PORT (--side server)
+    std::string replay_await = "answer";            // --await answer | idle:MS | none
+    std::string replay_timing = "none";             // --timing none | original | scale:X
+    std::optional<std::uint64_t> max_gap_ms;        // --max-gap MS
+    std::optional<std::uint64_t> answer_timeout_ms; // --answer-timeout MS
+    std::optional<std::uint64_t> concurrency;       // --concurrency K
+    std::vector<std::string> ignore_bytes;          // --ignore-bytes OFF:LEN (repeatable)
+    std::vector<std::uint64_t> ignore_messages;     // --ignore N (repeatable)
+    std::vector<std::string> ignore_fields;         // --ignore [N:]resp:K (repeatable)
+    std::vector<std::string> rest;                  // arguments of serve/client/demo
 };
 
 } // namespace sniff::pipeline

@@ -16,10 +16,6 @@ using namespace asio::experimental::awaitable_operators;
 namespace {
 
 constexpr auto k_connect_timeout = std::chrono::seconds(5);
-// A peer that sends nothing for this long while an answer is awaited has stopped answering: the
-// replay of a TCP flow ends there (a framing bug on its side is the usual reason); over UDP the
-// answer was lost (or never sent) and is missing, and the next request goes out.
-constexpr auto k_stall_timeout = std::chrono::milliseconds(2000);
 // After our last turn, how long a peer that says nothing more is given to close or send extras.
 constexpr auto k_linger = std::chrono::milliseconds(300);
 constexpr std::size_t k_read_size = 64 * 1024;
@@ -293,7 +289,8 @@ asio::awaitable<void> ReplaySession::send_turns() {
         // Everything went out at once: now take the answers, as far as they come.
         const auto& last = m_expected.back();
         const std::size_t count = m_expected.size();
-        co_await wait_until([&] { return peer_answered(count, last.end()); }, k_stall_timeout);
+        co_await wait_until([&] { return peer_answered(count, last.end()); },
+                            m_shared.answer_timeout);
     }
     if (!m_stopping && m_conversation.of(m_own).fin && !stopped_early)
         m_link->shutdown_send();
@@ -313,7 +310,7 @@ asio::awaitable<bool> ReplaySession::await_step(const replay::Step& step) {
         co_return !m_peer_closed;
     }
     const bool done = co_await wait_until(
-        [&] { return peer_answered(step.messages, step.bytes.end()); }, k_stall_timeout);
+        [&] { return peer_answered(step.messages, step.bytes.end()); }, m_shared.answer_timeout);
     // The peer answered all we sent: it has read it, so our next write needs no pacing.
     m_peer_caught_up = done;
     if (done || m_stopping)
@@ -335,9 +332,9 @@ asio::awaitable<bool> ReplaySession::await_step(const replay::Step& step) {
     m_outcome.failure = m_peer_closed
                             ? who + (m_peer_reset ? " reset" : " closed") +
                                   " the connection while " + what + " was awaited"
-                            : who + " sent nothing for " + std::to_string(k_stall_timeout.count()) +
-                                  " ms while " + what + " was awaited (" +
-                                  std::to_string(m_peer_bytes.size()) +
+                            : who + " sent nothing for " +
+                                  std::to_string(m_shared.answer_timeout.count()) + " ms while " +
+                                  what + " was awaited (" + std::to_string(m_peer_bytes.size()) +
                                   " B received); the replay of this flow stopped there";
     co_return false;
 }

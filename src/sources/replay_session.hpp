@@ -22,6 +22,7 @@
 #include "replay/settings.hpp"
 #include "sources/replay_link.hpp"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 
@@ -39,6 +40,10 @@ struct ReplayShared {
     proxy::RechunkSpec rechunk;  // otherwise this
     std::uint64_t seed = 0;
     std::optional<int> delay_ms;
+    // A peer that sends nothing for this long while an answer is awaited has stopped answering:
+    // the replay of a TCP flow ends there (a framing bug on its side is the usual reason); over
+    // UDP the answer was lost (or never sent) and is missing, and the next request goes out.
+    std::chrono::milliseconds answer_timeout{2000};
     std::vector<replay::IgnoredBytes> ignored_bytes;
     std::vector<std::uint64_t> ignored_messages;      // 1-based
     std::vector<replay::IgnoredField> ignored_fields; // --ignore [N:]resp:K

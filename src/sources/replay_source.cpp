@@ -96,6 +96,8 @@ int ReplaySource::Impl::configure(asio::io_context& io) {
         !replay::parse_timing(options.replay_timing, shared->timing, error))
         return usage(error);
     shared->timing.max_gap_ms = options.max_gap_ms;
+    if (options.answer_timeout_ms)
+        shared->answer_timeout = std::chrono::milliseconds(*options.answer_timeout_ms);
     if (options.max_gap_ms && shared->timing.mode == replay::TimingMode::none)
         return usage("--max-gap caps --timing original or scale:X: give one");
     if (shared->side == replay::Side::client

@@ -1,8 +1,12 @@
 // A naive server (one recv() = one message, tests/replay/naive_server.py) answers a replay of a
 // captured session correctly when the captured segments are kept (--rechunk original) and
 // breaks under --rechunk adversarial: the report names the answer and the request it broke on.
+// A server that never answers ends the replay after --answer-timeout.
 
 #include "replay/support.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace sniff;
 using namespace sniff::replay_test;
@@ -78,4 +82,30 @@ TEST_CASE("a naive server answers the captured chunks and breaks on adversarial 
     CHECK(text.out.find("after request 1: \"\\0\\0\\0\\x14message 0") != std::string::npos);
     CHECK(text.out.find("captured: \\0\\0\\0\\x18got message 0") != std::string::npos);
     CHECK(text.out.find("replayed: \\0\\0\\0\\tERR short") != std::string::npos);
+}
+
+TEST_CASE("a server that never answers ends the TCP replay after --answer-timeout",
+          "[replay][naive]") {
+    if (skip_without({"python3", "dumpcap"}))
+        return;
+    const auto dir = test::scratch_dir("replay-silent");
+    const auto file = capture_session(dir);
+    // Listening, so the kernel accepts the connection and takes the request, but never read.
+    const int port = protocols::free_port();
+    const int silent = socket(AF_INET, SOCK_STREAM, 0);
+    const int yes = 1;
+    setsockopt(silent, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    auto address = protocols::loopback(port);
+    REQUIRE(bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(listen(silent, 4) == 0);
+    const auto run =
+        run_replay(shell_quote(file.string()) + " --flow 1 --to 127.0.0.1:" + std::to_string(port) +
+                   " --framing len:size=4 --answer-timeout 300");
+    close(silent);
+    INFO(run.out << run.err);
+    CHECK(run.exit_code == 1);
+    REQUIRE(run.flows.size() == 1);
+    CHECK(run.flows[0].value("failure", "").find("sent nothing for 300 ms while") !=
+          std::string::npos);
+    CHECK(run.summary.value("requests", 0) == 1); // the replay stopped at the first silence
 }

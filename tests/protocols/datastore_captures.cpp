@@ -180,8 +180,7 @@ ProtocolCapture capture_mysql(const std::filesystem::path& dir) {
             " --pid-file=" + shell_quote((dir / "mysqld.pid").string()) +
             " --skip-grant-tables --skip-log-bin --innodb-buffer-pool-size=16M",
         dir / "mariadbd.log");
-    if (!wait_for_port(result.port, 60000))
-        throw std::runtime_error("mariadbd did not listen:\n" + server.log());
+    require_listening(result.port, server, 60000);
     LoopbackCapture capture(result.file, result.port);
     require_started(capture);
     const auto log = dir / "clients.log";
@@ -319,8 +318,8 @@ BrokerCaptures capture_rabbitmq(const std::filesystem::path& dir) {
     Background server("env " + environment + " /usr/lib/rabbitmq/bin/rabbitmq-server",
                       dir / "rabbitmq.log");
     // A node starts in 20-40 s here; the STOMP listener opens last.
-    if (!wait_for_port(out.amqp.port, 120000) || !wait_for_port(out.stomp.port, 60000))
-        throw std::runtime_error("rabbitmq-server did not listen:\n" + server.log());
+    require_listening(out.amqp.port, server, 120000);
+    require_listening(out.stomp.port, server, 60000);
     // The 1 MB message leaves in a burst; on a machine busy with the rest of the suite dumpcap
     // has dropped some of it (tshark then parsed its zeros as 23,000 frames). The clients
     // drain their queues, so a run can be captured again on the same node.

@@ -14,6 +14,8 @@ using G = OptionGroup;
 
 // -s: tcpdump's largest snap length; 0 means it, as in tcpdump.
 constexpr std::uint64_t k_max_snap = 262144;
+// -B KiB: libpcap takes the size as an int of bytes.
+constexpr Range k_buffer_kib{64, (1u << 21) - 1};
 // --proxy-buffer: below 1K a read per few bytes; above 64M a few connections hold gigabytes.
 constexpr Range k_proxy_buffer{1024, 64ull << 20};
 // --busy-poll: past 10 ms between events a sleeping loop wakes in time anyway.
@@ -93,6 +95,17 @@ const std::array k_rows = std::to_array<OptionRow>({
          auto error = parse_count("-s", v, {0, k_max_snap}, snap);
          if (error.empty())
              o.snap_length = static_cast<std::uint32_t>(snap == 0 ? k_max_snap : snap);
+         return error;
+     }},
+    {"-B", "KIB", G::sources,
+     "capture buffer in KiB (default 8192): larger keeps a burst that the\nkernel would drop "
+     "while sniff is busy",
+     capture_source, "sets the live capture's kernel buffer", "",
+     [](Options& o, const std::string& v) {
+         std::uint64_t kib = 0;
+         auto error = parse_count("-B", v, k_buffer_kib, kib);
+         if (error.empty())
+             o.buffer_kib = static_cast<std::uint32_t>(kib);
          return error;
      }},
     {"-n", "", G::sources, "accepted for tcpdump compatibility (sniff never resolves names)",

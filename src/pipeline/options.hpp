@@ -30,6 +30,7 @@ struct Options {
     std::string proxy_pcap;                        // --proxy-pcap FILE
     std::optional<std::uint64_t> count;            // -c
     std::uint32_t snap_length = 262144;            // -s
+    std::uint32_t buffer_kib = 8192;               // -B (tcpdump's unit)
     bool no_promiscuous = false;                   // -p
     bool list_interfaces = false;                  // -D
     std::string drop_user;                         // -Z USER

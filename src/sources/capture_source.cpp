@@ -227,6 +227,7 @@ int CaptureSource::open(const SourceSetup&) {
     capture::LiveOptions live;
     live.interface_name = m_options.interface_name;
     live.snap_length = m_options.snap_length;
+    live.buffer_bytes = static_cast<int>(m_options.buffer_kib * 1024);
     live.promiscuous = !m_options.no_promiscuous;
     live.filter = m_options.filter;
     capture::LiveError open_error;

@@ -24,6 +24,8 @@ std::string sample_value(std::string_view value_name) {
         return "tcp";
     if (value_name == "SIZE")
         return "4K";
+    if (value_name == "KIB")
+        return "1024";
     if (value_name.find("MODE") != std::string_view::npos)
         return "1";
     return "1"; // N, MS, US, S, SEC, MB, SNAPLEN

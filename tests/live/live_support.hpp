@@ -81,6 +81,7 @@ public:
         if (m_pid > 0)
             ::kill(m_pid, number);
     }
+    pid_t pid() const { return m_pid; }
 
     // Exit code (128 + signal when killed by one); -1 when it did not end within the timeout.
     int wait(std::chrono::milliseconds timeout) {

@@ -24,7 +24,9 @@ struct SavedRun {
 SavedRun save_exchange(const std::filesystem::path& dir, const std::string& write_options,
                        const std::vector<std::size_t>& sizes = standard_request_sizes()) {
     FramedServer server;
-    Background sniff(sniff_bin() + " -i lo -f 'tcp port " + std::to_string(server.port()) +
+    // -B 65536: the exchange is a burst of up to 5 MB in 64 KB loopback frames; the default
+    // 8 MiB ring can overflow while sniff is busy rotating files on a loaded machine.
+    Background sniff(sniff_bin() + " -i lo -B 65536 -f 'tcp port " + std::to_string(server.port()) +
                          "' --framing struct --json " + write_options,
                      dir);
     REQUIRE(sniff.wait_for_err("listening on lo", 10s));

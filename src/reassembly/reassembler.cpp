@@ -139,12 +139,14 @@ struct Reassembler::State {
     bool rst_before_its_bytes(FlowState& state, model::Direction direction,
                               const packet::DecodedPacket& packet);
     // Whether the direction's first parked packet waits for bytes the other direction holds
-    // parked.
+    // parked, starting with the next ones it is to deliver.
     bool waits_on_parked(FlowState& state, model::Direction direction);
     // Cheap test before a scan: whether no parked packet of the flow can go now.
     bool none_ready(FlowState& state);
-    // Removes the oldest parked packet of the direction and updates the counts.
-    Parked take_oldest_parked(FlowState& state, model::Direction direction);
+    // The position in the direction's queue of the oldest packet that may go now.
+    std::optional<std::size_t> ready_index(FlowState& state, model::Direction direction);
+    // Removes a parked packet of the direction and updates the counts.
+    Parked take_parked(FlowState& state, model::Direction direction, std::size_t index);
     void release_parked(FlowState& state);
     // At close: every parked packet into its stream, in capture order.
     void feed_parked(FlowState& state);
@@ -404,7 +406,12 @@ bool Reassembler::State::rst_before_its_bytes(FlowState& state, model::Direction
 bool Reassembler::State::waits_on_parked(FlowState& state, model::Direction direction) {
     const auto& mine = state.parked[static_cast<std::size_t>(direction)];
     auto& theirs = state.parked[static_cast<std::size_t>(model::opposite(direction))];
-    return !mine.empty() && theirs.least_own_offset() < mine.front().needs_peer;
+    // The other direction's next bytes must be among its parked ones: when they have not been
+    // captured yet (a reordered capture records them a little later), that is no deadlock, and
+    // letting a packet go early would deliver it before what it answers.
+    const std::uint64_t peer_next = state.stream(model::opposite(direction)).next_offset();
+    return !mine.empty() && mine.front().needs_peer > peer_next &&
+           theirs.least_own_offset() <= peer_next;
 }
 
 bool Reassembler::State::none_ready(FlowState& state) {
@@ -412,13 +419,12 @@ bool Reassembler::State::none_ready(FlowState& state) {
         state.parked_bytes > config.max_buffered_per_flow / 8)
         return false;
     for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
-        const auto d = static_cast<std::size_t>(direction);
-        const auto& queue = state.parked[d];
+        auto& queue = state.parked[static_cast<std::size_t>(direction)];
         if (queue.empty())
             continue;
         const DirectionStream& peer = state.stream(model::opposite(direction));
-        // Only the oldest is asked (release_parked): what it waits for decides.
-        if (grace_passed(state, queue.front()) || queue.front().needs_peer <= peer.next_offset() ||
+        // The oldest is the first whose allowance ends; any may have what it waits for.
+        if (grace_passed(state, queue.front()) || queue.least_needs_peer() <= peer.next_offset() ||
             peer.finished())
             return false;
     }
@@ -428,27 +434,53 @@ bool Reassembler::State::none_ready(FlowState& state) {
            !waits_on_parked(state, model::Direction::s2c);
 }
 
-Parked Reassembler::State::take_oldest_parked(FlowState& state, model::Direction direction) {
-    Parked oldest = state.parked[static_cast<std::size_t>(direction)].pop_front();
-    state.parked_bytes -= oldest.packet.payload.size();
-    parked_total -= oldest.packet.payload.size();
-    return oldest;
+Parked Reassembler::State::take_parked(FlowState& state, model::Direction direction,
+                                       std::size_t index) {
+    Parked taken = state.parked[static_cast<std::size_t>(direction)].take(index);
+    state.parked_bytes -= taken.packet.payload.size();
+    parked_total -= taken.packet.payload.size();
+    return taken;
+}
+
+std::optional<std::size_t> Reassembler::State::ready_index(FlowState& state,
+                                                           model::Direction direction) {
+    auto& queue = state.parked[static_cast<std::size_t>(direction)];
+    if (queue.empty())
+        return std::nullopt;
+    if (ready(state, direction, queue.front()))
+        return 0;
+    // A reordered capture records a direction's packets out of order too: a later one may
+    // acknowledge less than the oldest (and go now), or carry the bytes an RST before it waits
+    // for. The least acknowledgement waited for says whether any can go, without a scan.
+    const DirectionStream& peer = state.stream(model::opposite(direction));
+    if (queue.least_needs_peer() > peer.next_offset() && !peer.finished())
+        return std::nullopt;
+    for (std::size_t index = 1; index < queue.size(); ++index)
+        if (ready(state, direction, queue.at(index)))
+            return index;
+    return std::nullopt;
 }
 
 void Reassembler::State::release_parked(FlowState& state) {
-    // Only the oldest parked packet of each direction is asked: a direction's acknowledgements
-    // grow, so one behind a waiting packet waits too (the allowance bounds the exceptions).
+    // Of each direction, the oldest packet that may go (ready_index); of the two, the one
+    // recorded first.
     while (!state.parked[0].empty() || !state.parked[1].empty()) {
         if (none_ready(state))
             return;
         std::optional<model::Direction> from;
+        std::size_t from_index = 0;
+        std::uint64_t from_frame = 0;
         for (const auto direction : {model::Direction::c2s, model::Direction::s2c}) {
-            const auto& queue = state.parked[static_cast<std::size_t>(direction)];
-            if (queue.empty() || !ready(state, direction, queue.front()))
+            const auto index = ready_index(state, direction);
+            if (!index)
                 continue;
-            if (!from ||
-                queue.front().frame < state.parked[static_cast<std::size_t>(*from)].front().frame)
+            const std::uint64_t frame =
+                state.parked[static_cast<std::size_t>(direction)].at(*index).frame;
+            if (!from || frame < from_frame) {
                 from = direction;
+                from_index = *index;
+                from_frame = frame;
+            }
         }
         // Each direction waiting for bytes the other holds parked cannot happen in a real
         // conversation; with acknowledgements that make no sense, the earlier packet goes first.
@@ -459,7 +491,7 @@ void Reassembler::State::release_parked(FlowState& state) {
                        : model::Direction::s2c;
         if (!from)
             return;
-        const Parked parked = take_oldest_parked(state, *from);
+        const Parked parked = take_parked(state, *from, from_index);
         const SegmentInput input = segment_of(parked.packet, parked.frame, parked.time);
         // An RST among them ends the flow; what follows it still goes in, as it was recorded
         // before the RST's turn came.

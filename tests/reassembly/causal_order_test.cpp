@@ -94,6 +94,47 @@ TEST_CASE("an RST recorded before its sender's last bytes closes the flow after 
     CHECK(h.sink.anomalies.empty()); // no data after RST
 }
 
+TEST_CASE("each direction waiting on the other is no deadlock while the next bytes are uncaptured",
+          "[reassembly]") {
+    // STARTTLS as a reordered capture recorded it (sniff-gencap --reshuffle of a real SMTP
+    // session): the ClientHello, the ServerHello and the server's "220" come before the client's
+    // STARTTLS. Both directions then wait on the other's parked packets, but the client's next
+    // bytes are not among them: the 220 must not be overtaken by the hellos.
+    OrderHarness h;
+    Connection c;
+    handshake(h, c);
+    h.feed(acking(c, c2s, 10, "CH", 11));           // ClientHello: needs the 220
+    h.feed(acking(c, s2c, 11, "SH", 12));           // ServerHello: needs the ClientHello
+    h.feed(acking(c, s2c, 0, "220 Ready\r\n", 10)); // later in the queue, needs less
+    CHECK(h.sink.order.empty());
+    h.feed(acking(c, c2s, 0, "STARTTLS\r\n", 0));
+    CHECK(h.sink.order == "cscs");
+    auto& flow = h.sink.flow(1);
+    CHECK(flow.of(c2s).bytes == "STARTTLS\r\nCH");
+    CHECK(flow.of(s2c).bytes == "220 Ready\r\nSH");
+    CHECK(flow.of(c2s).gaps.empty());
+    CHECK(flow.of(s2c).gaps.empty());
+}
+
+TEST_CASE("an RST waits for its sender's bytes that are parked behind it", "[reassembly]") {
+    // Recorded: the client's RST, then its last request (parked: it acknowledges a server answer
+    // not captured yet), then that answer. The request goes once the answer is in, though the
+    // RST is older in the queue, and the RST after it.
+    OrderHarness h;
+    Connection c;
+    handshake(h, c);
+    h.feed(acking(c, c2s, 0, "one\r\n", 0));
+    h.feed(acking(c, c2s, 10, "", 5, model::tcp_flags::rst | model::tcp_flags::ack));
+    h.feed(acking(c, c2s, 5, "two\r\n", 5)); // acknowledges "ok1" below
+    h.feed(acking(c, s2c, 0, "ok1\r\n", 5));
+    CHECK(h.sink.order == "csc");
+    h.reassembler.expire(h.time + 1'100'000'000);
+    auto& flow = h.sink.flow(1);
+    CHECK(flow.of(c2s).bytes == "one\r\ntwo\r\n");
+    CHECK(flow.reason == CloseReason::rst);
+    CHECK(h.sink.anomalies.empty()); // no data after the RST
+}
+
 TEST_CASE("acknowledgements of bytes never sent hold a segment only for the allowance",
           "[reassembly]") {
     ReassemblyConfig config;

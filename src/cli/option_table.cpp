@@ -101,13 +101,7 @@ const std::array k_rows = std::to_array<OptionRow>({
      "capture buffer in KiB (default 8192): larger keeps a burst that the\nkernel would drop "
      "while sniff is busy",
      capture_source, "sets the live capture's kernel buffer", "",
-     [](Options& o, const std::string& v) {
-         std::uint64_t kib = 0;
-         auto error = parse_count("-B", v, k_buffer_kib, kib);
-         if (error.empty())
-             o.buffer_kib = static_cast<std::uint32_t>(kib);
-         return error;
-     }},
+     count_into(&Options::buffer_kib, "-B", k_buffer_kib)},
     {"-n", "", G::sources, "accepted for tcpdump compatibility (sniff never resolves names)",
      every_mode, "", "", [](Options&, const std::string&) { return std::string(); }},
     {"--proxy", "SPEC", G::sources, "listen and forward (repeatable)", every_mode, "", "",

@@ -23,19 +23,19 @@ enum class Command : std::uint8_t {
 
 struct Options {
     Command command = Command::analyze;
-    std::string read_file;                         // -r
-    std::string interface_name;                    // -i
-    std::string filter;                            // -f (also the trailing words, as tcpdump)
-    std::string write_file;                        // -w
-    std::string proxy_pcap;                        // --proxy-pcap FILE
-    std::optional<std::uint64_t> count;            // -c
-    std::uint32_t snap_length = 262144;            // -s
-    std::uint32_t buffer_kib = 8192;               // -B (tcpdump's unit)
-    bool no_promiscuous = false;                   // -p
-    bool list_interfaces = false;                  // -D
-    std::string drop_user;                         // -Z USER
-    std::optional<double> duration;                // --duration S
-    bool pcapng = false;                           // --pcapng (with -w)
+    std::string read_file;                   // -r
+    std::string interface_name;              // -i
+    std::string filter;                      // -f (also the trailing words, as tcpdump)
+    std::string write_file;                  // -w
+    std::string proxy_pcap;                  // --proxy-pcap FILE
+    std::optional<std::uint64_t> count;      // -c
+    std::uint32_t snap_length = 262144;      // -s
+    std::optional<std::uint64_t> buffer_kib; // -B KiB (tcpdump's unit); else LiveOptions' default
+    bool no_promiscuous = false;             // -p
+    bool list_interfaces = false;            // -D
+    std::string drop_user;                   // -Z USER
+    std::optional<double> duration;          // --duration S
+    bool pcapng = false;                     // --pcapng (with -w)
     std::optional<std::uint64_t> rotate_megabytes; // -C MB
     std::vector<std::string> proxies;              // --proxy (repeatable)
     bool serve_with_proxy = false;             // --serve: the command server as the proxy's target

@@ -227,7 +227,8 @@ int CaptureSource::open(const SourceSetup&) {
     capture::LiveOptions live;
     live.interface_name = m_options.interface_name;
     live.snap_length = m_options.snap_length;
-    live.buffer_bytes = static_cast<int>(m_options.buffer_kib * 1024);
+    if (m_options.buffer_kib) // k_buffer_kib keeps it within an int of bytes
+        live.buffer_bytes = static_cast<int>(*m_options.buffer_kib * 1024);
     live.promiscuous = !m_options.no_promiscuous;
     live.filter = m_options.filter;
     capture::LiveError open_error;

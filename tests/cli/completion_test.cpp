@@ -102,15 +102,20 @@ TEST_CASE("zsh completion is valid zsh") {
 
 namespace {
 
-// The candidates completions/_sniff adds in a real interactive zsh for `words` then Tab.
+// The candidates completions/_sniff adds in a real interactive zsh for `words` then Tab; with
+// what the terminal showed attached to the next assertion when there are none.
 std::string zsh_complete(const std::string& words) {
     const auto dir = test::scratch_dir("zsh-completion");
     const auto out = dir / "candidates";
     const std::string bin_dir = std::filesystem::path(SNIFF_BIN).parent_path().string();
-    run_command("timeout 60 zsh -f '" SNIFF_SOURCE_DIR "/tests/cli/zsh_complete.zsh' " +
+    run_command("timeout 150 zsh -f '" SNIFF_SOURCE_DIR "/tests/cli/zsh_complete.zsh' " +
                 quoted(bin_dir) + " '" SNIFF_SOURCE_DIR "/completions' " + quoted(out.string()) +
                 " " + quoted(words) + " </dev/null");
     auto candidates = run_command("sort -u " + quoted(out.string()) + " 2>/dev/null").out;
+    if (candidates.empty())
+        UNSCOPED_INFO("zsh showed for '"
+                      << words << "': "
+                      << run_command("cat -v " + quoted(out.string() + ".screen") + " 2>&1").out);
     std::filesystem::remove_all(dir);
     return candidates;
 }
@@ -125,6 +130,7 @@ TEST_CASE("zsh completion offers options, serve's options and framing presets") 
     CHECK(zsh_complete("sniff --list-f") == "--list-framings\n");
     CHECK(zsh_complete("sniff serve --lis") == "--listen\n");
     const auto presets = zsh_complete("sniff --framing ");
+    INFO("zsh offered: " << presets);
     for (const char* preset : {"struct\n", "json-header\n", "dns-tcp\n", "auto\n"}) {
         INFO(preset);
         CHECK(presets.find(preset) != std::string::npos);

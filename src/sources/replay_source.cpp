@@ -39,6 +39,9 @@ public:
 
     asio::awaitable<void> client_worker();
     asio::awaitable<void> serve_flows();
+    asio::awaitable<void> serve_flow(std::shared_ptr<ReplaySession> session,
+                                     std::unique_ptr<ReplayLink> link);
+    void spawn(asio::awaitable<void> work);
     // --side server: the next peer of a TCP flow; null and the failure when there is none.
     asio::awaitable<std::unique_ptr<ReplayLink>> accept_connection(std::string& failure);
     void worker_done();
@@ -324,12 +327,6 @@ void ReplaySource::Impl::start(SourceContext& run_context) {
                               const replay::ComparedMessage& message) {
         compared(outcome, message);
     };
-    auto spawn = [this](asio::awaitable<void> work) {
-        asio::co_spawn(shared->io, std::move(work), [](std::exception_ptr failure) {
-            if (failure)
-                std::rethrow_exception(failure);
-        });
-    };
     if (shared->side == replay::Side::server) {
         workers = 1;
         if (udp_port)
@@ -340,6 +337,13 @@ void ReplaySource::Impl::start(SourceContext& run_context) {
     workers = std::min<std::size_t>(options.concurrency.value_or(1), conversations.size());
     for (std::size_t i = 0; i < workers; ++i)
         spawn(client_worker());
+}
+
+void ReplaySource::Impl::spawn(asio::awaitable<void> work) {
+    asio::co_spawn(shared->io, std::move(work), [](std::exception_ptr failure) {
+        if (failure)
+            std::rethrow_exception(failure);
+    });
 }
 
 void ReplaySource::Impl::worker_done() {
@@ -363,7 +367,8 @@ asio::awaitable<void> ReplaySource::Impl::client_worker() {
 }
 
 // --side server: the Nth client that connects (or, for a UDP flow, sends a first datagram) gets
-// the Nth flow.
+// the Nth flow, at once: a client that opens its connections side by side (a browser, a pool)
+// has each served while the others play.
 asio::awaitable<void> ReplaySource::Impl::serve_flows() {
     while (!stopping && next < conversations.size()) {
         const std::size_t index = next++;
@@ -387,9 +392,16 @@ asio::awaitable<void> ReplaySource::Impl::serve_flows() {
             std::make_shared<ReplaySession>(*shared, conversations[index], outcomes[index]);
         outcomes[index].chunking = chunking_of(conversations[index]);
         active.push_back(session);
-        co_await session->run_server(std::move(link));
-        std::erase(active, session);
+        ++workers;
+        spawn(serve_flow(std::move(session), std::move(link)));
     }
+    worker_done();
+}
+
+asio::awaitable<void> ReplaySource::Impl::serve_flow(std::shared_ptr<ReplaySession> session,
+                                                     std::unique_ptr<ReplayLink> link) {
+    co_await session->run_server(std::move(link));
+    std::erase(active, session);
     worker_done();
 }
 

@@ -2,9 +2,9 @@
 // sniff replay --side server over UDP: one socket bound to --listen serves every UDP flow. The
 // Nth client to send a datagram there is the client of the Nth UDP flow: its datagrams go to that
 // flow's link (a read of the link is one datagram), and the flow answers it with send_to. A
-// client that sends while an earlier flow still plays waits, its datagrams kept (bounded), until
-// the next UDP flow takes it; datagrams of a flow that ended are a new client. Nobody is refused
-// (the socket is never connected to one client, which would answer the others with ICMP).
+// client whose flow is not taken yet (a TCP flow before it awaits its connection) has its
+// datagrams kept (bounded) until it is; datagrams of a flow that ended are a new client. Nobody is
+// refused (the socket is never connected to one client, which would answer the others with ICMP).
 
 #include "sources/replay_link.hpp"
 

@@ -2,6 +2,7 @@
 // captured answers byte for byte whatever the chunking; the client's requests are compared with
 // the captured ones.
 
+#include "protocols/wire_client.hpp"
 #include "replay/support.hpp"
 
 #include <fstream>
@@ -41,6 +42,14 @@ std::vector<nlohmann::json> json_lines(const std::string& text) {
                 lines.push_back(object);
         }
     return lines;
+}
+
+// The JSON line of `type` in a replayer's log; null when it wrote none.
+nlohmann::json line_of_type(const std::string& log, const std::string& type) {
+    for (const auto& line : json_lines(log))
+        if (line.value("type", "") == type)
+            return line;
+    return {};
 }
 
 // True once something listens on 127.0.0.1:port (/proc/net/tcp, state 0A), without connecting.
@@ -112,4 +121,48 @@ TEST_CASE("a replayed server gives redis-cli the captured answers, byte-exact, i
         CHECK(summary.value("answers_different", -1) == 0);
         CHECK(summary.value("flows_failed", -1) == 0);
     }
+}
+
+TEST_CASE("a replayed server serves a second connection while the first is still open",
+          "[replay][server]") {
+    if (skip_without({"redis-server", "redis-cli", "dumpcap"}))
+        return;
+    const auto dir = test::scratch_dir("replay-server-side-by-side");
+    const auto first_input = dir / "first.txt";
+    const auto second_input = dir / "second.txt";
+    std::ofstream(first_input) << "PING\n";
+    std::ofstream(second_input) << "SET side by-side\nGET side\n";
+    const auto file = dir / "two-sessions.pcapng";
+    std::string second_output;
+    {
+        RedisServer server(dir);
+        protocols::LoopbackCapture capture(file, server.port);
+        REQUIRE(capture.started());
+        run_redis_cli(first_input, server.port);
+        second_output = run_redis_cli(second_input, server.port);
+        capture.stop();
+    }
+    REQUIRE(second_output == "OK\nby-side\n");
+    const int port = protocols::free_port();
+    // The first client waits 60 s for the request of the first flow: served one at a time, the
+    // second client's connection would sit in the backlog until then.
+    Background replayer(std::string(SNIFF_BIN) + " replay " + shell_quote(file.string()) +
+                            " --flow 1 --flow 2 --side server --listen " + std::to_string(port) +
+                            " --answer-timeout 60000 --json -q",
+                        dir / "replay.log");
+    REQUIRE(listening(port, 10000));
+    auto silent_first = std::make_unique<protocols::WireClient>(port);
+    const auto started = std::chrono::steady_clock::now();
+    // run_redis_cli gives up after 60 s.
+    CHECK(run_redis_cli(second_input, port) == second_output);
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
+    silent_first.reset(); // ends flow 1: its client left before its request
+    wait_for_end(replayer, 10000);
+    replayer.stop(SIGTERM, 10000);
+    INFO(replayer.log());
+    const auto summary = line_of_type(replayer.log(), "replay_summary");
+    // Flow 2: COMMAND DOCS, SET and GET, each answered as captured.
+    CHECK(summary.value("answers_equal", 0) == 3);
+    CHECK(summary.value("answers_different", -1) == 0);
+    CHECK(summary.value("flows_failed", -1) == 1);
 }

@@ -21,6 +21,8 @@ constexpr auto k_linger = std::chrono::milliseconds(300);
 constexpr std::size_t k_read_size = 64 * 1024;
 // Request text shown beside a compared message.
 constexpr std::size_t k_request_text = 60;
+// UDP: how many of the latest missing answers a datagram may be the late answer to.
+constexpr std::size_t k_late_candidates = 16;
 
 model::Timestamp now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -243,7 +245,7 @@ void ReplaySession::received(util::Bytes bytes) {
 
 bool ReplaySession::peer_answered(std::size_t messages, std::uint64_t bytes) const {
     if (framed() && m_finder->lost(m_peer).empty())
-        return m_finder->messages(m_peer).size() + m_skipped >= messages;
+        return m_finder->messages(m_peer).size() - m_late + m_skipped >= messages;
     return m_peer_bytes.size() >= bytes;
 }
 
@@ -255,9 +257,36 @@ void ReplaySession::skip_unanswered(std::size_t messages) {
     while (m_compared < std::min(messages, m_expected.size())) {
         const util::Bytes expected = captured.view(m_expected[m_compared]);
         record(compare(m_compared, &expected, nullptr));
+        // A late answer follows its request closely: the last few missing ones are enough, and
+        // a server that answers nothing does not make each later message compared with all.
+        if (m_unanswered.size() == k_late_candidates)
+            m_unanswered.erase(m_unanswered.begin());
+        m_unanswered.push_back(m_compared);
         ++m_compared;
         ++m_skipped;
     }
+}
+
+bool ReplaySession::take_late_answer(util::Bytes message) {
+    const auto& captured = m_conversation.of(m_peer);
+    auto equal_to = [&](std::size_t index) {
+        const util::Bytes expected = captured.view(m_expected[index]);
+        return compare(index, &expected, &message).verdict == replay::Verdict::equal;
+    };
+    if (m_unanswered.empty() || (m_compared < m_expected.size() && equal_to(m_compared)))
+        return false;
+    const auto answered = std::find_if(m_unanswered.begin(), m_unanswered.end(), equal_to);
+    if (answered == m_unanswered.end())
+        return false;
+    const std::size_t index = *answered;
+    m_unanswered.erase(answered);
+    ++m_late;
+    m_outcome.notes.push_back("answer " + std::to_string(index + 1) + " came after the " +
+                              std::to_string(m_shared.answer_timeout.count()) +
+                              " ms answer timeout: missing, then extra (not compared with the "
+                              "answers after it)");
+    record(compare(index, nullptr, &message));
+    return true;
 }
 
 asio::awaitable<void> ReplaySession::send_turns() {
@@ -471,10 +500,12 @@ void ReplaySession::compare_ready(bool final) {
         const replay::Span want = m_expected[m_compared];
         const util::Bytes expected = captured.view(want);
         std::optional<util::Bytes> got;
-        if (by_message && m_compared - m_skipped < live_messages.size()) {
-            const auto& span = live_messages[m_compared - m_skipped];
+        if (by_message && next_live() < live_messages.size()) {
+            const auto& span = live_messages[next_live()];
             got = live.subspan(static_cast<std::size_t>(span.offset),
                                static_cast<std::size_t>(span.length));
+            if (take_late_answer(*got))
+                continue;
         } else if (!by_message && live.size() >= want.end()) {
             got = live.subspan(static_cast<std::size_t>(want.offset),
                                static_cast<std::size_t>(want.length));
@@ -496,14 +527,16 @@ void ReplaySession::compare_ready(bool final) {
         return;
     // What the peer sent beyond what the capture has.
     if (by_message) {
-        // Live message i stands for expected message i + m_skipped (UDP answers that never came).
-        for (std::size_t i = m_expected.size() - m_skipped; i < live_messages.size(); ++i) {
+        // Live message i stands for expected message i + m_skipped - m_late (UDP answers that
+        // never came, or came late).
+        for (std::size_t i = next_live(); i < live_messages.size(); ++i) {
             const auto& span = live_messages[i];
             const util::Bytes extra = live.subspan(static_cast<std::size_t>(span.offset),
                                                    static_cast<std::size_t>(span.length));
-            record(compare(i + m_skipped, nullptr, &extra));
+            if (!take_late_answer(extra))
+                record(compare(i + m_skipped - m_late, nullptr, &extra));
         }
-        const std::size_t live_count = live_messages.size() + m_skipped;
+        const std::size_t live_count = live_messages.size() + m_skipped - m_late;
         const std::uint64_t framed_end = live_messages.empty() ? 0 : live_messages.back().end();
         if (live.size() > framed_end && live_count >= m_expected.size()) {
             const util::Bytes rest = live.subspan(static_cast<std::size_t>(framed_end));

@@ -93,6 +93,11 @@ private:
     // UDP: the answers awaited up to the peer's `messages`th that did not come are missing; the
     // ones that come later are compared with the captured messages after them.
     void skip_unanswered(std::size_t messages);
+    // UDP: `message` is the late answer to an expected message recorded missing (equal to it, and
+    // not to the one awaited now): recorded extra, with a note, and not compared with the next.
+    bool take_late_answer(util::Bytes message);
+    // The peer's message that stands for expected message m_compared.
+    std::size_t next_live() const { return m_compared - m_skipped + m_late; }
     void compare_ready(bool final);
     // Compares the peer's message `index` (0-based), --ignore resp:K fields cut out.
     replay::Comparison compare(std::size_t index, const util::Bytes* expected,
@@ -119,8 +124,10 @@ private:
     std::vector<replay::Span> m_expected;  // the peer's captured messages (or turns) to compare
     std::vector<std::size_t> m_request_of; // per expected message: our last message before it
     std::size_t m_compared = 0;
-    std::size_t m_skipped = 0;   // expected messages recorded missing before the peer's next one
-    std::size_t m_open_from = 0; // first expected message of an open-ended turn
+    std::size_t m_skipped = 0; // expected messages recorded missing before the peer's next one
+    std::size_t m_late = 0;    // peer's messages taken as late answers to missing ones
+    std::vector<std::size_t> m_unanswered; // expected messages recorded missing, no late answer yet
+    std::size_t m_open_from = 0;           // first expected message of an open-ended turn
     // The peer's last byte or our last write: stalls and idleness count from it.
     std::chrono::steady_clock::time_point m_last_peer_byte;
     bool m_peer_caught_up = false; // the peer answered everything we wrote

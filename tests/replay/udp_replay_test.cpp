@@ -11,10 +11,12 @@
 #include "replay/support.hpp"
 
 #include <arpa/inet.h>
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <sstream>
 #include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace sniff;
@@ -90,6 +92,54 @@ int ask_in_turn(int port, const std::vector<std::string>& queries, int pause_ms)
     close(fd);
     return answered;
 }
+
+// A UDP echo server on a loopback port, in a thread: one datagram at a time, so while it holds a
+// datagram that contains "slow" for `slow_ms`, the ones after it wait too.
+class UdpEcho {
+public:
+    UdpEcho() : m_fd(socket(AF_INET, SOCK_DGRAM, 0)) {
+        auto address = protocols::loopback(0);
+        socklen_t length = sizeof address;
+        REQUIRE(bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+        REQUIRE(getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+        port = ntohs(address.sin_port);
+        timeval poll_every{0, 50 * 1000};
+        setsockopt(m_fd, SOL_SOCKET, SO_RCVTIMEO, &poll_every, sizeof poll_every);
+        m_thread = std::thread([this] { serve(); });
+    }
+    ~UdpEcho() {
+        m_stop = true;
+        m_thread.join();
+        close(m_fd);
+    }
+    UdpEcho(const UdpEcho&) = delete;
+    UdpEcho& operator=(const UdpEcho&) = delete;
+
+    int port = 0;
+    std::atomic<int> slow_ms{0};
+
+private:
+    void serve() {
+        char datagram[2048];
+        while (!m_stop) {
+            sockaddr_in from{};
+            socklen_t length = sizeof from;
+            const auto got = recvfrom(m_fd, datagram, sizeof datagram, 0,
+                                      reinterpret_cast<sockaddr*>(&from), &length);
+            if (got <= 0)
+                continue;
+            const std::string text(datagram, static_cast<std::size_t>(got));
+            if (text.find("slow") != std::string::npos)
+                std::this_thread::sleep_for(std::chrono::milliseconds(slow_ms.load()));
+            sendto(m_fd, datagram, static_cast<std::size_t>(got), 0,
+                   reinterpret_cast<sockaddr*>(&from), length);
+        }
+    }
+
+    int m_fd;
+    std::atomic<bool> m_stop{false};
+    std::thread m_thread;
+};
 
 // True once something has bound 127.0.0.1:port for UDP (/proc/net/udp), without sending to it.
 bool udp_bound(int port, int timeout_ms) {
@@ -340,6 +390,44 @@ TEST_CASE("an answer the live UDP server never sends is missing and the next one
     CHECK(run.events[2]["result"] == "equal");
     CHECK(run.events[2]["request"] == 3);
     CHECK(took < 10); // one answer timeout, not a hang
+}
+
+TEST_CASE("a UDP answer that comes after its timeout is extra, not the next request's answer",
+          "[replay][udp]") {
+    if (skip_without({"dumpcap"}))
+        return;
+    const auto dir = test::scratch_dir("replay-udp-late");
+    const auto file = dir / "echo.pcapng";
+    UdpEcho echo;
+    {
+        protocols::LoopbackCapture capture(file, echo.port, "udp");
+        REQUIRE(capture.started());
+        REQUIRE(ask_in_turn(echo.port, {"first request", "slow second request", "third request"},
+                            0) == 3);
+        capture.stop();
+    }
+    // Answer 2 comes 1.5 s after its request: 0.5 s after the 1 s timeout sent request 3, 0.5 s
+    // before request 3's own timeout; answer 3 right behind it.
+    echo.slow_ms = 1500;
+    const auto run =
+        run_replay(shell_quote(file.string()) + " --to 127.0.0.1:" + std::to_string(echo.port) +
+                   " --answer-timeout 1000");
+    INFO(run.out << run.err);
+    CHECK(run.exit_code == 1);
+    CHECK(run.summary.value("requests", 0) == 3);
+    CHECK(run.summary.value("answers_equal", 0) == 2);
+    CHECK(run.summary.value("answers_missing", 0) == 1);
+    CHECK(run.summary.value("answers_extra", 0) == 1);
+    CHECK(run.summary.value("answers_different", -1) == 0);
+    REQUIRE(run.events.size() == 4);
+    CHECK(run.events[1]["result"] == "missing");
+    CHECK(run.events[2]["result"] == "extra");
+    CHECK(run.events[2]["request"] == 2); // the answer to request 2, late
+    CHECK(run.events[3]["result"] == "equal");
+    CHECK(run.events[3]["request"] == 3);
+    REQUIRE(run.flows.size() == 1);
+    CHECK(run.flows[0].dump().find("answer 2 came after the 1000 ms answer timeout") !=
+          std::string::npos);
 }
 
 TEST_CASE("a replayed UDP server gives dig the captured answers byte for byte flow after flow",

@@ -109,11 +109,7 @@ TEST_CASE("a replayed server gives redis-cli the captured answers, byte-exact, i
         CHECK(output == captured_output);
         wait_for_end(replayer, 10000); // it ends by itself after its one flow
         replayer.stop(SIGTERM, 10000);
-        const auto lines = json_lines(replayer.log());
-        nlohmann::json summary;
-        for (const auto& line : lines)
-            if (line.value("type", "") == "replay_summary")
-                summary = line;
+        const auto summary = line_of_type(replayer.log(), "replay_summary");
         INFO(replayer.log());
         // COMMAND DOCS first, then one request per command: all as captured.
         CHECK(summary.value("requests", 0) == static_cast<int>(k_commands.size()) + 1);

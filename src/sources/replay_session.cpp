@@ -273,8 +273,6 @@ bool ReplaySession::take_late_answer(util::Bytes message) {
         const util::Bytes expected = captured.view(m_expected[index]);
         return compare(index, &expected, &message).verdict == replay::Verdict::equal;
     };
-    if (m_unanswered.empty() || (m_compared < m_expected.size() && equal_to(m_compared)))
-        return false;
     const auto answered = std::find_if(m_unanswered.begin(), m_unanswered.end(), equal_to);
     if (answered == m_unanswered.end())
         return false;
@@ -502,10 +500,15 @@ void ReplaySession::compare_ready(bool final) {
         std::optional<util::Bytes> got;
         if (by_message && next_live() < live_messages.size()) {
             const auto& span = live_messages[next_live()];
-            got = live.subspan(static_cast<std::size_t>(span.offset),
-                               static_cast<std::size_t>(span.length));
-            if (take_late_answer(*got))
+            const util::Bytes message = live.subspan(static_cast<std::size_t>(span.offset),
+                                                     static_cast<std::size_t>(span.length));
+            auto comparison = compare(m_compared, &expected, &message);
+            // Not the answer awaited now: it may be the late one to an answer counted missing.
+            if (comparison.verdict != replay::Verdict::equal && take_late_answer(message))
                 continue;
+            record(std::move(comparison));
+            ++m_compared;
+            continue;
         } else if (!by_message && live.size() >= want.end()) {
             got = live.subspan(static_cast<std::size_t>(want.offset),
                                static_cast<std::size_t>(want.length));

@@ -93,8 +93,8 @@ private:
     // UDP: the answers awaited up to the peer's `messages`th that did not come are missing; the
     // ones that come later are compared with the captured messages after them.
     void skip_unanswered(std::size_t messages);
-    // UDP: `message` is the late answer to an expected message recorded missing (equal to it, and
-    // not to the one awaited now): recorded extra, with a note, and not compared with the next.
+    // UDP: `message` (not the answer awaited now) is the late answer to an expected message
+    // recorded missing, equal to it: recorded extra, with a note, and not compared with the next.
     bool take_late_answer(util::Bytes message);
     // The peer's message that stands for expected message m_compared.
     std::size_t next_live() const { return m_compared - m_skipped + m_late; }

@@ -1,11 +1,15 @@
 #pragma once
 // A detached tmux session running one command: keys go in with send-keys and the screen comes
-// back with capture-pane. Every wait is bounded and the session is killed on destruction.
+// back with capture-pane. Every wait is bounded and the session is killed on destruction. Each
+// session has its own tmux server (-L): on a shared one, a test whose session was the last makes
+// the server exit while another test's new-session is connecting to it, which then fails. Its
+// socket is a file of the test's own (-S), removed with the session.
 
 #include "support/process.hpp"
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -14,23 +18,30 @@ namespace sniff::test {
 
 class TmuxSession {
 public:
-    TmuxSession(const std::string& name, const std::string& command) : m_name(name) {
-        run_command("tmux kill-session -t " + m_name + " 2>/dev/null");
+    TmuxSession(const std::string& name, const std::string& command)
+        : m_name(name), m_socket(std::filesystem::temp_directory_path() / ("tmux-" + name)) {
+        tmux("kill-server 2>/dev/null");
         m_started =
-            run_command("tmux new-session -d -s " + m_name + " -x 160 -y 50 \"" + command + "\"")
-                .exit_code == 0;
+            tmux("new-session -d -s " + m_name + " -x 160 -y 50 \"" + command + "\"").exit_code ==
+            0;
     }
-    ~TmuxSession() { run_command("tmux kill-session -t " + m_name + " 2>/dev/null"); }
+    ~TmuxSession() {
+        tmux("kill-server 2>/dev/null");
+        std::error_code ignored;
+        std::filesystem::remove(m_socket, ignored);
+    }
     TmuxSession(const TmuxSession&) = delete;
     TmuxSession& operator=(const TmuxSession&) = delete;
 
-    bool started() const { return m_started; }
-    void keys(const std::string& keys) { run_command("tmux send-keys -t " + m_name + " " + keys); }
-    // Literal text (-l: no key-name lookup).
-    void text(const std::string& text) {
-        run_command("tmux send-keys -t " + m_name + " -l '" + text + "'");
+    // `tmux ARGUMENTS` on this session's server.
+    CommandResult tmux(const std::string& arguments) {
+        return run_command("tmux -S '" + m_socket.string() + "' " + arguments);
     }
-    std::string pane() { return run_command("tmux capture-pane -p -t " + m_name).out; }
+    bool started() const { return m_started; }
+    void keys(const std::string& keys) { tmux("send-keys -t " + m_name + " " + keys); }
+    // Literal text (-l: no key-name lookup).
+    void text(const std::string& text) { tmux("send-keys -t " + m_name + " -l '" + text + "'"); }
+    std::string pane() { return tmux("capture-pane -p -t " + m_name).out; }
     // Polls the pane until it shows needle (for at most `limit`); returns the last pane seen.
     bool wait_for(const std::string& needle, std::string* last = nullptr,
                   std::chrono::seconds limit = std::chrono::seconds(10)) {
@@ -54,13 +65,11 @@ public:
             return text.substr(0, text.find('\n'));
         };
         const std::string shell =
-            first_line(run_command("tmux list-panes -t " + m_name + " -F '#{pane_pid}'").out);
+            first_line(tmux("list-panes -t " + m_name + " -F '#{pane_pid}'").out);
         const std::string child = first_line(run_command("pgrep -P " + shell).out);
         return child.empty() ? shell : child;
     }
-    bool alive() {
-        return run_command("tmux has-session -t " + m_name + " 2>/dev/null").exit_code == 0;
-    }
+    bool alive() { return tmux("has-session -t " + m_name + " 2>/dev/null").exit_code == 0; }
     bool wait_gone() {
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         while (std::chrono::steady_clock::now() < deadline && alive())
@@ -70,6 +79,7 @@ public:
 
 private:
     std::string m_name;
+    std::filesystem::path m_socket;
     bool m_started = false;
 };
 

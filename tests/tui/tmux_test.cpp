@@ -89,9 +89,8 @@ TEST_CASE("tmux: escape sequences in the traffic reach the pane only escaped", "
     // The screen was not cleared or re-coloured away: the title bar is still on the first line.
     CHECK(screen.rfind(" flow #1 tcp", 0) == 0);
     // The pane title was not set by the OSC sequence.
-    const auto title = test::run_command("tmux display-message -p -t " + session_name("escape") +
-                                         " '#{pane_title}'")
-                           .out;
+    const auto title =
+        tmux.tmux("display-message -p -t " + session_name("escape") + " '#{pane_title}'").out;
     CHECK(title.find("pwned") == std::string::npos);
     tmux.keys("q");
     CHECK(tmux.wait_gone());
